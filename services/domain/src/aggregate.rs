@@ -1,0 +1,71 @@
+//! The shape every entity follows: a state folded from its own stream's events,
+//! and a pure decision from (state, command, references) to new events.
+
+use std::fmt::Debug;
+
+use crate::error::DomainError;
+use crate::events::EventEnum;
+use crate::refs::References;
+
+/// The state of one stream: `version` is the number of its events, `entity` is
+/// `None` until the creating event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State<T> {
+    pub version: u64,
+    pub entity: Option<T>,
+}
+
+impl<T> Default for State<T> {
+    fn default() -> Self {
+        State {
+            version: 0,
+            entity: None,
+        }
+    }
+}
+
+impl<T> State<T> {
+    pub fn exists(&self) -> bool {
+        self.entity.is_some()
+    }
+}
+
+/// One entity type: its commands, its events, `decide` and `evolve`.
+pub trait Aggregate: Default + Clone + Debug + PartialEq {
+    type Command: Debug + Clone;
+    type Event: EventEnum;
+
+    /// Decides which events a command produces, or why it is refused. Pure.
+    fn decide(
+        &self,
+        command: &Self::Command,
+        refs: &dyn References,
+    ) -> Result<Vec<Self::Event>, DomainError>;
+
+    /// Folds one event into the state (and adds one to the version).
+    fn apply(&mut self, event: &Self::Event);
+
+    fn version(&self) -> u64;
+
+    fn evolve(mut self, event: &Self::Event) -> Self {
+        self.apply(event);
+        self
+    }
+
+    fn fold<'a>(events: impl IntoIterator<Item = &'a Self::Event>) -> Self
+    where
+        Self::Event: 'a,
+    {
+        events.into_iter().fold(Self::default(), |s, e| s.evolve(e))
+    }
+}
+
+/// The stream an entity lives in.
+pub trait StreamId {
+    fn stream_id(&self) -> String;
+}
+
+/// Links an entity's event enum to its state, so tests can write `given([event])`.
+pub trait EntityEvent: EventEnum {
+    type State: Aggregate<Event = Self>;
+}

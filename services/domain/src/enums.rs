@@ -1,0 +1,141 @@
+//! The contract's enumerations, spelled exactly as in the GraphQL schema.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+macro_rules! contract_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+contract_enum!(OrganisationKind {
+    Government => "GOVERNMENT",
+    UnAgency => "UN_AGENCY",
+    BilateralAgency => "BILATERAL_AGENCY",
+    MultilateralBank => "MULTILATERAL_BANK",
+    Intergovernmental => "INTERGOVERNMENTAL",
+    InternationalNgo => "INTERNATIONAL_NGO",
+    NationalNgo => "NATIONAL_NGO",
+    Foundation => "FOUNDATION",
+    PrivateSector => "PRIVATE_SECTOR",
+    EmployersOrganisation => "EMPLOYERS_ORGANISATION",
+    WorkersOrganisation => "WORKERS_ORGANISATION",
+    Other => "OTHER",
+});
+
+contract_enum!(Theme {
+    ChildLabour => "CHILD_LABOUR",
+    ForcedLabour => "FORCED_LABOUR",
+    Trafficking => "TRAFFICKING",
+    ModernSlavery => "MODERN_SLAVERY",
+});
+
+contract_enum!(PartnershipNature {
+    Technical => "TECHNICAL",
+    Financial => "FINANCIAL",
+    InKind => "IN_KIND",
+    Coordination => "COORDINATION",
+});
+
+contract_enum!(PartnershipStatus {
+    Negotiating => "NEGOTIATING",
+    Signed => "SIGNED",
+    Ended => "ENDED",
+    Terminated => "TERMINATED",
+});
+
+contract_enum!(ProposalStatus {
+    Draft => "DRAFT",
+    Submitted => "SUBMITTED",
+    Approved => "APPROVED",
+    Rejected => "REJECTED",
+    Withdrawn => "WITHDRAWN",
+});
+
+contract_enum!(ContributionKind {
+    Cash => "CASH",
+    InKind => "IN_KIND",
+});
+
+contract_enum!(PledgeStatus {
+    Pledged => "PLEDGED",
+    Committed => "COMMITTED",
+    PartlyDisbursed => "PARTLY_DISBURSED",
+    Disbursed => "DISBURSED",
+    Cancelled => "CANCELLED",
+});
+
+/// Removes repeated values from a set-like list, keeping the first occurrence's order.
+pub fn dedup_set<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for i in items {
+        if !out.contains(i) {
+            out.push(*i);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_matches_as_str() {
+        for k in OrganisationKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        for s in PledgeStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(
+            serde_json::to_value(Theme::ChildLabour).unwrap(),
+            "CHILD_LABOUR"
+        );
+        assert_eq!(
+            serde_json::to_value(PartnershipNature::InKind).unwrap(),
+            "IN_KIND"
+        );
+        assert_eq!(
+            serde_json::to_value(ProposalStatus::Withdrawn).unwrap(),
+            "WITHDRAWN"
+        );
+        assert_eq!(
+            serde_json::to_value(ContributionKind::InKind).unwrap(),
+            "IN_KIND"
+        );
+        assert_eq!(
+            serde_json::to_value(PartnershipStatus::Terminated).unwrap(),
+            "TERMINATED"
+        );
+    }
+
+    #[test]
+    fn dedup_keeps_first_order() {
+        use PartnershipNature::*;
+        assert_eq!(
+            dedup_set(&[Technical, Financial, Technical]),
+            vec![Technical, Financial]
+        );
+    }
+}

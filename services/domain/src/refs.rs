@@ -1,0 +1,150 @@
+//! Cross-entity references, looked up in current state.
+//!
+//! The service layer implements [`References`] over its read models; tests and
+//! tools use [`InMemoryReferences`], which folds the events themselves.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+
+use crate::events::AnyEvent;
+use crate::money::Currency;
+use crate::organisation::OrganisationEvent;
+use crate::partnership::PartnershipEvent;
+use crate::priority::PriorityEvent;
+use crate::proposal::ProposalEvent;
+use crate::roadmap::RoadmapEvent;
+
+/// What a decision needs to know about a roadmap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoadmapRef {
+    pub currency: Currency,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// `(priority id, rank)` of the roadmap's priorities.
+    pub priorities: Vec<(String, u32)>,
+}
+
+/// What a decision needs to know about a priority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityRef {
+    pub roadmap_id: String,
+    pub rank: u32,
+}
+
+/// Read-only lookups of other entities' current state.
+pub trait References {
+    fn organisation_exists(&self, id: &str) -> bool;
+    fn roadmap(&self, id: &str) -> Option<RoadmapRef>;
+    fn priority(&self, id: &str) -> Option<PriorityRef>;
+    fn proposal_exists(&self, id: &str) -> bool;
+    fn partnership_exists(&self, id: &str) -> bool;
+}
+
+/// No other entity exists (enough for commands that reference nothing).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoReferences;
+
+impl References for NoReferences {
+    fn organisation_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn roadmap(&self, _: &str) -> Option<RoadmapRef> {
+        None
+    }
+    fn priority(&self, _: &str) -> Option<PriorityRef> {
+        None
+    }
+    fn proposal_exists(&self, _: &str) -> bool {
+        false
+    }
+    fn partnership_exists(&self, _: &str) -> bool {
+        false
+    }
+}
+
+/// References built by folding events (any order of streams, each stream in order).
+#[derive(Debug, Clone, Default)]
+pub struct InMemoryReferences {
+    organisations: HashSet<String>,
+    roadmaps: HashMap<String, RoadmapRef>,
+    priorities: HashMap<String, PriorityRef>,
+    proposals: HashSet<String>,
+    partnerships: HashSet<String>,
+}
+
+impl InMemoryReferences {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a AnyEvent>) -> Self {
+        let mut r = Self::default();
+        for e in events {
+            r.apply(e);
+        }
+        r
+    }
+
+    pub fn apply(&mut self, event: &AnyEvent) {
+        match event {
+            AnyEvent::Organisation(OrganisationEvent::OrganisationRegistered(e)) => {
+                self.organisations
+                    .insert(e.organisation_id.as_str().to_owned());
+            }
+            AnyEvent::Roadmap(RoadmapEvent::RoadmapCreated(e)) => {
+                let entry = self
+                    .roadmaps
+                    .entry(e.roadmap_id.as_str().to_owned())
+                    .or_insert_with(|| RoadmapRef {
+                        currency: e.currency,
+                        period_start: e.period_start,
+                        period_end: e.period_end,
+                        priorities: Vec::new(),
+                    });
+                entry.currency = e.currency;
+                entry.period_start = e.period_start;
+                entry.period_end = e.period_end;
+            }
+            AnyEvent::Priority(PriorityEvent::PriorityDefined(e)) => {
+                self.priorities.insert(
+                    e.priority_id.as_str().to_owned(),
+                    PriorityRef {
+                        roadmap_id: e.roadmap_id.as_str().to_owned(),
+                        rank: e.rank,
+                    },
+                );
+                if let Some(r) = self.roadmaps.get_mut(e.roadmap_id.as_str()) {
+                    r.priorities
+                        .push((e.priority_id.as_str().to_owned(), e.rank));
+                }
+            }
+            AnyEvent::Proposal(ProposalEvent::ProposalSubmitted(e)) => {
+                self.proposals.insert(e.proposal_id.as_str().to_owned());
+            }
+            AnyEvent::Partnership(PartnershipEvent::PartnershipRecorded(e)) => {
+                self.partnerships
+                    .insert(e.partnership_id.as_str().to_owned());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl References for InMemoryReferences {
+    fn organisation_exists(&self, id: &str) -> bool {
+        self.organisations.contains(id)
+    }
+    fn roadmap(&self, id: &str) -> Option<RoadmapRef> {
+        self.roadmaps.get(id).cloned()
+    }
+    fn priority(&self, id: &str) -> Option<PriorityRef> {
+        self.priorities.get(id).cloned()
+    }
+    fn proposal_exists(&self, id: &str) -> bool {
+        self.proposals.contains(id)
+    }
+    fn partnership_exists(&self, id: &str) -> bool {
+        self.partnerships.contains(id)
+    }
+}

@@ -1,0 +1,251 @@
+//! Roadmaps: a country's plan for a period, in a reporting currency. Stream `roadmap-<id>`.
+//! Its priorities are entities of their own (see [`crate::priority`]).
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::country::parse_country;
+use crate::dates;
+use crate::error::DomainError;
+use crate::events::{event_enum, impl_domain_event};
+use crate::ids::RoadmapId;
+use crate::money::Currency;
+use crate::refs::References;
+use crate::text;
+
+pub fn stream_id(id: &RoadmapId) -> String {
+    format!("roadmap-{id}")
+}
+
+/// `createRoadmap`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRoadmap {
+    pub id: String,
+    pub country: String,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// The reporting currency.
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoadmapCommand {
+    Create(CreateRoadmap),
+}
+
+impl From<CreateRoadmap> for RoadmapCommand {
+    fn from(c: CreateRoadmap) -> Self {
+        RoadmapCommand::Create(c)
+    }
+}
+
+impl RoadmapCommand {
+    pub fn stream_id(&self) -> Result<String, DomainError> {
+        match self {
+            RoadmapCommand::Create(c) => Ok(stream_id(&RoadmapId::parse("id", &c.id)?)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoadmapCreated {
+    pub roadmap_id: RoadmapId,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub currency: Currency,
+}
+impl_domain_event!(RoadmapCreated, 1);
+
+event_enum!(RoadmapEvent { RoadmapCreated });
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roadmap {
+    pub id: RoadmapId,
+    pub country: String,
+    pub title: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub currency: Currency,
+}
+
+pub type RoadmapState = State<Roadmap>;
+
+pub fn evolve(mut state: RoadmapState, event: &RoadmapEvent) -> RoadmapState {
+    state.version += 1;
+    match event {
+        RoadmapEvent::RoadmapCreated(e) => {
+            state.entity = Some(Roadmap {
+                id: e.roadmap_id.clone(),
+                country: e.country.clone(),
+                title: e.title.clone(),
+                period_start: e.period_start,
+                period_end: e.period_end,
+                currency: e.currency,
+            });
+        }
+    }
+    state
+}
+
+pub fn decide(
+    state: &RoadmapState,
+    command: &RoadmapCommand,
+    _refs: &dyn References,
+) -> Result<Vec<RoadmapEvent>, DomainError> {
+    match command {
+        RoadmapCommand::Create(c) => {
+            let id = RoadmapId::parse("id", &c.id)?;
+            if state.exists() {
+                return Err(DomainError::already_exists(RoadmapId::ENTITY, id.as_str()));
+            }
+            let country = parse_country("country", &c.country)?;
+            let title = text::title("title", &c.title)?;
+            let period_start = dates::in_range("periodStart", c.period_start)?;
+            let period_end = dates::in_range("periodEnd", c.period_end)?;
+            dates::not_before(
+                "periodEnd",
+                Some(period_end),
+                "periodStart",
+                Some(period_start),
+            )?;
+            Ok(vec![
+                RoadmapCreated {
+                    roadmap_id: id,
+                    country,
+                    title,
+                    period_start,
+                    period_end,
+                    currency: c.currency,
+                }
+                .into(),
+            ])
+        }
+    }
+}
+
+impl Aggregate for RoadmapState {
+    type Command = RoadmapCommand;
+    type Event = RoadmapEvent;
+
+    fn decide(
+        &self,
+        command: &Self::Command,
+        refs: &dyn References,
+    ) -> Result<Vec<Self::Event>, DomainError> {
+        decide(self, command, refs)
+    }
+    fn apply(&mut self, event: &Self::Event) {
+        *self = evolve(std::mem::take(self), event);
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl EntityEvent for RoadmapEvent {
+    type State = RoadmapState;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::*;
+
+    fn create(id: &str) -> CreateRoadmap {
+        CreateRoadmap {
+            id: id.into(),
+            country: "CIV".into(),
+            title: " Feuille de route nationale — cible 8.7 ".into(),
+            period_start: date("2023-05-01"),
+            period_end: date("2023-12-31"),
+            currency: Currency::XOF,
+        }
+    }
+
+    #[test]
+    fn creating_a_roadmap_records_it() {
+        given_nothing::<RoadmapState>()
+            .when(create("civ-2023"))
+            .then([RoadmapCreated {
+                roadmap_id: RoadmapId::new_unchecked("civ-2023"),
+                country: "CIV".into(),
+                title: "Feuille de route nationale — cible 8.7".into(),
+                period_start: date("2023-05-01"),
+                period_end: date("2023-12-31"),
+                currency: Currency::XOF,
+            }
+            .into()]);
+    }
+
+    #[test]
+    fn a_one_day_period_is_accepted() {
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                period_end: date("2023-05-01"),
+                ..create("r")
+            })
+            .then_ok();
+    }
+
+    #[test]
+    fn creating_an_existing_roadmap_is_refused() {
+        given([roadmap_created("civ-2023")])
+            .when(create("civ-2023"))
+            .then_err(DomainError::already_exists("Roadmap", "civ-2023"));
+    }
+
+    #[test]
+    fn a_period_ending_before_it_starts_is_refused() {
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                period_end: date("2023-04-30"),
+                ..create("r")
+            })
+            .then_err(DomainError::bad_input(
+                "periodEnd",
+                "2023-04-30 is before periodStart 2023-05-01",
+            ));
+    }
+
+    #[test]
+    fn dates_outside_the_sane_range_are_refused() {
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                period_start: date("1900-01-01"),
+                ..create("r")
+            })
+            .then_code("BAD_USER_INPUT", "periodStart");
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                period_end: date("2200-01-01"),
+                ..create("r")
+            })
+            .then_code("BAD_USER_INPUT", "periodEnd");
+    }
+
+    #[test]
+    fn bad_country_title_or_id_is_refused() {
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                country: "CI".into(),
+                ..create("r")
+            })
+            .then_code("BAD_USER_INPUT", "country");
+        given_nothing::<RoadmapState>()
+            .when(CreateRoadmap {
+                title: "".into(),
+                ..create("r")
+            })
+            .then_code("BAD_USER_INPUT", "title");
+        given_nothing::<RoadmapState>()
+            .when(create("Bad Id"))
+            .then_code("BAD_USER_INPUT", "id");
+    }
+}

@@ -1,0 +1,126 @@
+//! Queries and row mapping.
+
+use fundtrail_store::types::from_micros;
+use fundtrail_store::{
+    Direction, EventHash, EventMetadata, Head, RecordedCommand, RecordedEvent, StoreError,
+};
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgRow};
+
+pub(crate) fn pg_err(e: sqlx::Error) -> StoreError {
+    StoreError::backend(format!("postgres: {e}"))
+}
+
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn hash(bytes: &[u8]) -> Result<EventHash, StoreError> {
+    EventHash::from_slice(bytes).ok_or_else(|| {
+        StoreError::Corrupt(format!("a stored hash has {} bytes, not 32", bytes.len()))
+    })
+}
+
+pub(crate) fn event_from_row(row: &PgRow) -> Result<RecordedEvent, StoreError> {
+    let get_err = |e: sqlx::Error| pg_err(e);
+    Ok(RecordedEvent {
+        position: row.try_get::<i64, _>(0).map_err(get_err)? as u64,
+        stream_id: row.try_get(1).map_err(get_err)?,
+        version: row.try_get::<i64, _>(2).map_err(get_err)? as u64,
+        event_id: row.try_get(3).map_err(get_err)?,
+        event_type: row.try_get(4).map_err(get_err)?,
+        schema_version: row.try_get::<i32, _>(5).map_err(get_err)? as u16,
+        payload: row.try_get(6).map_err(get_err)?,
+        recorded_at: from_micros(row.try_get(7).map_err(get_err)?),
+        metadata: EventMetadata {
+            actor: row.try_get(8).map_err(get_err)?,
+            command_id: row.try_get(9).map_err(get_err)?,
+            correlation_id: row.try_get(10).map_err(get_err)?,
+            causation_id: row.try_get(11).map_err(get_err)?,
+        },
+        hash: hash(row.try_get::<&[u8], _>(12).map_err(get_err)?)?,
+    })
+}
+
+pub(crate) async fn read_all(
+    pool: &PgPool,
+    from_position: u64,
+    direction: Direction,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = match direction {
+        Direction::Forward => include_str!("sql/read_all_forward.sql"),
+        Direction::Backward => include_str!("sql/read_all_backward.sql"),
+    };
+    let rows = sqlx::query(sql)
+        .bind(clamp(from_position))
+        .bind(clamp(limit as u64))
+        .fetch_all(pool)
+        .await
+        .map_err(pg_err)?;
+    rows.iter().map(event_from_row).collect()
+}
+
+pub(crate) async fn read_stream(
+    pool: &PgPool,
+    stream_id: &str,
+    from_version: u64,
+    direction: Direction,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = match direction {
+        Direction::Forward => include_str!("sql/read_stream_forward.sql"),
+        Direction::Backward => include_str!("sql/read_stream_backward.sql"),
+    };
+    let rows = sqlx::query(sql)
+        .bind(stream_id)
+        .bind(clamp(from_version))
+        .bind(clamp(limit as u64))
+        .fetch_all(pool)
+        .await
+        .map_err(pg_err)?;
+    rows.iter().map(event_from_row).collect()
+}
+
+pub(crate) async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<u64, StoreError> {
+    let version: i64 = sqlx::query_scalar(include_str!("sql/select_stream_version.sql"))
+        .bind(stream_id)
+        .fetch_one(pool)
+        .await
+        .map_err(pg_err)?;
+    Ok(version as u64)
+}
+
+pub(crate) async fn head(pool: &PgPool) -> Result<Head, StoreError> {
+    let row = sqlx::query(include_str!("sql/select_head.sql"))
+        .fetch_one(pool)
+        .await
+        .map_err(pg_err)?;
+    Ok(Head {
+        position: row.try_get::<i64, _>(0).map_err(pg_err)? as u64,
+        hash: hash(row.try_get::<&[u8], _>(1).map_err(pg_err)?)?,
+        recorded_at_micros: row.try_get(2).map_err(pg_err)?,
+    })
+}
+
+pub(crate) async fn find_command(
+    pool: &PgPool,
+    command_id: &str,
+) -> Result<Option<RecordedCommand>, StoreError> {
+    let row = sqlx::query(include_str!("sql/select_command.sql"))
+        .bind(command_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(pg_err)?;
+    row.map(|row| {
+        Ok(RecordedCommand {
+            command_id: row.try_get(0).map_err(pg_err)?,
+            fingerprint: row.try_get(1).map_err(pg_err)?,
+            stream_id: row.try_get(2).map_err(pg_err)?,
+            first_position: row.try_get::<i64, _>(3).map_err(pg_err)? as u64,
+            last_position: row.try_get::<i64, _>(4).map_err(pg_err)? as u64,
+            recorded_at: from_micros(row.try_get(5).map_err(pg_err)?),
+        })
+    })
+    .transpose()
+}

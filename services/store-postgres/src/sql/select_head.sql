@@ -1,0 +1,1 @@
+SELECT position, hash, recorded_at FROM ledger_head

@@ -1,0 +1,254 @@
+//! The writer task: group commit against a shared database.
+//!
+//! The task takes every append waiting at that moment, reads the facts they
+//! depend on in one query, plans them (`fundtrail_store::plan`) and writes
+//! them in one statement that moves the ledger head with a compare-and-set.
+//! If another process moved the head in between, nothing was written and the
+//! group is planned again on fresh facts.
+
+use std::sync::Arc;
+
+use fundtrail_store::plan::{BatchKeys, KnownFacts, StoredEventRef, batch_keys, plan_batch};
+use fundtrail_store::types::{from_micros, to_micros};
+use fundtrail_store::{AppendOutcome, AppendRequest, EventHash, Head, RecordedCommand, StoreError};
+use serde::Deserialize;
+use sqlx::postgres::PgPool;
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use crate::reader::pg_err;
+
+pub(crate) struct Job {
+    pub request: AppendRequest,
+    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
+}
+
+const MAX_ATTEMPTS: usize = 1_000;
+
+pub(crate) struct Writer {
+    pub pool: PgPool,
+    pub jobs: mpsc::UnboundedReceiver<Job>,
+    pub head_position: Arc<watch::Sender<u64>>,
+    pub channel: String,
+    pub max_group_requests: usize,
+    pub max_group_events: usize,
+}
+
+impl Writer {
+    pub(crate) async fn run(mut self) {
+        while let Some(first) = self.jobs.recv().await {
+            let mut events = first.request.events.len();
+            let mut jobs = vec![first];
+            while jobs.len() < self.max_group_requests && events < self.max_group_events {
+                match self.jobs.try_recv() {
+                    Ok(job) => {
+                        events += job.request.events.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let (requests, replies): (Vec<_>, Vec<_>) =
+                jobs.into_iter().map(|j| (j.request, j.reply)).unzip();
+            match self.write_group(&requests).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        let _ = reply.send(outcome);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "postgres store: group append failed");
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn write_group(
+        &self,
+        requests: &[AppendRequest],
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
+        let keys = batch_keys(requests);
+        for _ in 0..MAX_ATTEMPTS {
+            let (head, mut facts) = self.lookup_facts(&keys).await?;
+            let now = to_micros(chrono::Utc::now());
+            let plan = plan_batch(head, now, requests, &mut facts);
+            if plan.events.is_empty() {
+                return Ok(plan.outcomes);
+            }
+            let e = &plan.events;
+            let c = &plan.commands;
+            let moved = sqlx::query(include_str!("sql/write_group.sql"))
+                .bind(plan.head.position as i64)
+                .bind(&plan.head.hash.0[..])
+                .bind(plan.head.recorded_at_micros)
+                .bind(head.position as i64)
+                .bind(e.iter().map(|e| e.position as i64).collect::<Vec<_>>())
+                .bind(e.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
+                .bind(e.iter().map(|e| e.version as i64).collect::<Vec<_>>())
+                .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+                .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+                .bind(
+                    e.iter()
+                        .map(|e| e.schema_version as i32)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+                .bind(
+                    e.iter()
+                        .map(|e| to_micros(e.recorded_at))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    e.iter()
+                        .map(|e| e.metadata.actor.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    e.iter()
+                        .map(|e| e.metadata.command_id.as_deref())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    e.iter()
+                        .map(|e| e.metadata.correlation_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    e.iter()
+                        .map(|e| e.metadata.causation_id)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(e.iter().map(|e| &e.hash.0[..]).collect::<Vec<_>>())
+                .bind(c.iter().map(|c| c.command_id.as_str()).collect::<Vec<_>>())
+                .bind(c.iter().map(|c| c.fingerprint.as_str()).collect::<Vec<_>>())
+                .bind(c.iter().map(|c| c.stream_id.as_str()).collect::<Vec<_>>())
+                .bind(
+                    c.iter()
+                        .map(|c| c.first_position as i64)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(c.iter().map(|c| c.last_position as i64).collect::<Vec<_>>())
+                .bind(
+                    c.iter()
+                        .map(|c| to_micros(c.recorded_at))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(&self.channel)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(pg_err)?;
+            if moved.is_some() {
+                let position = plan.head.position;
+                self.head_position.send_if_modified(|current| {
+                    let newer = position > *current;
+                    if newer {
+                        *current = position;
+                    }
+                    newer
+                });
+                return Ok(plan.outcomes);
+            }
+            tracing::debug!("postgres store: the head moved under us, planning the group again");
+            tokio::task::yield_now().await;
+        }
+        Err(StoreError::backend(format!(
+            "gave up after {MAX_ATTEMPTS} attempts: other writers kept moving the ledger head"
+        )))
+    }
+
+    async fn lookup_facts(&self, keys: &BatchKeys) -> Result<(Head, KnownFacts), StoreError> {
+        let json: String = sqlx::query_scalar(include_str!("sql/lookup_facts.sql"))
+            .bind(&keys.streams)
+            .bind(&keys.event_ids)
+            .bind(&keys.command_ids)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(pg_err)?;
+        let found: FoundFacts = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("facts query answered {e}")))?;
+        let head = Head {
+            position: found.head.position,
+            hash: EventHash::from_hex(&found.head.hash).ok_or_else(|| {
+                StoreError::Corrupt("the ledger head hash is not 32 bytes of hex".into())
+            })?,
+            recorded_at_micros: found.head.recorded_at,
+        };
+        let mut facts = KnownFacts::default();
+        for s in found.streams {
+            facts.stream_versions.insert(s.stream_id, s.version);
+        }
+        for e in found.events {
+            facts.events.insert(
+                e.event_id,
+                StoredEventRef {
+                    stream_id: e.stream_id,
+                    version: e.version,
+                    position: e.position,
+                    recorded_at_micros: e.recorded_at,
+                },
+            );
+        }
+        for c in found.commands {
+            facts.commands.insert(
+                c.command_id.clone(),
+                RecordedCommand {
+                    command_id: c.command_id,
+                    fingerprint: c.fingerprint,
+                    stream_id: c.stream_id,
+                    first_position: c.first_position,
+                    last_position: c.last_position,
+                    recorded_at: from_micros(c.recorded_at),
+                },
+            );
+        }
+        Ok((head, facts))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundFacts {
+    head: FoundHead,
+    streams: Vec<FoundStream>,
+    events: Vec<FoundEvent>,
+    commands: Vec<FoundCommand>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundHead {
+    position: u64,
+    hash: String,
+    recorded_at: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundStream {
+    stream_id: String,
+    version: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundEvent {
+    event_id: Uuid,
+    stream_id: String,
+    version: u64,
+    position: u64,
+    recorded_at: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FoundCommand {
+    command_id: String,
+    fingerprint: String,
+    stream_id: String,
+    first_position: u64,
+    last_position: u64,
+    recorded_at: i64,
+}

@@ -1,0 +1,1 @@
+SELECT stream_id, version, position, recorded_at FROM events WHERE event_id = ?1

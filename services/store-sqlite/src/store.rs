@@ -1,0 +1,295 @@
+//! Opening the embedded store and serving the store traits.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use fundtrail_store::subscription::{EventStream, SubscriptionOptions, catch_up};
+use fundtrail_store::{
+    AppendOutcome, AppendRequest, Direction, EventAppender, EventReader, EventStore,
+    EventSubscriber, Head, RecordedCommand, RecordedEvent, StoreError,
+};
+use rusqlite::Connection;
+use tokio::sync::{oneshot, watch};
+
+use crate::reader::{self, ReadPool, sql_err};
+use crate::writer::{GroupLimits, Job, Writer, load_head};
+
+/// Tuning of the embedded store; the defaults suit a laptop and a server.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// Idle read connections kept open.
+    pub read_connections: usize,
+    /// Most appends committed in one transaction.
+    pub max_group_requests: usize,
+    /// Most events committed in one transaction (a single larger append still goes whole).
+    pub max_group_events: usize,
+    pub subscription: SubscriptionOptions,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            read_connections: 8,
+            max_group_requests: 512,
+            max_group_events: 20_000,
+            subscription: SubscriptionOptions::default(),
+        }
+    }
+}
+
+/// The embedded store. Cheap to clone; all clones share one writer.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    jobs: Mutex<Option<Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    reads: ReadPool,
+    head: Arc<Mutex<Head>>,
+    head_position: watch::Receiver<u64>,
+    options: SqliteOptions,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Ok(mut jobs) = self.jobs.lock() {
+            jobs.take();
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in `dir`. Only one process may hold a
+    /// store directory at a time.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(dir, SqliteOptions::default())
+    }
+
+    pub fn open_with(dir: impl AsRef<Path>, options: SqliteOptions) -> Result<Self, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            StoreError::backend(format!(
+                "cannot create the store directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let lock = lock_directory(&dir)?;
+        let path = dir.join(crate::DATABASE_FILE);
+        let conn = open_writer_connection(&path)?;
+        let head = load_head(&conn)?;
+
+        let (jobs_tx, jobs_rx) = mpsc::channel();
+        let (position_tx, position_rx) = watch::channel(head.position);
+        let shared_head = Arc::new(Mutex::new(head));
+        let writer = Writer {
+            conn,
+            jobs: jobs_rx,
+            head,
+            shared_head: shared_head.clone(),
+            head_position: position_tx,
+            limits: GroupLimits {
+                max_requests: options.max_group_requests,
+                max_events: options.max_group_events,
+                max_cached_streams: 1_000_000,
+            },
+            stream_versions: HashMap::new(),
+        };
+        let handle = std::thread::Builder::new()
+            .name("fundtrail-sqlite-writer".into())
+            .spawn(move || {
+                // The directory lock lives as long as the writer.
+                let _lock = lock;
+                writer.run();
+            })
+            .map_err(|e| StoreError::backend(format!("cannot start the writer thread: {e}")))?;
+
+        tracing::info!(dir = %dir.display(), head = head.position, "embedded store opened");
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                reads: ReadPool::new(&path, options.read_connections),
+                dir,
+                jobs: Mutex::new(Some(jobs_tx)),
+                writer: Mutex::new(Some(handle)),
+                head: shared_head,
+                head_position: position_rx,
+                options,
+            }),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Finishes the appends already queued, stops the writer and releases the
+    /// directory. Later appends fail with `StoreError::Closed`.
+    pub async fn close(&self) {
+        let sender = self.inner.jobs.lock().expect("jobs lock poisoned").take();
+        if let Some(sender) = sender {
+            let _ = sender.send(Job::Shutdown);
+        }
+        let handle = self
+            .inner
+            .writer
+            .lock()
+            .expect("writer lock poisoned")
+            .take();
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.reads.with(f))
+            .await
+            .map_err(|e| StoreError::backend(format!("read task failed: {e}")))?
+    }
+}
+
+fn lock_directory(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join("LOCK");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::backend(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::backend(format!(
+            "the store directory {} is in use by another fundtrail process",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::backend(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(sql_err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sql_err)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(sql_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::backend(format!(
+            "sqlite refused WAL mode (got {mode})"
+        )));
+    }
+    // FULL: the WAL is fsynced at every commit, so an acknowledged append
+    // survives power loss, not only a process crash.
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sql_err)?;
+    conn.pragma_update(None, "cache_size", -64_000)
+        .map_err(sql_err)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)
+        .map_err(sql_err)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(sql_err)?;
+    match version {
+        0 => conn
+            .execute_batch(include_str!("sql/schema.sql"))
+            .map_err(sql_err)?,
+        1 => {}
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "store schema version {other} is newer than this fundtrail knows (1)"
+            )));
+        }
+    }
+    Ok(conn)
+}
+
+#[async_trait]
+impl EventReader for SqliteStore {
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let stream_id = stream_id.to_owned();
+        self.read(move |c| reader::read_stream(c, &stream_id, from_version, direction, limit))
+            .await
+    }
+
+    async fn read_all(
+        &self,
+        from_position: u64,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.read(move |c| reader::read_all(c, from_position, direction, limit))
+            .await
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let stream_id = stream_id.to_owned();
+        self.read(move |c| reader::stream_version(c, &stream_id))
+            .await
+    }
+
+    async fn head(&self) -> Result<Head, StoreError> {
+        Ok(*self.inner.head.lock().expect("head lock poisoned"))
+    }
+
+    async fn find_command(&self, command_id: &str) -> Result<Option<RecordedCommand>, StoreError> {
+        let command_id = command_id.to_owned();
+        self.read(move |c| reader::find_command(c, &command_id))
+            .await
+    }
+}
+
+#[async_trait]
+impl EventAppender for SqliteStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        request.validate()?;
+        let (reply, answer) = oneshot::channel();
+        {
+            let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
+            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
+            sender
+                .send(Job::Append {
+                    request: Box::new(request),
+                    reply,
+                })
+                .map_err(|_| StoreError::Closed)?;
+        }
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+impl EventSubscriber for SqliteStore {
+    fn subscribe_all(&self, from_position: u64) -> EventStream {
+        catch_up(
+            Arc::new(self.clone()),
+            self.inner.head_position.clone(),
+            from_position,
+            self.inner.options.subscription,
+        )
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+}

@@ -1,0 +1,25 @@
+//! The one event-store contract of fundtrail.
+//!
+//! Every backend (the embedded SQLite store, PostgreSQL, KurrentDB) implements
+//! the small traits of [`traits`] and passes the conformance suite in
+//! `fundtrail-store-conformance`. What every backend must compute the same way
+//! lives here, once: the hash chain ([`hash`]), the planning of a group of
+//! appends against what is already stored ([`plan`]), catch-up-then-live
+//! subscriptions ([`subscription`]) and chain verification ([`verify`]).
+
+pub mod error;
+pub mod hash;
+pub mod plan;
+pub mod subscription;
+pub mod traits;
+pub mod types;
+pub mod verify;
+
+pub use error::StoreError;
+pub use hash::EventHash;
+pub use traits::{EventAppender, EventReader, EventStore, EventSubscriber};
+pub use types::{
+    AppendOutcome, AppendRequest, CommandStamp, Direction, EventMetadata, ExpectedVersion, Head,
+    NewEvent, RecordedCommand, RecordedEvent,
+};
+pub use verify::{VerifyBreak, VerifyReport};
