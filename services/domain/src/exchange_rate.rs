@@ -35,7 +35,8 @@ fn is_peg_pair(a: Currency, b: Currency) -> bool {
 }
 
 /// `recordExchangeRate`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecordExchangeRate {
     pub base: Currency,
     pub quote: Currency,
@@ -43,7 +44,8 @@ pub struct RecordExchangeRate {
     pub valid_from: NaiveDate,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ExchangeRateCommand {
     Record(RecordExchangeRate),
 }

@@ -19,7 +19,8 @@ pub fn stream_id(id: &OrganisationId) -> String {
 // ---- commands ----
 
 /// `registerOrganisation`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RegisterOrganisation {
     pub id: String,
     pub name: String,
@@ -29,7 +30,8 @@ pub struct RegisterOrganisation {
     pub country: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum OrganisationCommand {
     Register(RegisterOrganisation),
 }

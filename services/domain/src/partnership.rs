@@ -38,7 +38,8 @@ pub fn transition_allowed(from: PartnershipStatus, to: PartnershipStatus) -> boo
 }
 
 /// `recordPartnership`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecordPartnership {
     pub id: String,
     pub party_ids: Vec<String>,
@@ -51,7 +52,8 @@ pub struct RecordPartnership {
 }
 
 /// `changePartnershipStatus`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangePartnershipStatus {
     pub partnership_id: String,
     pub status: PartnershipStatus,
@@ -59,7 +61,8 @@ pub struct ChangePartnershipStatus {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PartnershipCommand {
     Record(RecordPartnership),
     ChangeStatus(ChangePartnershipStatus),

@@ -48,21 +48,24 @@ pub fn stream_id(id: &PledgeId) -> String {
 
 // ---- commands ----
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AllocationInput {
     pub priority_id: String,
     /// In the pledge's currency.
     pub amount: Decimal,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QuantityInput {
     pub count: i64,
     pub unit: String,
 }
 
 /// `pledge`. `pledged_on` is required by the API for users; the importer may leave it unknown.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MakePledge {
     pub id: String,
     pub donor_id: String,
@@ -82,14 +85,16 @@ pub struct MakePledge {
 }
 
 /// `commitPledge`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommitPledge {
     pub pledge_id: String,
     pub committed_on: Option<NaiveDate>,
 }
 
 /// `recordDisbursement`: `amount` in the pledge's currency.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RecordDisbursement {
     pub pledge_id: String,
     pub amount: Option<Decimal>,
@@ -97,7 +102,8 @@ pub struct RecordDisbursement {
 }
 
 /// `revisePledge`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RevisePledge {
     pub pledge_id: String,
     pub amount: Money,
@@ -107,7 +113,8 @@ pub struct RevisePledge {
 }
 
 /// `cancelPledge`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CancelPledge {
     pub pledge_id: String,
     pub cancelled_on: NaiveDate,
@@ -116,7 +123,8 @@ pub struct CancelPledge {
 
 // Commands are short-lived values built once per request: boxing buys nothing here.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PledgeCommand {
     Make(MakePledge),
     Commit(CommitPledge),

@@ -19,7 +19,8 @@ pub fn stream_id(id: &PriorityId) -> String {
 }
 
 /// `definePriority`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DefinePriority {
     pub id: String,
     pub roadmap_id: String,
@@ -28,14 +29,16 @@ pub struct DefinePriority {
 }
 
 /// `setFundingRequirement`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SetFundingRequirement {
     pub priority_id: String,
     pub amount: Money,
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum PriorityCommand {
     Define(DefinePriority),
     SetFundingRequirement(SetFundingRequirement),

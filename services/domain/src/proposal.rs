@@ -24,7 +24,8 @@ pub fn stream_id(id: &ProposalId) -> String {
 }
 
 /// `submitProposal`. `submitted_on` is required by the API for users; the importer may leave it unknown.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SubmitProposal {
     pub id: String,
     pub applicant_id: String,
@@ -37,7 +38,8 @@ pub struct SubmitProposal {
 }
 
 /// `decideProposal`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DecideProposal {
     pub proposal_id: String,
     /// APPROVED, REJECTED or WITHDRAWN.
@@ -46,7 +48,8 @@ pub struct DecideProposal {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum ProposalCommand {
     Submit(SubmitProposal),
     Decide(DecideProposal),

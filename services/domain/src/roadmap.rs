@@ -20,7 +20,8 @@ pub fn stream_id(id: &RoadmapId) -> String {
 }
 
 /// `createRoadmap`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CreateRoadmap {
     pub id: String,
     pub country: String,
@@ -31,7 +32,8 @@ pub struct CreateRoadmap {
     pub currency: Currency,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum RoadmapCommand {
     Create(CreateRoadmap),
 }
