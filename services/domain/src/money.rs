@@ -242,9 +242,13 @@ pub fn split_pro_rata(
     }
     let mut shares = Vec::with_capacity(weights.len());
     for w in weights {
-        // total * w / sum_w without forming total * w (which may exceed Decimal's range).
+        // total * w / sum_w: multiply first, so that a share that is exactly
+        // half a minor unit stays exact and rounds half-to-even; only when
+        // total * w exceeds Decimal's range, go through the ratio.
         let exact = if *w == sum_w {
             total
+        } else if let Some(share) = total.checked_mul(*w).and_then(|p| p.checked_div(sum_w)) {
+            share
         } else {
             let ratio = w.checked_div(sum_w).ok_or_else(|| overflow(field))?;
             total.checked_mul(ratio).ok_or_else(|| overflow(field))?
@@ -264,6 +268,17 @@ pub fn split_pro_rata(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_share_of_exactly_half_a_minor_unit_rounds_to_even() {
+        let xof = super::Currency::parse("c", "XOF").unwrap();
+        let d = |v: i64| rust_decimal::Decimal::from(v);
+        // 3 XOF over weights 5:1: exact shares 2.5 and 0.5 round to 2 and 0
+        // (even), and the remainder 1 goes to the first. (Through the ratio
+        // 1/6 = 0.1666...667, the second share would be 0.5000...001 -> 1.)
+        let shares = super::split_pro_rata("amount", d(3), &[d(5), d(1)], xof).unwrap();
+        assert_eq!(shares, vec![d(3), d(0)]);
+    }
+
     use super::*;
 
     fn d(s: &str) -> Decimal {
