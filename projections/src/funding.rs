@@ -1,0 +1,583 @@
+//! `fundingByPriority` with both clocks.
+//!
+//! ## Model
+//! Every pledge keeps a timeline of *facts* in store order: `(position,
+//! value date, change)` where the change is made / committed / disbursed /
+//! revised / cancelled and the value date is `pledgedOn`, `committedOn`,
+//! `disbursedOn`, `revisedOn` or `cancelledOn` (the first three may be unknown).
+//! Requirements keep `(position, requirement)` per priority. A query is a fold
+//! of those timelines through two filters:
+//! - **`asOf`** (recorded time) becomes a position cutoff: the last position
+//!   recorded at or before `asOf` (binary search over the recorded-time table;
+//!   `recorded_at` never decreases along positions). Facts, requirements,
+//!   priorities and exchange rates after the cutoff do not exist for the query.
+//!   `asOf` before the first event gives zero figures.
+//! - **`on`** (value date) keeps facts whose value date is `<= on`: a pledge
+//!   made after `on` is absent; the amount in force is the last revision with
+//!   `revisedOn <= on` (else the original amount); a cancellation counts from
+//!   `cancelledOn`; a commitment from `committedOn`; a disbursement from
+//!   `disbursedOn`. Requirements have no value date: the latest one recorded
+//!   (by the cutoff) is in force whatever `on` is.
+//!
+//! ## Facts with an unknown value date (decision)
+//! - Without `on`, they count as if dated (the civ-2023 import has many).
+//! - With `on`, they are **excluded and reported**: a pledge made on an unknown
+//!   date contributes nothing, a commitment on an unknown date leaves the pledge
+//!   pledged-but-not-committed, a disbursement on an unknown date is left out;
+//!   each such pledge adds 1 to `undated_count` of every line it touches
+//!   (`total.undated_count` counts distinct pledges). Unknown is never zero.
+//!
+//! ## Figures (the contract's rules)
+//! - pledged: allocations (the whole amount as *unallocated* when there are
+//!   none) of every pledge not cancelled; committed: the same for pledges
+//!   committed or further; disbursed: the disbursement shares as recorded
+//!   (a share without priority is unallocated).
+//! - Unvalued pledges (no amount in force) are counted in `unvalued_count` of
+//!   their `priorityIds` (else unallocated) and never summed. A cancelled
+//!   pledge is neither summed nor counted. `total.unvalued_count` counts
+//!   distinct pledges (a pledge meant for two priorities counts once).
+//! - required: the latest requirement (null when none); gap = max(required -
+//!   committed, 0); coverage = committed / required, half-to-even to 4 places,
+//!   null when required is null or zero. `total` adds priorities and
+//!   unallocated; its required is the sum of the priorities' requirements
+//!   (null when none has one).
+//! - Currency: every amount is converted at the rate in force on its value
+//!   date: pledged at `pledgedOn` (or `revisedOn` of the revision in force),
+//!   committed at the later of `committedOn` and that date, disbursed at
+//!   `disbursedOn`; a requirement, and any amount whose value date is unknown,
+//!   at `on` (else `today`). Each converted amount is rounded half-to-even to
+//!   the target's minor unit, then summed. A missing rate is a
+//!   [`FundingError::MissingRate`] naming the pair and the date. Rates recorded
+//!   after the `asOf` cutoff are not used.
+//! - Donors on a line: every donor with a valued or unvalued contribution to it,
+//!   ordered by committed, then pledged (largest first), then id.
+//!
+//! ## Speed
+//! The plain query (no `asOf`, no `on`) is cached per (roadmap, currency,
+//! today) and dropped when an event touches that roadmap (any rate drops all).
+//! Other queries fold the roadmap's timelines (pledges of a roadmap are listed
+//! in creation order, so the `asOf` fold stops at the first pledge made after
+//! the cutoff); rates are memoised per (currency, date) within a query.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fundtrail_domain::exchange_rate::{ConversionError, RateTable};
+use fundtrail_domain::money::{Currency, Money, round_to_minor};
+use rust_decimal::{Decimal, RoundingStrategy};
+use thiserror::Error;
+
+use crate::ReadModel;
+use crate::entities::{Entities, NONE};
+
+/// One change of a pledge, with its value date.
+#[derive(Debug, Clone)]
+pub(crate) struct Fact {
+    pub position: u64,
+    pub on: Option<NaiveDate>,
+    pub change: Change,
+}
+
+/// Priority slots are `u32` indexes of the priority table ([`NONE`]: unallocated).
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    Made {
+        amount: Option<Money>,
+        allocations: Box<[(u32, Decimal)]>,
+        priorities: Box<[u32]>,
+    },
+    Committed,
+    Disbursed {
+        currency: Option<Currency>,
+        shares: Box<[(u32, Decimal)]>,
+    },
+    Revised {
+        amount: Money,
+        allocations: Box<[(u32, Decimal)]>,
+    },
+    Cancelled,
+}
+
+/// Why funding figures cannot be given.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum FundingError {
+    #[error("roadmap {0} not found")]
+    RoadmapNotFound(String),
+    #[error(
+        "no exchange rate {base}/{quote} in force on {on} (directly, inversely or through EUR)"
+    )]
+    MissingRate {
+        base: Currency,
+        quote: Currency,
+        on: NaiveDate,
+    },
+    #[error("converting {amount} {from} to {to} overflows")]
+    Overflow {
+        amount: Decimal,
+        from: Currency,
+        to: Currency,
+    },
+}
+
+impl From<ConversionError> for FundingError {
+    fn from(e: ConversionError) -> Self {
+        match e {
+            ConversionError::MissingRate { base, quote, on } => {
+                FundingError::MissingRate { base, quote, on }
+            }
+            ConversionError::Overflow { amount, from, to } => {
+                FundingError::Overflow { amount, from, to }
+            }
+        }
+    }
+}
+
+/// What one donor brings to one line, in the reporting currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DonorFunding {
+    pub organisation_id: String,
+    pub pledged: Money,
+    pub committed: Money,
+    pub disbursed: Money,
+    /// The donor's unvalued pledges on this line (additive field).
+    pub unvalued_count: u32,
+}
+
+/// The contract's `FundingLine`, plus `undated_count`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingLine {
+    pub required: Option<Money>,
+    pub pledged: Money,
+    pub committed: Money,
+    pub disbursed: Money,
+    pub gap: Option<Money>,
+    pub coverage: Option<Decimal>,
+    pub unvalued_count: u32,
+    /// Pledges with a fact left out because its value date is unknown and `on`
+    /// was given (always 0 without `on`). Additive field.
+    pub undated_count: u32,
+    pub donors: Vec<DonorFunding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityFunding {
+    pub priority_id: String,
+    pub rank: u32,
+    pub line: FundingLine,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoadmapFunding {
+    pub roadmap_id: String,
+    pub currency: Currency,
+    /// The last position taken into account (the `asOf` cutoff).
+    pub position: u64,
+    pub on: Option<NaiveDate>,
+    /// In rank order (priorities defined by the cutoff).
+    pub priorities: Vec<PriorityFunding>,
+    pub unallocated: FundingLine,
+    pub total: FundingLine,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Figures {
+    pledged: Decimal,
+    committed: Decimal,
+    disbursed: Decimal,
+    unvalued: u32,
+}
+
+#[derive(Debug, Default)]
+struct Acc {
+    sums: Figures,
+    undated: u32,
+    donors: HashMap<u32, Figures>,
+}
+
+impl Acc {
+    fn donor(&mut self, d: u32) -> &mut Figures {
+        self.donors.entry(d).or_default()
+    }
+}
+
+/// Converts amounts to the reporting currency, memoising rates per (currency, date).
+pub(crate) struct Converter<'a> {
+    rates: &'a RateTable,
+    pub to: Currency,
+    fallback: NaiveDate,
+    memo: HashMap<(Currency, NaiveDate), Decimal>,
+}
+
+impl<'a> Converter<'a> {
+    pub(crate) fn new(rates: &'a RateTable, to: Currency, fallback: NaiveDate) -> Self {
+        Converter {
+            rates,
+            to,
+            fallback,
+            memo: HashMap::new(),
+        }
+    }
+
+    /// Converts at the rate in force on `on` (the fallback date when unknown),
+    /// rounded half-to-even to the target's minor unit.
+    pub(crate) fn convert(
+        &mut self,
+        amount: Decimal,
+        from: Currency,
+        on: Option<NaiveDate>,
+    ) -> Result<Decimal, FundingError> {
+        if from == self.to {
+            return Ok(amount);
+        }
+        let on = on.unwrap_or(self.fallback);
+        let rate = match self.memo.get(&(from, on)) {
+            Some(r) => *r,
+            None => {
+                let (r, _) = self.rates.rate(from, self.to, on)?;
+                self.memo.insert((from, on), r);
+                r
+            }
+        };
+        let raw = amount.checked_mul(rate).ok_or(FundingError::Overflow {
+            amount,
+            from,
+            to: self.to,
+        })?;
+        Ok(round_to_minor(raw, self.to))
+    }
+}
+
+fn later(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// A disbursement in force: (currency, shares, disbursedOn).
+pub(crate) type DisbursementView<'a> = (Currency, &'a [(u32, Decimal)], Option<NaiveDate>);
+
+/// A pledge seen through the two clocks.
+#[derive(Debug)]
+pub(crate) struct PledgeView<'a> {
+    pub donor: u32,
+    /// `None`: unvalued.
+    pub amount: Option<Money>,
+    pub amount_on: Option<NaiveDate>,
+    pub allocations: &'a [(u32, Decimal)],
+    pub priorities: &'a [u32],
+    /// `Some(committedOn)` when committed or further.
+    pub committed: Option<Option<NaiveDate>>,
+    /// Disbursements in force: (currency, shares, disbursedOn).
+    pub disbursements: Vec<DisbursementView<'a>>,
+    /// A fact was left out for its unknown value date.
+    pub undated: bool,
+    /// Made on an unknown date while `on` was given: contributes nothing.
+    pub excluded: bool,
+}
+
+/// Folds a pledge's facts up to `cutoff`, keeping those in force on `on`.
+/// `None`: the pledge did not exist (made after the cutoff or after `on`) or is cancelled.
+pub(crate) fn view_pledge<'a>(
+    facts: &'a [Fact],
+    donor: u32,
+    cutoff: u64,
+    on: Option<NaiveDate>,
+) -> Option<PledgeView<'a>> {
+    let k = facts.partition_point(|f| f.position <= cutoff);
+    let facts = &facts[..k];
+    let (made, rest) = facts.split_first()?;
+    let Change::Made {
+        amount,
+        allocations,
+        priorities,
+    } = &made.change
+    else {
+        return None;
+    };
+    let mut v = PledgeView {
+        donor,
+        amount: *amount,
+        amount_on: made.on,
+        allocations,
+        priorities,
+        committed: None,
+        disbursements: Vec::new(),
+        undated: false,
+        excluded: false,
+    };
+    if let Some(d) = on {
+        match made.on {
+            None => {
+                v.undated = true;
+                v.excluded = true;
+                return Some(v);
+            }
+            Some(p) if p > d => return None,
+            Some(_) => {}
+        }
+    }
+    for f in rest {
+        let in_force = match (on, f.on) {
+            (None, _) => true,
+            (Some(d), Some(x)) => x <= d,
+            (Some(_), None) => {
+                v.undated = true;
+                false
+            }
+        };
+        if !in_force {
+            continue;
+        }
+        match &f.change {
+            Change::Made { .. } => {}
+            Change::Committed => v.committed = Some(f.on),
+            Change::Cancelled => return None,
+            Change::Revised {
+                amount,
+                allocations,
+            } => {
+                v.amount = Some(*amount);
+                v.amount_on = f.on;
+                v.allocations = allocations;
+            }
+            Change::Disbursed { currency, shares } => {
+                if let Some(c) = currency {
+                    v.disbursements.push((*c, shares, f.on));
+                }
+            }
+        }
+    }
+    Some(v)
+}
+
+fn money(amount: Decimal, c: Currency) -> Money {
+    Money::new(round_to_minor(amount, c), c)
+}
+
+fn finish(acc: Acc, required: Option<Decimal>, ent: &Entities, to: Currency) -> FundingLine {
+    let s = acc.sums;
+    let gap = required.map(|r| money((r - s.committed).max(Decimal::ZERO), to));
+    let coverage = required.filter(|r| !r.is_zero()).map(|r| {
+        let mut c =
+            (s.committed / r).round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven);
+        c.rescale(4);
+        c
+    });
+    let mut donors: Vec<(Figures, String)> = acc
+        .donors
+        .into_iter()
+        .map(|(d, f)| (f, ent.organisations.id_of(d).unwrap_or("").to_owned()))
+        .collect();
+    donors.sort_by(|a, b| {
+        b.0.committed
+            .cmp(&a.0.committed)
+            .then(b.0.pledged.cmp(&a.0.pledged))
+            .then(a.1.cmp(&b.1))
+    });
+    FundingLine {
+        required: required.map(|r| money(r, to)),
+        pledged: money(s.pledged, to),
+        committed: money(s.committed, to),
+        disbursed: money(s.disbursed, to),
+        gap,
+        coverage,
+        unvalued_count: s.unvalued,
+        undated_count: acc.undated,
+        donors: donors
+            .into_iter()
+            .map(|(f, id)| DonorFunding {
+                organisation_id: id,
+                pledged: money(f.pledged, to),
+                committed: money(f.committed, to),
+                disbursed: money(f.disbursed, to),
+                unvalued_count: f.unvalued,
+            })
+            .collect(),
+    }
+}
+
+impl ReadModel {
+    /// `fundingByPriority(roadmapId, currency, asOf, on)`; `today` dates the
+    /// conversion of requirements (and of undated amounts) when `on` is absent.
+    pub fn funding(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        as_of: Option<DateTime<Utc>>,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<RoadmapFunding, FundingError> {
+        let not_found = || FundingError::RoadmapNotFound(roadmap_id.to_owned());
+        let ri = self.ent.roadmaps.idx(roadmap_id).ok_or_else(not_found)?;
+        let roadmap = self
+            .ent
+            .roadmaps
+            .get(ri)
+            .state
+            .entity
+            .as_ref()
+            .ok_or_else(not_found)?;
+        let to = currency.unwrap_or(roadmap.currency);
+        let cutoff = match as_of {
+            None => self.position(),
+            Some(t) => self.audit.position_at(t),
+        };
+        let plain = on.is_none() && cutoff >= self.position();
+        let key = (ri, to, today);
+        if plain && let Some(f) = self.cached(&key) {
+            return Ok(f);
+        }
+        let f = self.compute_funding(ri, to, cutoff, on, today)?;
+        if plain {
+            self.store_cached(key, f.clone());
+        }
+        Ok(f)
+    }
+
+    /// The rate table as it was at `cutoff`.
+    pub(crate) fn rates_at(&self, cutoff: u64) -> Cow<'_, RateTable> {
+        if self.rate_log.last().is_none_or(|(p, _)| *p <= cutoff) {
+            Cow::Borrowed(&self.rates)
+        } else {
+            Cow::Owned(RateTable::from_events(
+                self.rate_log
+                    .iter()
+                    .take_while(|(p, _)| *p <= cutoff)
+                    .map(|(_, e)| e),
+            ))
+        }
+    }
+
+    fn compute_funding(
+        &self,
+        ri: u32,
+        to: Currency,
+        cutoff: u64,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<RoadmapFunding, FundingError> {
+        let ent = &self.ent;
+        let rec = ent.roadmaps.get(ri);
+        let rates = self.rates_at(cutoff);
+        let fallback = on.unwrap_or(today);
+        let mut conv = Converter::new(&rates, to, fallback);
+        let prios: Vec<u32> = rec
+            .priorities
+            .iter()
+            .copied()
+            .filter(|p| {
+                let pr = ent.priorities.get(*p);
+                pr.state.exists() && pr.defined_at <= cutoff
+            })
+            .collect();
+        let n = prios.len();
+        let slot_of = |p: u32| prios.iter().position(|x| *x == p).unwrap_or(n);
+        let mut lines: Vec<Acc> = (0..=n).map(|_| Acc::default()).collect();
+        let mut total = Acc::default();
+        let mut touched: Vec<usize> = Vec::new();
+
+        for &pi in &rec.pledges {
+            let pr = ent.pledges.get(pi);
+            if pr.facts.first().is_none_or(|f| f.position > cutoff) {
+                break; // pledges are listed in creation order
+            }
+            let Some(v) = view_pledge(&pr.facts, pr.donor, cutoff, on) else {
+                continue;
+            };
+            touched.clear();
+            match v.amount {
+                Some(_) if !v.allocations.is_empty() => {
+                    touched.extend(v.allocations.iter().map(|(p, _)| slot_of(*p)))
+                }
+                None if !v.priorities.is_empty() => {
+                    touched.extend(v.priorities.iter().map(|p| slot_of(*p)))
+                }
+                _ => touched.push(n),
+            }
+            touched.sort_unstable();
+            touched.dedup();
+            if v.undated {
+                total.undated += 1;
+                for s in &touched {
+                    lines[*s].undated += 1;
+                }
+            }
+            if v.excluded {
+                continue;
+            }
+            let Some(amount) = v.amount else {
+                total.sums.unvalued += 1;
+                total.donor(v.donor).unvalued += 1;
+                for s in &touched {
+                    lines[*s].sums.unvalued += 1;
+                    lines[*s].donor(v.donor).unvalued += 1;
+                }
+                continue;
+            };
+            let whole = [(NONE, amount.amount)];
+            let items: &[(u32, Decimal)] = if v.allocations.is_empty() {
+                &whole
+            } else {
+                v.allocations
+            };
+            let committed_on = v.committed.map(|c| later(c, v.amount_on));
+            for (p, a) in items {
+                let s = if *p == NONE { n } else { slot_of(*p) };
+                let pledged = conv.convert(*a, amount.currency, v.amount_on)?;
+                let committed = match committed_on {
+                    Some(d) => conv.convert(*a, amount.currency, d)?,
+                    None => Decimal::ZERO,
+                };
+                for acc in [&mut lines[s], &mut total] {
+                    acc.sums.pledged += pledged;
+                    acc.sums.committed += committed;
+                    let d = acc.donor(v.donor);
+                    d.pledged += pledged;
+                    d.committed += committed;
+                }
+            }
+            for (c, shares, d_on) in &v.disbursements {
+                for (p, a) in shares.iter() {
+                    let s = if *p == NONE { n } else { slot_of(*p) };
+                    let x = conv.convert(*a, *c, *d_on)?;
+                    for acc in [&mut lines[s], &mut total] {
+                        acc.sums.disbursed += x;
+                        acc.donor(v.donor).disbursed += x;
+                    }
+                }
+            }
+        }
+
+        let mut required_total: Option<Decimal> = None;
+        let mut priorities = Vec::with_capacity(n);
+        let unallocated = lines.pop().unwrap_or_default();
+        for (p, acc) in prios.iter().zip(lines) {
+            let pr = ent.priorities.get(*p);
+            let k = pr.requirements.partition_point(|(pos, _)| *pos <= cutoff);
+            let required = match k.checked_sub(1).map(|i| pr.requirements[i].1) {
+                Some(m) => Some(conv.convert(m.amount, m.currency, Some(fallback))?),
+                None => None,
+            };
+            if let Some(r) = required {
+                required_total = Some(required_total.unwrap_or_default() + r);
+            }
+            priorities.push(PriorityFunding {
+                priority_id: ent.priorities.id_of(*p).unwrap_or("").to_owned(),
+                rank: pr.state.entity.as_ref().map_or(0, |x| x.rank),
+                line: finish(acc, required, ent, to),
+            });
+        }
+        Ok(RoadmapFunding {
+            roadmap_id: ent.roadmaps.id_of(ri).unwrap_or("").to_owned(),
+            currency: to,
+            position: cutoff,
+            on,
+            priorities,
+            unallocated: finish(unallocated, None, ent, to),
+            total: finish(total, required_total, ent, to),
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! # fundtrail-projections
+//!
+//! Pure, synchronous read models folded from the global event log: no I/O, no
+//! async, no GraphQL. A driver (the API's) feeds every stored event, in store
+//! order, to [`ReadModel::apply_recorded`] (or decodes itself and calls
+//! [`ReadModel::apply`]); queries then read the model.
+//!
+//! One fold keeps:
+//! - **entities** ([`entities`]): the current state of every organisation,
+//!   roadmap (with its priorities in rank order), priority, partnership,
+//!   proposal, pledge and exchange rate, each with its `version`, plus the
+//!   contract's filtered lists;
+//! - **funding by priority with both clocks** ([`funding`]): per-pledge
+//!   timelines of facts, so `on` (value date) is a filter and `asOf` (recorded
+//!   time) a position cutoff;
+//! - **the donor map** ([`donors`]);
+//! - **the audit index** ([`audit`]): positions per entity, per actor and the
+//!   recorded-time table; payloads stay in the store.
+//!
+//! `apply` is idempotent: an event at a position at or below
+//! [`ReadModel::position`] changes nothing. It also implements the domain's
+//! [`References`](fundtrail_domain::refs::References) so the command side checks
+//! references against current state.
+
+pub mod audit;
+pub mod donors;
+pub mod entities;
+pub mod funding;
+pub mod text;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use fundtrail_domain::events::{AnyEvent, DecodeError, decode_slice};
+use fundtrail_domain::exchange_rate::{ExchangeRateEvent, RateTable};
+use fundtrail_domain::money::Currency;
+use fundtrail_domain::refs::{PriorityRef, References, RoadmapRef};
+use fundtrail_store::RecordedEvent;
+
+pub use audit::{AuditFilter, AuditPage, EntityKind};
+pub use donors::{DonorMapQuery, DonorSummary};
+pub use entities::Versioned;
+pub use funding::{DonorFunding, FundingError, FundingLine, PriorityFunding, RoadmapFunding};
+
+/// Where an event sits in the log and who recorded it (the store's envelope
+/// without the payload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub position: u64,
+    pub recorded_at: DateTime<Utc>,
+    pub stream_id: String,
+    pub version: u64,
+    pub actor: String,
+    pub command_id: Option<String>,
+}
+
+impl Envelope {
+    pub fn from_recorded(e: &RecordedEvent) -> Self {
+        Envelope {
+            position: e.position,
+            recorded_at: e.recorded_at,
+            stream_id: e.stream_id.clone(),
+            version: e.version,
+            actor: e.metadata.actor.clone(),
+            command_id: e.metadata.command_id.clone(),
+        }
+    }
+}
+
+/// What one `apply` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// False when the event was at or below the checkpoint (already applied).
+    pub new: bool,
+    /// Roadmaps whose `fundingByPriority` may have changed (for the
+    /// `fundingChanged` subscription). An exchange rate lists every roadmap.
+    pub funding_changed: Vec<String>,
+}
+
+type CacheKey = (u32, Currency, chrono::NaiveDate);
+
+/// Every read model, folded from one pass over the log.
+#[derive(Debug, Default)]
+pub struct ReadModel {
+    position: u64,
+    pub(crate) ent: entities::Entities,
+    pub(crate) rates: RateTable,
+    /// Every recorded rate with its position (for `asOf` before a rate was known).
+    pub(crate) rate_log: Vec<(u64, fundtrail_domain::exchange_rate::ExchangeRateRecorded)>,
+    pub(crate) audit: audit::AuditIndex,
+    /// Plain (`asOf`/`on` absent) funding figures per (roadmap, currency, today),
+    /// dropped when that roadmap (or any rate) changes.
+    cache: Mutex<HashMap<CacheKey, RoadmapFunding>>,
+}
+
+impl ReadModel {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The checkpoint: the last applied position (0 before any event).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Decodes a stored event (upcasting older versions) and applies it.
+    /// An already applied position is not even decoded.
+    pub fn apply_recorded(&mut self, e: &RecordedEvent) -> Result<Applied, DecodeError> {
+        if e.position <= self.position {
+            return Ok(Applied::default());
+        }
+        let event = decode_slice(&e.event_type, e.schema_version, e.payload.as_bytes())?;
+        Ok(self.apply(&Envelope::from_recorded(e), &event))
+    }
+
+    /// Folds one event. Idempotent: a position at or below [`position`](Self::position)
+    /// changes nothing and returns `Applied { new: false, .. }`.
+    pub fn apply(&mut self, envelope: &Envelope, event: &AnyEvent) -> Applied {
+        if envelope.position <= self.position {
+            return Applied::default();
+        }
+        self.position = envelope.position;
+        self.audit.record(envelope);
+        let changed: Vec<u32> = match event {
+            AnyEvent::ExchangeRate(ExchangeRateEvent::ExchangeRateRecorded(e)) => {
+                self.rates.record(e);
+                self.rate_log.push((envelope.position, e.clone()));
+                self.ent.apply_rate(e);
+                self.ent.roadmap_indexes()
+            }
+            other => self.ent.apply(envelope.position, other),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if !changed.is_empty() {
+            cache.retain(|k, _| !changed.contains(&k.0));
+        }
+        drop(cache);
+        Applied {
+            new: true,
+            funding_changed: changed
+                .into_iter()
+                .filter_map(|i| self.ent.roadmaps.id_of(i).map(str::to_owned))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn cached(&self, key: &CacheKey) -> Option<RoadmapFunding> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key).cloned()
+    }
+
+    pub(crate) fn store_cached(&self, key: CacheKey, value: RoadmapFunding) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        // figures for another `today` are stale tomorrow: keep one day only
+        cache.retain(|k, _| k.2 == key.2);
+        cache.insert(key, value);
+    }
+
+    /// The exchange-rate table in force now (recorded rates plus the peg).
+    pub fn rate_table(&self) -> &RateTable {
+        &self.rates
+    }
+}
+
+impl References for ReadModel {
+    fn organisation_exists(&self, id: &str) -> bool {
+        self.organisation(id).is_some()
+    }
+
+    fn roadmap(&self, id: &str) -> Option<RoadmapRef> {
+        let r = self.roadmap(id)?;
+        Some(RoadmapRef {
+            currency: r.currency,
+            period_start: r.period_start,
+            period_end: r.period_end,
+            priorities: self
+                .roadmap_priorities(id)
+                .into_iter()
+                .map(|p| (p.id.as_str().to_owned(), p.rank))
+                .collect(),
+        })
+    }
+
+    fn priority(&self, id: &str) -> Option<PriorityRef> {
+        let p = self.priority(id)?;
+        Some(PriorityRef {
+            roadmap_id: p.roadmap_id.as_str().to_owned(),
+            rank: p.rank,
+        })
+    }
+
+    fn proposal_exists(&self, id: &str) -> bool {
+        self.proposal(id).is_some()
+    }
+
+    fn partnership_exists(&self, id: &str) -> bool {
+        self.partnership(id).is_some()
+    }
+}
