@@ -183,25 +183,28 @@ impl PgCeiling {
     }
 
     /// One row per transaction from `per_client.len()` connections at once
-    /// (W2's PostgreSQL ceiling). Positions continue from `next_position`.
+    /// (W2's PostgreSQL ceiling), each from `offsets[client]` in its list.
+    /// Positions continue from `next_position`. Returns each client's count.
     pub async fn many(
         self: &Arc<Self>,
         per_client: &[Vec<Row>],
+        offsets: &[usize],
         next_position: i64,
         bound: Bound,
-    ) -> Result<Measure> {
+    ) -> Result<(Measure, Vec<usize>)> {
         let position = Arc::new(AtomicI64::new(next_position));
         let issued = Arc::new(AtomicUsize::new(0));
-        let mut conns = Vec::with_capacity(per_client.len());
-        for _ in per_client {
-            conns.push(self.pool.acquire().await?);
+        let mut clients = Vec::with_capacity(per_client.len());
+        for (rows, &offset) in per_client.iter().zip(offsets) {
+            let rows = rows[offset.min(rows.len())..].to_vec();
+            clients.push((rows, self.pool.acquire().await?));
         }
         let start = Instant::now();
         let mut tasks = Vec::new();
-        for (rows, mut conn) in per_client.iter().cloned().zip(conns) {
+        for (rows, mut conn) in clients {
             let (me, position, issued) = (self.clone(), position.clone(), issued.clone());
             tasks.push(tokio::spawn(async move {
-                let mut done = 0u64;
+                let mut done = 0;
                 for row in &rows {
                     let n = issued.fetch_add(1, Ordering::Relaxed);
                     if n >= bound.max || start.elapsed() >= bound.duration {
@@ -211,16 +214,18 @@ impl PgCeiling {
                     me.insert_one(&mut conn, row, at).await?;
                     done += 1;
                 }
-                Ok::<u64, BenchError>(done)
+                Ok::<usize, BenchError>(done)
             }));
         }
-        let mut done = 0;
+        let mut counts = Vec::with_capacity(tasks.len());
         for task in tasks {
-            done += task
-                .await
-                .map_err(|e| BenchError::from(format!("a ceiling client failed: {e}")))??;
+            counts.push(
+                task.await
+                    .map_err(|e| BenchError::from(format!("a ceiling client failed: {e}")))??,
+            );
         }
-        Ok(Measure::new(done, start.elapsed()))
+        let total = counts.iter().sum::<usize>() as u64;
+        Ok((Measure::new(total, start.elapsed()), counts))
     }
 
     /// A full scan in position order, every column decoded into owned Rust

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OpenFlags, params};
 use tempfile::TempDir;
 
 use crate::Result;
@@ -19,6 +19,7 @@ const SCAN: &str = "SELECT position, stream_id, version, event_id, event_type, s
 
 pub struct SqliteCeiling {
     conn: Connection,
+    path: std::path::PathBuf,
     _dir: TempDir,
 }
 
@@ -27,7 +28,8 @@ impl SqliteCeiling {
         let dir = tempfile::Builder::new()
             .prefix("fundtrail-bench-ceiling-")
             .tempdir()?;
-        let conn = Connection::open(dir.path().join("ceiling.sqlite3"))?;
+        let path = dir.path().join("ceiling.sqlite3");
+        let conn = Connection::open(&path)?;
         let mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -37,7 +39,11 @@ impl SqliteCeiling {
         conn.pragma_update(None, "cache_size", -64_000)?;
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteCeiling { conn, _dir: dir })
+        Ok(SqliteCeiling {
+            conn,
+            path,
+            _dir: dir,
+        })
     }
 
     pub fn sqlite_version() -> &'static str {
@@ -95,7 +101,9 @@ impl SqliteCeiling {
     }
 
     /// A full scan in position order, every column read into owned Rust
-    /// values (W4's read ceiling).
+    /// values (W4's read ceiling). It reads through a fresh read-only
+    /// connection, as the store's readers do: the writing connection's page
+    /// cache still holds what it wrote, which no replay after a start has.
     pub fn read_all(&self) -> Result<Measure> {
         type Values = (
             i64,
@@ -113,7 +121,11 @@ impl SqliteCeiling {
             Vec<u8>,
         );
         let start = Instant::now();
-        let mut stmt = self.conn.prepare(SCAN)?;
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let mut stmt = conn.prepare(SCAN)?;
         let mut rows = stmt.query([])?;
         let mut count = 0u64;
         let mut last = 0;

@@ -23,6 +23,7 @@ use crate::ceiling_sqlite::SqliteCeiling;
 use crate::data::{Order, Spec};
 use crate::projection::Totals;
 use crate::report::{Ceiling, Figure, Target, thousands};
+use crate::store_bench::Latency;
 use crate::workload::{Bound, Measure, Row};
 
 pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
@@ -76,8 +77,12 @@ struct StoreArgs {
     #[arg(long, default_value_t = 50_000)]
     commands: usize,
     /// Longest W1 or W2 run (and its ceiling), in seconds.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, alias = "duration", default_value_t = 3.0)]
     seconds: f64,
+    /// W1 and W2 alternate with their ceilings in this many slices of the
+    /// bound, so that a change of load on a shared machine hits both alike.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Events per W3 batch (and rows per transaction of its ceiling).
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
@@ -99,6 +104,7 @@ struct Prepared {
     w2: Vec<Vec<AppendRequest>>,
     w2_rows: Vec<Vec<Row>>,
     bound: Bound,
+    rounds: usize,
     page: usize,
     clients: usize,
 }
@@ -178,6 +184,7 @@ fn prepare(args: &StoreArgs) -> Result<(Prepared, String)> {
                 max: args.commands,
                 duration: Duration::from_secs_f64(args.seconds.max(0.1)),
             },
+            rounds: args.rounds.max(1),
             page: args.page,
             clients: args.clients,
         },
@@ -194,9 +201,10 @@ trait EngineCeiling {
     async fn many(
         &mut self,
         per_client: &[Vec<Row>],
+        offsets: &[usize],
         next_position: i64,
         bound: Bound,
-    ) -> Result<Option<Measure>>;
+    ) -> Result<Option<(Measure, Vec<usize>)>>;
 }
 
 impl EngineCeiling for SqliteCeiling {
@@ -209,7 +217,13 @@ impl EngineCeiling for SqliteCeiling {
     async fn one_row(&mut self, rows: &[Row], bound: Bound) -> Result<Measure> {
         tokio::task::block_in_place(|| SqliteCeiling::one_row(self, rows, bound))
     }
-    async fn many(&mut self, _: &[Vec<Row>], _: i64, _: Bound) -> Result<Option<Measure>> {
+    async fn many(
+        &mut self,
+        _: &[Vec<Row>],
+        _: &[usize],
+        _: i64,
+        _: Bound,
+    ) -> Result<Option<(Measure, Vec<usize>)>> {
         Ok(None)
     }
 }
@@ -227,10 +241,11 @@ impl EngineCeiling for Arc<PgCeiling> {
     async fn many(
         &mut self,
         per_client: &[Vec<Row>],
+        offsets: &[usize],
         next_position: i64,
         bound: Bound,
-    ) -> Result<Option<Measure>> {
-        PgCeiling::many(self, per_client, next_position, bound)
+    ) -> Result<Option<(Measure, Vec<usize>)>> {
+        PgCeiling::many(self, per_client, offsets, next_position, bound)
             .await
             .map(Some)
     }
@@ -254,6 +269,7 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
 
     progress("W3 ceiling: batches");
     let c3 = ceiling.batches(&prep.batch_rows).await?;
+    let mut w3_note = None;
     let w3 = match store {
         Some(store) => {
             progress("W3: store appends");
@@ -266,6 +282,12 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
                 )
                 .into());
             }
+            let commits = store_bench::commits(store, 1, head.position).await?;
+            w3_note = Some(format!(
+                "{} commits, {:.0} events per commit",
+                thousands(commits as f64),
+                head.position as f64 / commits.max(1) as f64
+            ));
             Some(m)
         }
         None => None,
@@ -284,11 +306,12 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
                 )
                 .into());
             }
+            let alone = store_bench::read_only(store, prep.page).await?;
             let note = format!(
-                "fold {:.2} s, waiting for pages {:.2} s; {} event types",
-                replay.fold_time.as_secs_f64(),
-                replay.read_wait.as_secs_f64(),
-                replay.fold.per_type.len()
+                "fold {:.0} ms, waiting for pages {:.0} ms; read_all alone, no fold: {} ev/s",
+                replay.fold_time.as_secs_f64() * 1e3,
+                replay.read_wait.as_secs_f64() * 1e3,
+                thousands(alone.rate()),
             );
             (
                 Some(replay.measure),
@@ -299,47 +322,71 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
         None => (None, None, None),
     };
 
-    progress("W1 ceiling: one row per transaction");
-    let c1 = ceiling.one_row(&prep.w1_rows, prep.bound).await?;
-    let w1 = match store {
-        Some(store) => {
-            progress("W1: 1 client");
-            Some(store_bench::w1(store, prep.w1.clone(), prep.bound).await?)
+    // W1 and its ceiling, then W2 and its ceiling, alternating in rounds.
+    let slice = prep.bound.slice(prep.rounds);
+    let mut c1 = Measure::default();
+    let mut w1 = store.map(|_| (Measure::default(), Latency::default()));
+    for round in 1..=prep.rounds {
+        progress(&format!("W1 round {round}/{}: ceiling", prep.rounds));
+        let rows = &prep.w1_rows[(c1.count as usize).min(prep.w1_rows.len())..];
+        c1 = c1.add(ceiling.one_row(rows, slice).await?);
+        if let (Some(store), Some((done, latency))) = (store, w1.as_mut()) {
+            progress(&format!("W1 round {round}/{}: store", prep.rounds));
+            let commands = &prep.w1[(done.count as usize).min(prep.w1.len())..];
+            let before = store.head().await?.position;
+            let (m, mut l) = store_bench::w1(store, commands, slice).await?;
+            let after = store.head().await?.position;
+            l.commits = store_bench::commits(store, before + 1, after).await?;
+            (*done, *latency) = (done.add(m), latency.add(l));
         }
-        None => None,
-    };
+    }
 
-    let next_position = prep.events as i64 + c1.count as i64 + 1;
-    progress("W2 ceiling");
-    let c2 = ceiling
-        .many(&prep.w2_rows, next_position, prep.bound)
-        .await?;
-    let w2 = match store {
-        Some(store) => {
-            progress(&format!("W2: {} clients", prep.clients));
-            Some(store_bench::w2(store, prep.w2.clone(), prep.bound).await?)
+    let mut next_position = prep.events as i64 + c1.count as i64 + 1;
+    let mut c2 = None::<Measure>;
+    let mut w2 = store.map(|_| (Measure::default(), Latency::default()));
+    let mut c2_offsets = vec![0; prep.clients];
+    let mut w2_offsets = vec![0; prep.clients];
+    for round in 1..=prep.rounds {
+        progress(&format!("W2 round {round}/{}: ceiling", prep.rounds));
+        let ceiling_round = ceiling
+            .many(&prep.w2_rows, &c2_offsets, next_position, slice)
+            .await?;
+        if let Some((m, counts)) = ceiling_round {
+            next_position += m.count as i64;
+            c2 = Some(c2.unwrap_or_default().add(m));
+            c2_offsets.iter_mut().zip(counts).for_each(|(o, n)| *o += n);
         }
-        None => None,
-    };
+        if let (Some(store), Some((done, latency))) = (store, w2.as_mut()) {
+            progress(&format!("W2 round {round}/{}: store", prep.rounds));
+            let before = store.head().await?.position;
+            let (m, counts, mut l) = store_bench::w2(store, &prep.w2, &w2_offsets, slice).await?;
+            let after = store.head().await?.position;
+            l.commits = store_bench::commits(store, before + 1, after).await?;
+            (*done, *latency) = (done.add(m), latency.add(l));
+            w2_offsets.iter_mut().zip(counts).for_each(|(o, n)| *o += n);
+        }
+    }
 
     let clients = format!("{} clients", prep.clients);
     let one_row = Ceiling::new("ceiling", c1);
-    let mut figures = vec![Figure::new(
+    let mut first = Figure::new(
         "W1",
         backend,
         "1 client",
         "cmd/s",
-        w1,
+        w1.map(|(m, _)| m),
         one_row,
         Target::Share(0.85),
-    )];
-    figures.push(match c2 {
+    );
+    first.note = w1.map(|(_, l)| l.describe());
+    let mut figures = vec![first];
+    let mut second = match c2 {
         Some(c2) => Figure::new(
             "W2",
             backend,
             clients,
             "cmd/s",
-            w2,
+            w2.map(|(m, _)| m),
             Ceiling::new(format!("{}-connection ceiling", prep.clients), c2),
             Target::Share(1.0),
         ),
@@ -348,16 +395,18 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
             backend,
             clients,
             "cmd/s",
-            w2,
+            w2.map(|(m, _)| m),
             Ceiling::new("one-row ceiling", c1),
             Target::Multiple(8.0),
         ),
-    });
+    };
+    second.note = w2.map(|(_, l)| l.describe());
+    figures.push(second);
     let batch_label = format!(
         "batch {}",
         thousands(prep.batch_rows.first().map_or(0, Vec::len) as f64)
     );
-    figures.push(Figure::new(
+    let mut load = Figure::new(
         "W3",
         backend,
         batch_label,
@@ -365,7 +414,9 @@ async fn run_backend<S: EventStore + Clone + 'static, C: EngineCeiling>(
         w3,
         Ceiling::new("ceiling", c3),
         Target::Share(0.7),
-    ));
+    );
+    load.note = w3_note;
+    figures.push(load);
     let mut replay = Figure::new(
         "W4",
         backend,
@@ -444,10 +495,11 @@ async fn store_command(args: StoreArgs) -> Result<()> {
     eprintln!("generating data ...");
     let (prep, described) = prepare(&args)?;
     println!(
-        "fundtrail-bench store: {} events, W1/W2 bound {:.1} s or {} commands each, {} clients, seed {}",
+        "fundtrail-bench store: {} events, W1/W2 bound {:.1} s or {} commands each (in {} rounds alternating with the ceiling), {} clients, seed {}",
         thousands(prep.events as f64),
         prep.bound.duration.as_secs_f64(),
         thousands(prep.bound.max as f64),
+        prep.rounds,
         prep.clients,
         args.seed
     );

@@ -18,6 +18,15 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// One of `rounds` equal slices of this bound.
+    pub fn slice(&self, rounds: usize) -> Bound {
+        let rounds = rounds.max(1);
+        Bound {
+            max: self.max.div_ceil(rounds),
+            duration: self.duration / rounds as u32,
+        }
+    }
+
     pub fn done(&self, count: usize, start: Instant) -> bool {
         count >= self.max || start.elapsed() >= self.duration
     }
@@ -35,6 +44,14 @@ impl Measure {
         Measure {
             count,
             secs: elapsed.as_secs_f64(),
+        }
+    }
+
+    /// Sums two measures of the same work (rounds).
+    pub fn add(self, other: Measure) -> Measure {
+        Measure {
+            count: self.count + other.count,
+            secs: self.secs + other.secs,
         }
     }
 
