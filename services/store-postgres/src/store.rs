@@ -35,7 +35,7 @@ impl PostgresOptions {
             url: url.into(),
             schema: schema.into(),
             max_connections: 16,
-            max_group_requests: 512,
+            max_group_requests: 4_096,
             max_group_events: 20_000,
             subscription: SubscriptionOptions::default(),
         }

@@ -35,7 +35,7 @@ impl Default for SqliteOptions {
     fn default() -> Self {
         SqliteOptions {
             read_connections: 8,
-            max_group_requests: 512,
+            max_group_requests: 4_096,
             max_group_events: 20_000,
             subscription: SubscriptionOptions::default(),
         }
@@ -147,6 +147,15 @@ impl SqliteStore {
         }
     }
 
+    /// Point lookups (a stream, a version, a command) take microseconds:
+    /// they run on the calling thread, sparing a hand-off to the blocking pool.
+    fn read_inline<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.inner.reads.with(f)
+    }
+
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
@@ -225,9 +234,7 @@ impl EventReader for SqliteStore {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let stream_id = stream_id.to_owned();
-        self.read(move |c| reader::read_stream(c, &stream_id, from_version, direction, limit))
-            .await
+        self.read_inline(|c| reader::read_stream(c, stream_id, from_version, direction, limit))
     }
 
     async fn read_all(
@@ -241,9 +248,7 @@ impl EventReader for SqliteStore {
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        let stream_id = stream_id.to_owned();
-        self.read(move |c| reader::stream_version(c, &stream_id))
-            .await
+        self.read_inline(|c| reader::stream_version(c, stream_id))
     }
 
     async fn head(&self) -> Result<Head, StoreError> {
@@ -251,9 +256,7 @@ impl EventReader for SqliteStore {
     }
 
     async fn find_command(&self, command_id: &str) -> Result<Option<RecordedCommand>, StoreError> {
-        let command_id = command_id.to_owned();
-        self.read(move |c| reader::find_command(c, &command_id))
-            .await
+        self.read_inline(|c| reader::find_command(c, command_id))
     }
 }
 

@@ -105,7 +105,9 @@ fn plan_one(
     request: &AppendRequest,
     facts: &mut KnownFacts,
 ) -> Result<AppendOutcome, StoreError> {
-    request.validate()?;
+    // Payloads were checked by `AppendRequest::validate` when the append was
+    // submitted; the shape is checked again because the arithmetic below needs it.
+    request.validate_shape()?;
     if let Some(outcome) = replayed(request, facts)? {
         return Ok(outcome);
     }

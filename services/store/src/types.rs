@@ -139,8 +139,23 @@ impl AppendRequest {
         self
     }
 
-    /// Checks what can be checked without the store.
+    /// Checks what can be checked without the store, payloads included.
     pub fn validate(&self) -> Result<(), StoreError> {
+        self.validate_shape()?;
+        for event in &self.events {
+            if serde_json::from_str::<serde::de::IgnoredAny>(&event.payload).is_err() {
+                return Err(StoreError::InvalidRequest(format!(
+                    "the payload of event {} is not JSON",
+                    event.event_id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks that need no parsing: a stream, at least one event, distinct
+    /// event ids, no empty type or command id.
+    pub fn validate_shape(&self) -> Result<(), StoreError> {
         let invalid = |why: String| Err(StoreError::InvalidRequest(why));
         if self.stream_id.is_empty() {
             return invalid("the stream id is empty".into());
@@ -156,12 +171,6 @@ impl AppendRequest {
             if !ids.insert(event.event_id) {
                 return invalid(format!(
                     "event id {} appears twice in one append",
-                    event.event_id
-                ));
-            }
-            if serde_json::from_str::<serde::de::IgnoredAny>(&event.payload).is_err() {
-                return invalid(format!(
-                    "the payload of event {} is not JSON",
                     event.event_id
                 ));
             }
