@@ -69,3 +69,36 @@ pub trait StreamId {
 pub trait EntityEvent: EventEnum {
     type State: Aggregate<Event = Self>;
 }
+
+/// Implements [`Aggregate`] and [`EntityEvent`] for an entity module's
+/// `State`, `Command` and `Event` types from its free `decide` and `evolve`
+/// functions (in scope where the macro is used).
+macro_rules! entity_aggregate {
+    ($state:ty, $command:ty, $event:ty) => {
+        impl $crate::aggregate::Aggregate for $state {
+            type Command = $command;
+            type Event = $event;
+
+            fn decide(
+                &self,
+                command: &Self::Command,
+                refs: &dyn $crate::refs::References,
+            ) -> Result<Vec<Self::Event>, $crate::error::DomainError> {
+                decide(self, command, refs)
+            }
+
+            fn apply(&mut self, event: &Self::Event) {
+                *self = evolve(std::mem::take(self), event);
+            }
+
+            fn version(&self) -> u64 {
+                self.version
+            }
+        }
+
+        impl $crate::aggregate::EntityEvent for $event {
+            type State = $state;
+        }
+    };
+}
+pub(crate) use entity_aggregate;

@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::dates;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
@@ -164,28 +164,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for ExchangeRateState {
-    type Command = ExchangeRateCommand;
-    type Event = ExchangeRateEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for ExchangeRateEvent {
-    type State = ExchangeRateState;
-}
+crate::aggregate::entity_aggregate!(ExchangeRateState, ExchangeRateCommand, ExchangeRateEvent);
 
 // ---- conversion ----
 

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::country::parse_country;
 use crate::enums::OrganisationKind;
 use crate::error::DomainError;
@@ -129,28 +129,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for OrganisationState {
-    type Command = OrganisationCommand;
-    type Event = OrganisationEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for OrganisationEvent {
-    type State = OrganisationState;
-}
+crate::aggregate::entity_aggregate!(OrganisationState, OrganisationCommand, OrganisationEvent);
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{PartnershipNature, PartnershipStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -308,28 +308,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for PartnershipState {
-    type Command = PartnershipCommand;
-    type Event = PartnershipEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for PartnershipEvent {
-    type State = PartnershipState;
-}
+crate::aggregate::entity_aggregate!(PartnershipState, PartnershipCommand, PartnershipEvent);
 
 #[cfg(test)]
 mod tests {

@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{ContributionKind, PledgeStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -853,25 +853,4 @@ pub fn decide(
     }
 }
 
-impl Aggregate for PledgeState {
-    type Command = PledgeCommand;
-    type Event = PledgeEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for PledgeEvent {
-    type State = PledgeState;
-}
+crate::aggregate::entity_aggregate!(PledgeState, PledgeCommand, PledgeEvent);

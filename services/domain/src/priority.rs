@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{PriorityId, RoadmapId};
@@ -187,28 +187,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for PriorityState {
-    type Command = PriorityCommand;
-    type Event = PriorityEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for PriorityEvent {
-    type State = PriorityState;
-}
+crate::aggregate::entity_aggregate!(PriorityState, PriorityCommand, PriorityEvent);
 
 #[cfg(test)]
 mod tests {

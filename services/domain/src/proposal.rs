@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{ProposalStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -249,28 +249,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for ProposalState {
-    type Command = ProposalCommand;
-    type Event = ProposalEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for ProposalEvent {
-    type State = ProposalState;
-}
+crate::aggregate::entity_aggregate!(ProposalState, ProposalCommand, ProposalEvent);
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, EntityEvent, State};
+use crate::aggregate::State;
 use crate::country::parse_country;
 use crate::dates;
 use crate::error::DomainError;
@@ -132,28 +132,7 @@ pub fn decide(
     }
 }
 
-impl Aggregate for RoadmapState {
-    type Command = RoadmapCommand;
-    type Event = RoadmapEvent;
-
-    fn decide(
-        &self,
-        command: &Self::Command,
-        refs: &dyn References,
-    ) -> Result<Vec<Self::Event>, DomainError> {
-        decide(self, command, refs)
-    }
-    fn apply(&mut self, event: &Self::Event) {
-        *self = evolve(std::mem::take(self), event);
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
-}
-
-impl EntityEvent for RoadmapEvent {
-    type State = RoadmapState;
-}
+crate::aggregate::entity_aggregate!(RoadmapState, RoadmapCommand, RoadmapEvent);
 
 #[cfg(test)]
 mod tests {
