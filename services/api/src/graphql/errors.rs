@@ -1,0 +1,105 @@
+//! Every refusal reaches the client as a GraphQL error with a clear message
+//! and `extensions.code` from the contract.
+
+use async_graphql::{Error, ErrorExtensions};
+use fundtrail_domain::DomainError;
+use fundtrail_ledger::ServiceError;
+use fundtrail_projections::FundingError;
+
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+pub const NOT_FOUND: &str = "NOT_FOUND";
+/// Not a contract code: the server failed, not the request.
+pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+
+pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, ext| ext.set("code", code))
+}
+
+pub fn bad_input(field: &str, message: impl Into<String>) -> Error {
+    let field = field.to_owned();
+    coded(BAD_USER_INPUT, message).extend_with(move |_, ext| ext.set("field", field.clone()))
+}
+
+pub fn not_found(entity: &'static str, id: &str) -> Error {
+    let id_owned = id.to_owned();
+    coded(NOT_FOUND, format!("{entity} '{id}' does not exist")).extend_with(move |_, ext| {
+        ext.set("entity", entity);
+        ext.set("id", id_owned.clone());
+    })
+}
+
+pub fn service_error(e: ServiceError) -> Error {
+    let message = e.to_string();
+    match e {
+        ServiceError::Domain(domain) => domain_error(domain),
+        ServiceError::ConcurrencyConflict {
+            expected, actual, ..
+        } => Error::new(message).extend_with(move |_, ext| {
+            ext.set("code", "CONCURRENCY_CONFLICT");
+            ext.set("expectedVersion", expected);
+            ext.set("actualVersion", actual);
+        }),
+        ServiceError::IdempotencyConflict { command_id } => {
+            Error::new(message).extend_with(move |_, ext| {
+                ext.set("code", "IDEMPOTENCY_CONFLICT");
+                ext.set("commandId", command_id.clone());
+            })
+        }
+        ServiceError::Store(_) | ServiceError::Corrupt { .. } => {
+            tracing::error!(error = %message, "command failed inside the server");
+            coded(
+                INTERNAL,
+                "the ledger could not record this command; it is safe to retry with the same commandId",
+            )
+        }
+    }
+}
+
+pub fn domain_error(e: DomainError) -> Error {
+    let code = e.code();
+    let message = e.to_string();
+    match e {
+        DomainError::BadUserInput { field, .. } => {
+            Error::new(message).extend_with(move |_, ext| {
+                ext.set("code", code);
+                ext.set("field", field.clone());
+            })
+        }
+        DomainError::NotFound { entity, id, field } => {
+            Error::new(message).extend_with(move |_, ext| {
+                ext.set("code", code);
+                ext.set("entity", entity);
+                ext.set("id", id.clone());
+                ext.set("field", field.clone());
+            })
+        }
+        DomainError::AlreadyExists { entity, id } => {
+            Error::new(message).extend_with(move |_, ext| {
+                ext.set("code", code);
+                ext.set("entity", entity);
+                ext.set("id", id.clone());
+            })
+        }
+        DomainError::InvalidState { state, .. } => {
+            Error::new(message).extend_with(move |_, ext| {
+                ext.set("code", code);
+                ext.set("state", state.clone());
+            })
+        }
+    }
+}
+
+pub fn funding_error(e: FundingError) -> Error {
+    let message = e.to_string();
+    match e {
+        FundingError::RoadmapNotFound(id) => not_found("roadmap", &id),
+        FundingError::MissingRate { base, quote, on } => coded(BAD_USER_INPUT, message)
+            .extend_with(move |_, ext| {
+                ext.set("field", "currency");
+                ext.set("base", base.code());
+                ext.set("quote", quote.code());
+                ext.set("on", on.to_string());
+            }),
+        FundingError::Overflow { .. } => coded(BAD_USER_INPUT, message),
+    }
+}

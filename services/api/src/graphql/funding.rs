@@ -1,0 +1,219 @@
+//! `fundingByPriority`, `donorMap` and `auditTrail` answers.
+
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use fundtrail_projections as projections;
+
+use super::enums::{Theme, from_domain};
+use super::objects::{
+    AuditEntry, Money, Organisation, Partnership, Priority, Proposal, Roadmap, find_organisation,
+    find_priority, find_roadmap, state,
+};
+use super::scalars::{Currency, Date, Decimal};
+
+/// Figures of one line, in the reporting currency.
+#[derive(Clone, Debug)]
+pub struct FundingLine(pub projections::FundingLine);
+
+fn line_fields(line: &projections::FundingLine) -> FundingLine {
+    FundingLine(line.clone())
+}
+
+impl FundingLine {
+    fn line(&self) -> &projections::FundingLine {
+        &self.0
+    }
+}
+
+#[Object]
+impl FundingLine {
+    /// The latest funding requirement (null when none).
+    async fn required(&self) -> Option<Money> {
+        self.line().required.map(Money::from)
+    }
+    /// Allocations of every pledge not cancelled (announcements: shown apart).
+    async fn pledged(&self) -> Money {
+        self.line().pledged.into()
+    }
+    /// Allocations of pledges committed or further.
+    async fn committed(&self) -> Money {
+        self.line().committed.into()
+    }
+    /// Disbursement shares.
+    async fn disbursed(&self) -> Money {
+        self.line().disbursed.into()
+    }
+    /// max(required - committed, 0); null when required is null.
+    async fn gap(&self) -> Option<Money> {
+        self.line().gap.map(Money::from)
+    }
+    /// committed / required, half-to-even to 4 places; null when required is null or zero.
+    async fn coverage(&self) -> Option<Decimal> {
+        self.line().coverage.map(Decimal)
+    }
+    /// Pledges without a reported value: counted here, never summed as zero.
+    async fn unvalued_count(&self) -> i32 {
+        i32::try_from(self.line().unvalued_count).unwrap_or(i32::MAX)
+    }
+    /// With `on`: pledges with a fact left out because its value date is unknown.
+    async fn undated_count(&self) -> i32 {
+        i32::try_from(self.line().undated_count).unwrap_or(i32::MAX)
+    }
+    async fn donors(&self) -> Vec<DonorFunding> {
+        self.line()
+            .donors
+            .iter()
+            .cloned()
+            .map(DonorFunding)
+            .collect()
+    }
+}
+
+/// One priority's line: the priority, then every field of `FundingLine`.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(complex)]
+pub struct PriorityFunding {
+    #[graphql(skip)]
+    pub priority_id: String,
+    #[graphql(flatten)]
+    pub line: FundingLine,
+}
+
+#[ComplexObject]
+impl PriorityFunding {
+    async fn priority(&self, ctx: &Context<'_>) -> Option<Priority> {
+        find_priority(ctx, &self.priority_id)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DonorFunding(pub projections::DonorFunding);
+
+#[Object]
+impl DonorFunding {
+    async fn organisation(&self, ctx: &Context<'_>) -> Option<Organisation> {
+        find_organisation(ctx, &self.0.organisation_id)
+    }
+    async fn pledged(&self) -> Money {
+        self.0.pledged.into()
+    }
+    async fn committed(&self) -> Money {
+        self.0.committed.into()
+    }
+    async fn disbursed(&self) -> Money {
+        self.0.disbursed.into()
+    }
+    async fn unvalued_count(&self) -> i32 {
+        i32::try_from(self.0.unvalued_count).unwrap_or(i32::MAX)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RoadmapFunding(pub projections::RoadmapFunding);
+
+#[Object]
+impl RoadmapFunding {
+    async fn roadmap(&self, ctx: &Context<'_>) -> Option<Roadmap> {
+        find_roadmap(ctx, &self.0.roadmap_id)
+    }
+    async fn currency(&self) -> Currency {
+        Currency(self.0.currency)
+    }
+    /// The last log position these figures take into account (the `asOf` cut).
+    async fn position(&self) -> String {
+        self.0.position.to_string()
+    }
+    /// The value date the figures are for, when one was asked.
+    async fn on(&self) -> Option<Date> {
+        self.0.on.map(Date)
+    }
+    async fn priorities(&self) -> Vec<PriorityFunding> {
+        self.0
+            .priorities
+            .iter()
+            .map(|p| PriorityFunding {
+                priority_id: p.priority_id.clone(),
+                line: line_fields(&p.line),
+            })
+            .collect()
+    }
+    async fn unallocated(&self) -> FundingLine {
+        line_fields(&self.0.unallocated)
+    }
+    async fn total(&self) -> FundingLine {
+        line_fields(&self.0.total)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct DonorSummary(pub projections::DonorSummary);
+
+#[Object]
+impl DonorSummary {
+    async fn organisation(&self, ctx: &Context<'_>) -> Option<Organisation> {
+        find_organisation(ctx, &self.0.organisation_id)
+    }
+    async fn pledged(&self) -> Money {
+        self.0.pledged.into()
+    }
+    async fn committed(&self) -> Money {
+        self.0.committed.into()
+    }
+    async fn disbursed(&self) -> Money {
+        self.0.disbursed.into()
+    }
+    async fn unvalued_count(&self) -> i32 {
+        i32::try_from(self.0.unvalued_count).unwrap_or(i32::MAX)
+    }
+    async fn priorities(&self, ctx: &Context<'_>) -> Vec<Priority> {
+        self.0
+            .priorities
+            .iter()
+            .filter_map(|id| find_priority(ctx, id))
+            .collect()
+    }
+    async fn themes(&self) -> Vec<Theme> {
+        from_domain(&self.0.themes)
+    }
+    async fn partnerships(&self, ctx: &Context<'_>) -> Vec<Partnership> {
+        let model = state(ctx).read();
+        self.0
+            .partnerships
+            .iter()
+            .filter_map(|id| model.partnership(id).map(Partnership::from))
+            .collect()
+    }
+    async fn proposals(&self, ctx: &Context<'_>) -> Vec<Proposal> {
+        let model = state(ctx).read();
+        self.0
+            .proposals
+            .iter()
+            .filter_map(|id| model.proposal(id).map(Proposal::from))
+            .collect()
+    }
+}
+
+// ---- auditTrail ----
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuditEdge {
+    pub cursor: String,
+    pub node: AuditEntry,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AuditConnection {
+    pub total_count: i32,
+    pub edges: Vec<AuditEdge>,
+    pub page_info: PageInfo,
+}
+
+/// The id filter of `auditTrail` (a plain id names every entity kind with that id).
+pub fn entity_filter(id: Option<ID>) -> Option<String> {
+    id.map(|id| id.0)
+}

@@ -1,0 +1,482 @@
+//! The contract's mutation inputs, and their translation into domain commands.
+
+use async_graphql::{ID, InputObject};
+use fundtrail_domain::{
+    exchange_rate, organisation, partnership, pledge, priority, proposal, roadmap,
+};
+use fundtrail_ledger::Command;
+use sha2::{Digest, Sha256};
+
+use super::enums::{
+    ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, ProposalStatus,
+    Theme, to_domain,
+};
+use super::errors::bad_input;
+use super::scalars::{Currency, Date, Decimal};
+
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct MoneyInput {
+    pub amount: Decimal,
+    pub currency: Currency,
+}
+
+impl From<MoneyInput> for fundtrail_domain::money::Money {
+    fn from(m: MoneyInput) -> Self {
+        fundtrail_domain::money::Money::new(m.amount.0, m.currency.0)
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct QuantityInput {
+    pub count: i64,
+    pub unit: String,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct AllocationInput {
+    pub priority_id: ID,
+    /// In the pledge's currency.
+    pub amount: Decimal,
+}
+
+fn allocations(items: &[AllocationInput]) -> Vec<pledge::AllocationInput> {
+    items
+        .iter()
+        .map(|a| pledge::AllocationInput {
+            priority_id: a.priority_id.0.clone(),
+            amount: a.amount.0,
+        })
+        .collect()
+}
+
+fn ids(items: &[ID]) -> Vec<String> {
+    items.iter().map(|i| i.0.clone()).collect()
+}
+
+/// The id of a created entity: the client's, else one derived from the
+/// `commandId` (so that a retry creates nothing new), else a fresh one.
+pub fn new_id(id: &Option<ID>, command_id: &Option<ID>, prefix: &str) -> String {
+    match (id, command_id) {
+        (Some(id), _) => id.0.clone(),
+        (None, Some(command_id)) => {
+            let digest = Sha256::digest(command_id.0.as_bytes());
+            format!("{prefix}-{}", &hex::encode(digest)[..20])
+        }
+        (None, None) => format!("{prefix}-{}", uuid::Uuid::now_v7().simple()),
+    }
+}
+
+/// `expectedVersion`, which must not be negative.
+pub fn expected_version(v: Option<i32>) -> async_graphql::Result<Option<u64>> {
+    v.map(|v| u64::try_from(v).map_err(|_| bad_input("expectedVersion", "must be 0 or more")))
+        .transpose()
+}
+
+/// What every input carries besides its own fields.
+pub trait CommandInput {
+    fn command_id(&self) -> Option<&ID>;
+    fn expected_version(&self) -> Option<i32> {
+        None
+    }
+    /// The entity id the command creates or changes, and the command.
+    fn into_command(self) -> (String, Command);
+}
+
+macro_rules! command_meta {
+    ($t:ty) => {
+        fn command_id(&self) -> Option<&ID> {
+            self.command_id.as_ref()
+        }
+    };
+    ($t:ty, versioned) => {
+        fn command_id(&self) -> Option<&ID> {
+            self.command_id.as_ref()
+        }
+        fn expected_version(&self) -> Option<i32> {
+            self.expected_version
+        }
+    };
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RegisterOrganisationInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub name: String,
+    pub acronym: Option<String>,
+    pub kind: OrganisationKind,
+    /// ISO 3166-1 alpha-3.
+    pub country: String,
+}
+
+impl CommandInput for RegisterOrganisationInput {
+    command_meta!(RegisterOrganisationInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "org");
+        let command = organisation::RegisterOrganisation {
+            id: id.clone(),
+            name: self.name,
+            acronym: self.acronym,
+            kind: self.kind.into(),
+            country: self.country,
+        };
+        (id, organisation::OrganisationCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CreateRoadmapInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub country: String,
+    pub title: String,
+    pub period_start: Date,
+    pub period_end: Date,
+    /// The reporting currency.
+    pub currency: Currency,
+}
+
+impl CommandInput for CreateRoadmapInput {
+    command_meta!(CreateRoadmapInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "roadmap");
+        let command = roadmap::CreateRoadmap {
+            id: id.clone(),
+            country: self.country,
+            title: self.title,
+            period_start: self.period_start.0,
+            period_end: self.period_end.0,
+            currency: self.currency.0,
+        };
+        (id, roadmap::RoadmapCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DefinePriorityInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub roadmap_id: ID,
+    pub rank: i32,
+    pub title: String,
+}
+
+impl CommandInput for DefinePriorityInput {
+    command_meta!(DefinePriorityInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "priority");
+        let command = priority::DefinePriority {
+            id: id.clone(),
+            roadmap_id: self.roadmap_id.0,
+            rank: i64::from(self.rank),
+            title: self.title,
+        };
+        (id, priority::PriorityCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct SetFundingRequirementInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub priority_id: ID,
+    pub amount: MoneyInput,
+    pub reason: Option<String>,
+}
+
+impl CommandInput for SetFundingRequirementInput {
+    command_meta!(SetFundingRequirementInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.priority_id.0;
+        let command = priority::SetFundingRequirement {
+            priority_id: id.clone(),
+            amount: self.amount.into(),
+            reason: self.reason,
+        };
+        (id, priority::PriorityCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RecordPartnershipInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    /// Two or more organisations.
+    pub party_ids: Vec<ID>,
+    pub title: String,
+    #[graphql(default)]
+    pub themes: Vec<Theme>,
+    #[graphql(default)]
+    pub nature: Vec<PartnershipNature>,
+    #[graphql(default)]
+    pub priority_ids: Vec<ID>,
+    pub status: PartnershipStatus,
+    pub signed_on: Option<Date>,
+}
+
+impl CommandInput for RecordPartnershipInput {
+    command_meta!(RecordPartnershipInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "partnership");
+        let command = partnership::RecordPartnership {
+            id: id.clone(),
+            party_ids: ids(&self.party_ids),
+            title: self.title,
+            themes: to_domain(&self.themes),
+            nature: to_domain(&self.nature),
+            priority_ids: ids(&self.priority_ids),
+            status: self.status.into(),
+            signed_on: self.signed_on.map(|d| d.0),
+        };
+        (id, partnership::PartnershipCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct ChangePartnershipStatusInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub partnership_id: ID,
+    pub status: PartnershipStatus,
+    pub on: Option<Date>,
+    pub reason: Option<String>,
+}
+
+impl CommandInput for ChangePartnershipStatusInput {
+    command_meta!(ChangePartnershipStatusInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.partnership_id.0;
+        let command = partnership::ChangePartnershipStatus {
+            partnership_id: id.clone(),
+            status: self.status.into(),
+            on: self.on.map(|d| d.0),
+            reason: self.reason,
+        };
+        (id, partnership::PartnershipCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct SubmitProposalInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub applicant_id: ID,
+    pub donor_id: ID,
+    pub title: String,
+    pub requested: Option<MoneyInput>,
+    #[graphql(default)]
+    pub themes: Vec<Theme>,
+    #[graphql(default)]
+    pub priority_ids: Vec<ID>,
+    pub submitted_on: Date,
+}
+
+impl CommandInput for SubmitProposalInput {
+    command_meta!(SubmitProposalInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "proposal");
+        let command = proposal::SubmitProposal {
+            id: id.clone(),
+            applicant_id: self.applicant_id.0,
+            donor_id: self.donor_id.0,
+            title: self.title,
+            requested: self.requested.map(Into::into),
+            themes: to_domain(&self.themes),
+            priority_ids: ids(&self.priority_ids),
+            submitted_on: Some(self.submitted_on.0),
+        };
+        (id, proposal::ProposalCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DecideProposalInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub proposal_id: ID,
+    /// APPROVED, REJECTED or WITHDRAWN.
+    pub status: ProposalStatus,
+    pub decided_on: Date,
+    pub reason: Option<String>,
+}
+
+impl CommandInput for DecideProposalInput {
+    command_meta!(DecideProposalInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.proposal_id.0;
+        let command = proposal::DecideProposal {
+            proposal_id: id.clone(),
+            status: self.status.into(),
+            decided_on: self.decided_on.0,
+            reason: self.reason,
+        };
+        (id, proposal::ProposalCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct PledgeInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub donor_id: ID,
+    pub recipient_id: ID,
+    pub roadmap_id: ID,
+    pub kind: ContributionKind,
+    /// Absent when the value was not reported: the pledge is unvalued.
+    pub amount: Option<MoneyInput>,
+    pub quantity: Option<QuantityInput>,
+    /// Must add up exactly to `amount`; none: the pledge is unallocated.
+    #[graphql(default)]
+    pub allocations: Vec<AllocationInput>,
+    /// For an unvalued pledge: the priorities it is meant for.
+    #[graphql(default)]
+    pub priority_ids: Vec<ID>,
+    pub pledged_on: Date,
+    pub proposal_id: Option<ID>,
+    pub partnership_id: Option<ID>,
+    #[graphql(default)]
+    pub themes: Vec<Theme>,
+    pub description: Option<String>,
+}
+
+impl CommandInput for PledgeInput {
+    command_meta!(PledgeInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "pledge");
+        let command = pledge::MakePledge {
+            id: id.clone(),
+            donor_id: self.donor_id.0,
+            recipient_id: self.recipient_id.0,
+            roadmap_id: self.roadmap_id.0,
+            kind: self.kind.into(),
+            amount: self.amount.map(Into::into),
+            quantity: self.quantity.map(|q| pledge::QuantityInput {
+                count: q.count,
+                unit: q.unit,
+            }),
+            allocations: allocations(&self.allocations),
+            priority_ids: ids(&self.priority_ids),
+            pledged_on: Some(self.pledged_on.0),
+            proposal_id: self.proposal_id.map(|p| p.0),
+            partnership_id: self.partnership_id.map(|p| p.0),
+            themes: to_domain(&self.themes),
+            description: self.description,
+        };
+        (id, pledge::PledgeCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CommitPledgeInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub pledge_id: ID,
+    pub committed_on: Date,
+}
+
+impl CommandInput for CommitPledgeInput {
+    command_meta!(CommitPledgeInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.pledge_id.0;
+        let command = pledge::CommitPledge {
+            pledge_id: id.clone(),
+            committed_on: Some(self.committed_on.0),
+        };
+        (id, pledge::PledgeCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RecordDisbursementInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub pledge_id: ID,
+    /// In the pledge's currency; omitted for the delivery of an unvalued pledge.
+    pub amount: Option<Decimal>,
+    pub disbursed_on: Date,
+}
+
+impl CommandInput for RecordDisbursementInput {
+    command_meta!(RecordDisbursementInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.pledge_id.0;
+        let command = pledge::RecordDisbursement {
+            pledge_id: id.clone(),
+            amount: self.amount.map(|a| a.0),
+            disbursed_on: Some(self.disbursed_on.0),
+        };
+        (id, pledge::PledgeCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RevisePledgeInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub pledge_id: ID,
+    pub amount: MoneyInput,
+    pub allocations: Option<Vec<AllocationInput>>,
+    pub revised_on: Date,
+    pub reason: String,
+}
+
+impl CommandInput for RevisePledgeInput {
+    command_meta!(RevisePledgeInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.pledge_id.0;
+        let command = pledge::RevisePledge {
+            pledge_id: id.clone(),
+            amount: self.amount.into(),
+            allocations: self.allocations.as_deref().map(allocations),
+            revised_on: self.revised_on.0,
+            reason: self.reason,
+        };
+        (id, pledge::PledgeCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CancelPledgeInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub pledge_id: ID,
+    pub cancelled_on: Date,
+    pub reason: String,
+}
+
+impl CommandInput for CancelPledgeInput {
+    command_meta!(CancelPledgeInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.pledge_id.0;
+        let command = pledge::CancelPledge {
+            pledge_id: id.clone(),
+            cancelled_on: self.cancelled_on.0,
+            reason: self.reason,
+        };
+        (id, pledge::PledgeCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RecordExchangeRateInput {
+    pub command_id: Option<ID>,
+    pub base: Currency,
+    pub quote: Currency,
+    /// 1 base = rate quote.
+    pub rate: Decimal,
+    pub valid_from: Date,
+}
+
+impl CommandInput for RecordExchangeRateInput {
+    command_meta!(RecordExchangeRateInput);
+    fn into_command(self) -> (String, Command) {
+        let id = format!("{}-{}", self.base.0.code(), self.quote.0.code());
+        let command = exchange_rate::RecordExchangeRate {
+            base: self.base.0,
+            quote: self.quote.0,
+            rate: self.rate.0,
+            valid_from: self.valid_from.0,
+        };
+        (id, exchange_rate::ExchangeRateCommand::from(command).into())
+    }
+}

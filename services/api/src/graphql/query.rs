@@ -1,0 +1,253 @@
+//! The contract's queries.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::Utc;
+use fundtrail_projections::{AuditFilter, DonorMapQuery};
+use fundtrail_store::Direction;
+
+use super::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, Theme};
+use super::errors::{INTERNAL, bad_input, coded, funding_error};
+use super::funding::{AuditConnection, AuditEdge, DonorSummary, PageInfo, RoadmapFunding};
+use super::objects::{
+    AuditEntry, ExchangeRate, Organisation, Partnership, Pledge, Proposal, Roadmap,
+    find_organisation, find_roadmap, state,
+};
+use super::scalars::{Currency, Date, DateTime};
+
+pub struct QueryRoot;
+
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Required, pledged, committed and disbursed per priority of a roadmap,
+    /// in a reporting currency, as recorded at `asOf` and as happened by `on`.
+    async fn funding_by_priority(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: ID,
+        currency: Option<Currency>,
+        as_of: Option<DateTime>,
+        on: Option<Date>,
+    ) -> Result<RoadmapFunding> {
+        let today = Utc::now().date_naive();
+        state(ctx)
+            .read()
+            .funding(
+                &roadmap_id,
+                currency.map(|c| c.0),
+                as_of.map(|t| t.0),
+                on.map(|d| d.0),
+                today,
+            )
+            .map(RoadmapFunding)
+            .map_err(funding_error)
+    }
+
+    /// Who funds what: every organisation that pledged, proposed to or
+    /// partnered on the roadmap (all roadmaps when absent), largest committed first.
+    async fn donor_map(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+        theme: Option<Theme>,
+        kind: Option<OrganisationKind>,
+        currency: Option<Currency>,
+    ) -> Result<Vec<DonorSummary>> {
+        let query = DonorMapQuery {
+            roadmap_id: roadmap_id.map(|r| r.0),
+            theme: theme.map(Into::into),
+            kind: kind.map(Into::into),
+            currency: currency.map(|c| c.0),
+            today: Utc::now().date_naive(),
+        };
+        let found = state(ctx).read().donor_map(&query).map_err(funding_error)?;
+        Ok(found.into_iter().map(DonorSummary).collect())
+    }
+
+    async fn organisation(&self, ctx: &Context<'_>, id: ID) -> Option<Organisation> {
+        find_organisation(ctx, &id)
+    }
+
+    /// `search`: part of the name or acronym, ignoring case and accents.
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        kind: Option<OrganisationKind>,
+        search: Option<String>,
+    ) -> Vec<Organisation> {
+        let model = state(ctx).read();
+        let mut found: Vec<Organisation> = model
+            .organisations(kind.map(Into::into), search.as_deref())
+            .into_iter()
+            .map(Organisation::from)
+            .collect();
+        found.sort_by(|a, b| a.inner.name.cmp(&b.inner.name));
+        found
+    }
+
+    async fn roadmap(&self, ctx: &Context<'_>, id: ID) -> Option<Roadmap> {
+        find_roadmap(ctx, &id)
+    }
+
+    async fn roadmaps(&self, ctx: &Context<'_>) -> Vec<Roadmap> {
+        state(ctx)
+            .read()
+            .roadmaps()
+            .into_iter()
+            .map(Roadmap::from)
+            .collect()
+    }
+
+    async fn pledge(&self, ctx: &Context<'_>, id: ID) -> Option<Pledge> {
+        state(ctx).read().pledge(&id).map(Pledge::from)
+    }
+
+    async fn pledges(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+        donor_id: Option<ID>,
+        status: Option<PledgeStatus>,
+    ) -> Vec<Pledge> {
+        state(ctx)
+            .read()
+            .pledges(
+                roadmap_id.as_ref().map(|i| i.as_str()),
+                donor_id.as_ref().map(|i| i.as_str()),
+                status.map(Into::into),
+            )
+            .into_iter()
+            .map(Pledge::from)
+            .collect()
+    }
+
+    async fn partnership(&self, ctx: &Context<'_>, id: ID) -> Option<Partnership> {
+        state(ctx).read().partnership(&id).map(Partnership::from)
+    }
+
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<PartnershipStatus>,
+        party_id: Option<ID>,
+    ) -> Vec<Partnership> {
+        state(ctx)
+            .read()
+            .partnerships(
+                status.map(Into::into),
+                party_id.as_ref().map(|i| i.as_str()),
+            )
+            .into_iter()
+            .map(Partnership::from)
+            .collect()
+    }
+
+    async fn proposal(&self, ctx: &Context<'_>, id: ID) -> Option<Proposal> {
+        state(ctx).read().proposal(&id).map(Proposal::from)
+    }
+
+    async fn proposals(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<ProposalStatus>,
+        donor_id: Option<ID>,
+        applicant_id: Option<ID>,
+    ) -> Vec<Proposal> {
+        state(ctx)
+            .read()
+            .proposals(
+                status.map(Into::into),
+                donor_id.as_ref().map(|i| i.as_str()),
+                applicant_id.as_ref().map(|i| i.as_str()),
+            )
+            .into_iter()
+            .map(Proposal::from)
+            .collect()
+    }
+
+    /// Every recorded exchange rate (XOF/EUR is fixed by the peg and not listed).
+    async fn exchange_rates(&self, ctx: &Context<'_>) -> Vec<ExchangeRate> {
+        state(ctx)
+            .read()
+            .exchange_rates()
+            .into_iter()
+            .map(ExchangeRate::from)
+            .collect()
+    }
+
+    /// Every event in store order, filtered; `after` is a cursor from a previous page.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_trail(
+        &self,
+        ctx: &Context<'_>,
+        entity_id: Option<ID>,
+        actor: Option<String>,
+        from: Option<DateTime>,
+        to: Option<DateTime>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<AuditConnection> {
+        let app = state(ctx);
+        let max = app.limits().max_page;
+        let first = match first {
+            None => 50,
+            Some(n) if n >= 0 => (n as usize).min(max),
+            Some(_) => return Err(bad_input("first", "must be 0 or more")),
+        };
+        let after = after
+            .map(|a| {
+                a.parse::<u64>()
+                    .map_err(|_| bad_input("after", "is not a cursor of this connection"))
+            })
+            .transpose()?;
+        let filter = AuditFilter {
+            entity_id: entity_id.map(|e| e.0),
+            actor,
+            from: from.map(|t| t.0),
+            to: to.map(|t| t.0),
+        };
+        let page = app.read().audit_positions(&filter, after, first);
+        let events = read_positions(app.store().as_ref(), &page.positions).await?;
+        let edges: Vec<AuditEdge> = events
+            .into_iter()
+            .map(|e| AuditEdge {
+                cursor: e.position.to_string(),
+                node: AuditEntry::from_recorded(e),
+            })
+            .collect();
+        Ok(AuditConnection {
+            total_count: i32::try_from(page.total_count).unwrap_or(i32::MAX),
+            page_info: PageInfo {
+                has_next_page: page.has_next_page,
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
+    }
+}
+
+/// Reads the events at the given (ascending) positions, a run of consecutive
+/// positions at a time.
+async fn read_positions(
+    store: &dyn fundtrail_store::EventStore,
+    positions: &[u64],
+) -> Result<Vec<fundtrail_store::RecordedEvent>> {
+    let mut out = Vec::with_capacity(positions.len());
+    let mut i = 0;
+    while i < positions.len() {
+        let start = positions[i];
+        let mut len = 1;
+        while i + len < positions.len() && positions[i + len] == start + len as u64 {
+            len += 1;
+        }
+        let events = store
+            .read_all(start, Direction::Forward, len)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "audit read failed");
+                coded(INTERNAL, "the audit trail could not be read")
+            })?;
+        out.extend(events);
+        i += len;
+    }
+    Ok(out)
+}

@@ -1,0 +1,48 @@
+//! `fundingChanged`: the new figures after every event that changes them.
+
+use async_graphql::{Context, ID, Result, Subscription};
+use chrono::Utc;
+use futures::{Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use super::errors::{funding_error, not_found};
+use super::funding::RoadmapFunding;
+use super::objects::state;
+use super::scalars::Currency;
+
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Pushes `fundingByPriority(roadmapId, currency)` after every event that
+    /// changes that roadmap's funding.
+    async fn funding_changed(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: ID,
+        currency: Option<Currency>,
+    ) -> Result<impl Stream<Item = Result<RoadmapFunding>> + use<>> {
+        let app = state(ctx).clone();
+        if app.read().roadmap(&roadmap_id).is_none() {
+            return Err(not_found("roadmap", &roadmap_id));
+        }
+        let roadmap_id = roadmap_id.0;
+        let currency = currency.map(|c| c.0);
+        let changes = BroadcastStream::new(app.funding_changes());
+        Ok(changes.filter_map(move |change| {
+            let concerned = match &change {
+                Ok(change) => change.roadmaps.contains(&roadmap_id),
+                // Missed some changes: send the current figures anyway.
+                Err(BroadcastStreamRecvError::Lagged(_)) => true,
+            };
+            let answer = concerned.then(|| {
+                app.read()
+                    .funding(&roadmap_id, currency, None, None, Utc::now().date_naive())
+                    .map(RoadmapFunding)
+                    .map_err(funding_error)
+            });
+            async move { answer }
+        }))
+    }
+}

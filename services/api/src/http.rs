@@ -1,0 +1,316 @@
+//! The HTTP face: GraphQL over HTTP (content negotiation and status codes as
+//! the GraphQL-over-HTTP spec asks), subscriptions over websockets, GraphiQL,
+//! health and readiness, and the limits every request is held to.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_graphql::parser::types::OperationType;
+use async_graphql_axum::GraphQLSubscription;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::{Actor, FundtrailSchema};
+use crate::state::AppState;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// How the server answers requests.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    /// The actor recorded in events until authentication lands (issue #6).
+    pub actor: String,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            actor: "anonymous".into(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Http {
+    schema: FundtrailSchema,
+    state: AppState,
+    actor: String,
+}
+
+pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -> Router {
+    let http = Http {
+        schema: schema.clone(),
+        state,
+        actor: options.actor.clone(),
+    };
+    let api = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(http)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ));
+    Router::new()
+        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .merge(api)
+        .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(http): State<Http>) -> Response {
+    if http.state.is_ready() {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        let body = format!(
+            "catching up: read models at position {}\n",
+            http.state.applied()
+        );
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+    }
+}
+
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("graphiql.html"))
+}
+
+/// The media type of the answer, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn as_str(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => GRAPHQL_RESPONSE,
+            Media::Json => JSON,
+        }
+    }
+}
+
+/// The answer when nothing acceptable can be sent.
+struct NotAcceptable;
+
+impl IntoResponse for NotAcceptable {
+    fn into_response(self) -> Response {
+        plain_error(
+            StatusCode::NOT_ACCEPTABLE,
+            Media::Json,
+            "accept application/graphql-response+json or application/json",
+        )
+    }
+}
+
+fn negotiate(headers: &HeaderMap) -> Result<Media, NotAcceptable> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(Media::Json);
+    };
+    let types: Vec<&str> = accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .collect();
+    if types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(GRAPHQL_RESPONSE))
+    {
+        Ok(Media::GraphqlResponse)
+    } else if types.iter().any(|t| {
+        t.eq_ignore_ascii_case(JSON) || *t == "*/*" || t.eq_ignore_ascii_case("application/*")
+    }) {
+        Ok(Media::Json)
+    } else {
+        Err(NotAcceptable)
+    }
+}
+
+fn plain_error(status: StatusCode, media: Media, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message }] });
+    respond(status, media, &body)
+}
+
+fn respond(status: StatusCode, media: Media, body: &Value) -> Response {
+    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    let content_type = format!("{}; charset=utf-8", media.as_str());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).expect("a valid content type"),
+    );
+    response
+}
+
+/// The parameters of a GraphQL-over-HTTP request, checked.
+fn request_from(params: &serde_json::Map<String, Value>) -> Result<async_graphql::Request, String> {
+    let query = match params.get("query") {
+        Some(Value::String(q)) => q.clone(),
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("the request has no `query`".into()),
+    };
+    let mut request = async_graphql::Request::new(query);
+    match params.get("operationName") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => request = request.operation_name(name.clone()),
+        Some(_) => return Err("`operationName` must be a string".into()),
+    }
+    match params.get("variables") {
+        None | Some(Value::Null) => {}
+        Some(v @ Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(v.clone()))
+        }
+        Some(_) => return Err("`variables` must be an object".into()),
+    }
+    match params.get("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("`extensions` must be an object".into()),
+    }
+    Ok(request)
+}
+
+async fn graphql_post(State(http): State<Http>, headers: HeaderMap, body: Bytes) -> Response {
+    let media = match negotiate(&headers) {
+        Ok(media) => media,
+        Err(refused) => return refused.into_response(),
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if content_type.as_deref() != Some(JSON) {
+        return plain_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request as application/json",
+        );
+    }
+    let params = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(params)) => params,
+        Ok(Value::Array(_)) => {
+            return plain_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "batched requests are not supported",
+            );
+        }
+        Ok(_) => {
+            return plain_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "the request body must be a JSON object",
+            );
+        }
+        Err(e) => {
+            return plain_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                &format!("the request body is not JSON: {e}"),
+            );
+        }
+    };
+    match request_from(&params) {
+        Ok(request) => execute(&http, request, media).await,
+        Err(message) => plain_error(StatusCode::BAD_REQUEST, media, &message),
+    }
+}
+
+async fn graphql_get(
+    State(http): State<Http>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let media = match negotiate(&headers) {
+        Ok(media) => media,
+        Err(refused) => return refused.into_response(),
+    };
+    let mut params = serde_json::Map::new();
+    for (key, value) in &query {
+        let value = match key.as_str() {
+            "variables" | "extensions" => match serde_json::from_str::<Value>(value) {
+                Ok(v) => v,
+                Err(_) => {
+                    return plain_error(
+                        StatusCode::BAD_REQUEST,
+                        media,
+                        &format!("`{key}` is not JSON"),
+                    );
+                }
+            },
+            _ => Value::String(value.clone()),
+        };
+        params.insert(key.clone(), value);
+    }
+    let request = match request_from(&params) {
+        Ok(request) => request,
+        Err(message) => return plain_error(StatusCode::BAD_REQUEST, media, &message),
+    };
+    if is_mutation(&request) {
+        let mut response = plain_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "mutations are sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&http, request, media).await
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let mut operations = document.operations.iter();
+    let chosen = match &request.operation_name {
+        Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
+        None => operations.next(),
+    };
+    chosen.is_some_and(|(_, op)| op.node.ty == OperationType::Mutation)
+}
+
+async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> Response {
+    let request = request.data(Actor(http.actor.clone()));
+    let response = http.schema.execute(request).await;
+    // A request error (syntax, validation, variables): no data at all, and
+    // no error points into the result.
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if request_error && let Some(object) = body.as_object_mut() {
+        object.remove("data");
+    }
+    let status = if request_error && media == Media::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    respond(status, media, &body)
+}

@@ -1,0 +1,18 @@
+//! The GraphQL API of `../shared/docs/api-contract.md`, served over HTTP
+//! (GraphQL-over-HTTP) and websockets (`graphql-transport-ws`).
+//!
+//! - [`state`]: what every request shares: the store, the command side, the
+//!   read models and the projection driver that keeps them up to date.
+//! - [`graphql`]: the schema (scalars, objects, inputs, queries, mutations,
+//!   the `fundingChanged` subscription) and the mapping of errors to
+//!   `extensions.code`.
+//! - [`http`]: the axum router: `/graphql`, `/graphql/ws`, `/graphiql`,
+//!   `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
+
+pub mod graphql;
+pub mod http;
+pub mod state;
+
+pub use graphql::{FundtrailSchema, build_schema};
+pub use http::{ServeOptions, router};
+pub use state::{AppState, Limits};

@@ -1,0 +1,123 @@
+//! Settings, from (weakest to strongest) defaults, an optional TOML file,
+//! `FUNDTRAIL_*` environment variables and command-line flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything `fundtrail serve` can be told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Directory of the embedded store (used when `store` is not set).
+    pub data_dir: PathBuf,
+    /// `postgres://user@host:port/database` to use PostgreSQL instead of the embedded store.
+    pub store: Option<String>,
+    /// PostgreSQL schema that holds the store's tables.
+    pub pg_schema: String,
+    pub listen: SocketAddr,
+    pub log_format: LogFormat,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Actor recorded in events until authentication lands.
+    pub actor: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from("./fundtrail-data"),
+            store: None,
+            pg_schema: "fundtrail".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
+            log_format: LogFormat::Text,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            actor: "anonymous".into(),
+        }
+    }
+}
+
+/// Flags given on the command line (only those given override).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+pub fn load(
+    file: Option<&std::path::Path>,
+    overrides: &Overrides,
+) -> Result<Settings, Box<figment::Error>> {
+    let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+    if let Some(file) = file {
+        figment = figment.merge(Toml::file_exact(file));
+    }
+    figment
+        .merge(Env::prefixed("FUNDTRAIL_"))
+        .merge(Serialized::defaults(overrides))
+        .extract()
+        .map_err(Box::new)
+}
+
+#[cfg(test)]
+// figment::Jail's closures return figment::Error, a large type we do not choose.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_environment_beat_file_beat_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "fundtrail.toml",
+                "listen = \"127.0.0.1:9000\"\nactor = \"from-file\"\npg_schema = \"file\"",
+            )?;
+            jail.set_env("FUNDTRAIL_ACTOR", "from-env");
+            jail.set_env("FUNDTRAIL_PG_SCHEMA", "env");
+            let overrides = Overrides {
+                listen: Some("127.0.0.1:9001".parse().unwrap()),
+                ..Default::default()
+            };
+            let settings = load(Some(std::path::Path::new("fundtrail.toml")), &overrides).unwrap();
+            assert_eq!(settings.listen.port(), 9001);
+            assert_eq!(settings.actor, "from-env");
+            assert_eq!(settings.pg_schema, "env");
+            assert_eq!(settings.data_dir, PathBuf::from("./fundtrail-data"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "lissen = \"127.0.0.1:9000\"")?;
+            assert!(
+                load(
+                    Some(std::path::Path::new("bad.toml")),
+                    &Overrides::default()
+                )
+                .is_err()
+            );
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,206 @@
+//! `fundtrail`: serve the API, verify the ledger's hash chain, print the schema.
+
+mod config;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_store::EventStore;
+use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
+use fundtrail_store_sqlite::SqliteStore;
+
+use config::{LogFormat, Overrides, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "fundtrail",
+    version,
+    about = "Event-sourced partnership and funding tracker (SDG target 8.7)"
+)]
+struct Cli {
+    /// A TOML file with settings (see ops/fundtrail.example.toml).
+    #[arg(long, global = true, env = "FUNDTRAIL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct StoreArgs {
+    /// Directory of the embedded store [default: ./fundtrail-data]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A postgres://… URL to use PostgreSQL instead of the embedded store.
+    #[arg(long)]
+    store: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (GraphiQL at /graphiql).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on [default: 127.0.0.1:8087]
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Log lines as text or JSON.
+        #[arg(long, value_enum)]
+        log_format: Option<LogFormat>,
+    },
+    /// Walk the hash chain of the ledger and report the first break, if any.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("configuration: {0}")]
+    Config(#[from] Box<figment::Error>),
+    #[error("store: {0}")]
+    Store(#[from] fundtrail_store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the ledger's hash chain is broken: {0}")]
+    Broken(String),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fundtrail: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            log_format,
+        } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                listen,
+                log_format,
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(settings.log_format);
+            serve(settings).await
+        }
+        Command::Verify { store } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                ..Default::default()
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(LogFormat::Text);
+            let store = open_store(&settings).await?;
+            let report = store.verify().await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            match report.first_break {
+                None => Ok(()),
+                Some(b) => Err(Failure::Broken(format!(
+                    "position {} ({:?})",
+                    b.position, b.problem
+                ))),
+            }
+        }
+        Command::Schema => {
+            print!("{}", fundtrail_api::graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn open_store(settings: &Settings) -> Result<Arc<dyn EventStore>, Failure> {
+    match settings.store.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store =
+                PostgresStore::connect(PostgresOptions::new(url, settings.pg_schema.clone()))
+                    .await?;
+            Ok(Arc::new(store))
+        }
+        Some(other) => Err(Failure::Store(fundtrail_store::StoreError::InvalidRequest(
+            format!(
+                "unsupported store {other:?}: use a postgres:// URL, or --data-dir for the embedded store"
+            ),
+        ))),
+        None => Ok(Arc::new(SqliteStore::open(&settings.data_dir)?)),
+    }
+}
+
+async fn serve(settings: Settings) -> Result<(), Failure> {
+    let store = open_store(&settings).await?;
+    let state = AppState::start(store.clone(), Limits::default()).await?;
+    let schema = build_schema(state.clone());
+    let options = ServeOptions {
+        max_body_bytes: settings.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        actor: settings.actor.clone(),
+    };
+    let app = router(schema, state, options);
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, backend = store.backend(), "fundtrail is listening; GraphiQL at http://{address}/graphiql");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("fundtrail stopped");
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
