@@ -646,3 +646,115 @@ pub async fn everything_survives_a_restart<H: Harness>(mut h: H) {
         .collect();
     assert_eq!(ids.len(), 13);
 }
+
+/// After a restart nothing is cached: an append that assumes an empty stream,
+/// a retry and a reused command must still be recognised from storage.
+pub async fn retries_and_conflicts_are_recognised_with_cold_caches<H: Harness>(mut h: H) {
+    let store = h.store();
+    let stamp = CommandStamp {
+        command_id: "cmd-cold".into(),
+        fingerprint: "f".into(),
+    };
+    let request =
+        AppendRequest::new("s", ExpectedVersion::NoStream, events(2)).with_command(stamp.clone());
+    let original = store.append(request.clone()).await.unwrap();
+    h.reopen().await;
+    let store = h.store();
+
+    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(0)] {
+        assert_eq!(
+            store
+                .append(AppendRequest::new("s", expected, events(1)))
+                .await,
+            Err(StoreError::Conflict {
+                stream: "s".into(),
+                expected,
+                actual: 2
+            })
+        );
+    }
+    let retried = store.append(request.clone()).await.unwrap();
+    assert!(retried.replayed);
+    assert_eq!(retried.first_position, original.first_position);
+    assert_eq!(retried.recorded_at, original.recorded_at);
+
+    // The same command id on a new stream appends nothing.
+    let again = store
+        .append(AppendRequest::new("t", ExpectedVersion::NoStream, events(1)).with_command(stamp))
+        .await;
+    assert!(matches!(again, Err(StoreError::CommandAlreadyRecorded(_))));
+    // A stored id inside a new stream's batch is a reuse.
+    let mut batch = events(2);
+    batch[1].event_id = request.events[0].event_id;
+    assert_eq!(
+        store
+            .append(AppendRequest::new("u", ExpectedVersion::NoStream, batch))
+            .await,
+        Err(StoreError::EventIdReused {
+            event_id: request.events[0].event_id
+        })
+    );
+    assert_eq!(store.head().await.unwrap().position, 2);
+    assert_eq!(store.stream_version("t").await.unwrap(), 0);
+    assert_eq!(store.stream_version("u").await.unwrap(), 0);
+
+    assert_eq!(
+        append(&store, "s", ExpectedVersion::Exact(2), 1)
+            .await
+            .last_version,
+        3
+    );
+    assert_eq!(
+        append(&store, "t", ExpectedVersion::NoStream, 1)
+            .await
+            .last_position,
+        4
+    );
+    assert!(store.verify().await.unwrap().is_intact());
+}
+
+/// Appends submitted together (one group, when the backend groups them): a
+/// retry, a conflict, a reused id and new appends each get their own answer,
+/// and only the new appends are written, gap-free.
+pub async fn a_group_mixing_retries_conflicts_and_new_appends_decides_each_alone<H: Harness>(
+    mut h: H,
+) {
+    let store = h.store();
+    let stored = AppendRequest::new("a", ExpectedVersion::NoStream, events(2));
+    let original = store.append(stored.clone()).await.unwrap();
+    h.reopen().await;
+    let store = h.store();
+
+    let mut reused = events(2);
+    reused[0].event_id = stored.events[1].event_id;
+    let requests = vec![
+        AppendRequest::new("n1", ExpectedVersion::NoStream, events(1)),
+        stored.clone(),
+        AppendRequest::new("a", ExpectedVersion::NoStream, events(1)),
+        AppendRequest::new("r", ExpectedVersion::NoStream, reused),
+        AppendRequest::new("n2", ExpectedVersion::Exact(0), events(2)),
+        AppendRequest::new("n1", ExpectedVersion::Exact(1), events(1)),
+    ];
+    let outcomes = futures::future::join_all(requests.into_iter().map(|r| store.append(r))).await;
+    assert_eq!(outcomes[0].as_ref().unwrap().last_version, 1);
+    let replay = outcomes[1].as_ref().unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.first_position, original.first_position);
+    assert!(matches!(
+        outcomes[2],
+        Err(StoreError::Conflict { actual: 2, .. })
+    ));
+    assert!(matches!(outcomes[3], Err(StoreError::EventIdReused { .. })));
+    assert_eq!(outcomes[4].as_ref().unwrap().last_version, 2);
+    assert_eq!(outcomes[5].as_ref().unwrap().last_version, 2);
+
+    let all = all_events(&store).await;
+    assert_eq!(all.len(), 2 + 1 + 2 + 1);
+    assert!(
+        all.iter()
+            .enumerate()
+            .all(|(i, e)| e.position == i as u64 + 1)
+    );
+    assert_eq!(store.stream_version("r").await.unwrap(), 0);
+    assert!(store.verify().await.unwrap().is_intact());
+}

@@ -51,6 +51,8 @@ macro_rules! conformance_suite {
             verify_catches_two_events_swapped_in_storage,
             verify_catches_an_event_removed_from_storage,
             everything_survives_a_restart,
+            retries_and_conflicts_are_recognised_with_cold_caches,
+            a_group_mixing_retries_conflicts_and_new_appends_decides_each_alone,
         );
     };
     (@cases $harness:ty; $($case:ident),* $(,)?) => {

@@ -4,6 +4,7 @@ use fundtrail_store::types::from_micros;
 use fundtrail_store::{
     Direction, EventHash, EventMetadata, Head, RecordedCommand, RecordedEvent, StoreError,
 };
+use futures::TryStreamExt;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
 
@@ -21,25 +22,41 @@ fn hash(bytes: &[u8]) -> Result<EventHash, StoreError> {
     })
 }
 
+/// Decodes by column index without checking the column types again on every
+/// row: the columns are those of the `read_*` statements, in their order, and
+/// their types are fixed by the migration.
 pub(crate) fn event_from_row(row: &PgRow) -> Result<RecordedEvent, StoreError> {
-    let get_err = |e: sqlx::Error| pg_err(e);
     Ok(RecordedEvent {
-        position: row.try_get::<i64, _>(0).map_err(get_err)? as u64,
-        stream_id: row.try_get(1).map_err(get_err)?,
-        version: row.try_get::<i64, _>(2).map_err(get_err)? as u64,
-        event_id: row.try_get(3).map_err(get_err)?,
-        event_type: row.try_get(4).map_err(get_err)?,
-        schema_version: row.try_get::<i32, _>(5).map_err(get_err)? as u16,
-        payload: row.try_get(6).map_err(get_err)?,
-        recorded_at: from_micros(row.try_get(7).map_err(get_err)?),
+        position: row.try_get_unchecked::<i64, _>(0).map_err(pg_err)? as u64,
+        stream_id: row.try_get_unchecked(1).map_err(pg_err)?,
+        version: row.try_get_unchecked::<i64, _>(2).map_err(pg_err)? as u64,
+        event_id: row.try_get_unchecked(3).map_err(pg_err)?,
+        event_type: row.try_get_unchecked(4).map_err(pg_err)?,
+        schema_version: row.try_get_unchecked::<i32, _>(5).map_err(pg_err)? as u16,
+        payload: row.try_get_unchecked(6).map_err(pg_err)?,
+        recorded_at: from_micros(row.try_get_unchecked(7).map_err(pg_err)?),
         metadata: EventMetadata {
-            actor: row.try_get(8).map_err(get_err)?,
-            command_id: row.try_get(9).map_err(get_err)?,
-            correlation_id: row.try_get(10).map_err(get_err)?,
-            causation_id: row.try_get(11).map_err(get_err)?,
+            actor: row.try_get_unchecked(8).map_err(pg_err)?,
+            command_id: row.try_get_unchecked(9).map_err(pg_err)?,
+            correlation_id: row.try_get_unchecked(10).map_err(pg_err)?,
+            causation_id: row.try_get_unchecked(11).map_err(pg_err)?,
         },
-        hash: hash(row.try_get::<&[u8], _>(12).map_err(get_err)?)?,
+        hash: hash(row.try_get_unchecked::<&[u8], _>(12).map_err(pg_err)?)?,
     })
+}
+
+/// Decodes rows as they arrive rather than holding the whole answer first.
+async fn fetch_events(
+    query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    pool: &PgPool,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut rows = query.fetch(pool);
+    let mut events = Vec::with_capacity(limit.min(10_000));
+    while let Some(row) = rows.try_next().await.map_err(pg_err)? {
+        events.push(event_from_row(&row)?);
+    }
+    Ok(events)
 }
 
 pub(crate) async fn read_all(
@@ -52,13 +69,10 @@ pub(crate) async fn read_all(
         Direction::Forward => include_str!("sql/read_all_forward.sql"),
         Direction::Backward => include_str!("sql/read_all_backward.sql"),
     };
-    let rows = sqlx::query(sql)
+    let query = sqlx::query(sql)
         .bind(clamp(from_position))
-        .bind(clamp(limit as u64))
-        .fetch_all(pool)
-        .await
-        .map_err(pg_err)?;
-    rows.iter().map(event_from_row).collect()
+        .bind(clamp(limit as u64));
+    fetch_events(query, pool, limit).await
 }
 
 pub(crate) async fn read_stream(
@@ -72,14 +86,11 @@ pub(crate) async fn read_stream(
         Direction::Forward => include_str!("sql/read_stream_forward.sql"),
         Direction::Backward => include_str!("sql/read_stream_backward.sql"),
     };
-    let rows = sqlx::query(sql)
+    let query = sqlx::query(sql)
         .bind(stream_id)
         .bind(clamp(from_version))
-        .bind(clamp(limit as u64))
-        .fetch_all(pool)
-        .await
-        .map_err(pg_err)?;
-    rows.iter().map(event_from_row).collect()
+        .bind(clamp(limit as u64));
+    fetch_events(query, pool, limit).await
 }
 
 pub(crate) async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<u64, StoreError> {

@@ -96,8 +96,12 @@ impl PostgresStore {
         setup.close().await.map_err(pg_err)?;
 
         let connect = base.options([("search_path", options.schema.as_str())]);
+        // No ping before each use of a pooled connection: it doubled every
+        // round trip; a broken connection fails its query instead (and the
+        // writer then takes another one).
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
+            .test_before_acquire(false)
             .connect_with(connect)
             .await
             .map_err(pg_err)?;
@@ -123,6 +127,8 @@ impl PostgresStore {
             channel,
             max_group_requests: options.max_group_requests,
             max_group_events: options.max_group_events,
+            conn: None,
+            cache: None,
         };
         let writer_task = tokio::spawn(writer.run());
         tracing::info!(schema = %options.schema, head = head.position, "postgres store connected");

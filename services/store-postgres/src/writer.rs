@@ -6,12 +6,18 @@
 //! If another process moved the head in between, nothing was written and the
 //! group is planned again on fresh facts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use fundtrail_store::plan::{BatchKeys, KnownFacts, StoredEventRef, batch_keys, plan_batch};
+use fundtrail_store::plan::{
+    BatchKeys, KnownFacts, Plan, StoredEventRef, batch_keys, needs_full_facts, optimistic_facts,
+    plan_batch,
+};
 use fundtrail_store::types::{from_micros, to_micros};
 use fundtrail_store::{AppendOutcome, AppendRequest, EventHash, Head, RecordedCommand, StoreError};
 use serde::Deserialize;
+use sqlx::Postgres;
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgPool;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
@@ -32,6 +38,33 @@ pub(crate) struct Writer {
     pub channel: String,
     pub max_group_requests: usize,
     pub max_group_events: usize,
+    /// The writer's own connection, kept between groups (dropped on an error).
+    pub conn: Option<PoolConnection<Postgres>>,
+    /// What this writer knows since its last write, while it is the only
+    /// writer (ADR 004); `None` after another writer moved the head.
+    pub cache: Option<WriterCache>,
+}
+
+/// The head after this writer's last group and the versions of the streams
+/// it has written or read. Valid as long as the head in the database is
+/// still this one: the compare-and-set of the next write checks exactly that.
+pub(crate) struct WriterCache {
+    pub head: Head,
+    pub versions: HashMap<String, u64>,
+}
+
+/// Forget cached stream versions past this many streams.
+const MAX_CACHED_STREAMS: usize = 1_000_000;
+
+/// How a write statement ended.
+enum Written {
+    /// Committed.
+    Moved,
+    /// The head had moved (another writer): nothing written.
+    HeadMoved,
+    /// A unique index refused a row (a stored event id, command id or
+    /// stream version): the statement failed whole, nothing written.
+    Duplicate,
 }
 
 impl Writer {
@@ -58,6 +91,8 @@ impl Writer {
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "postgres store: group append failed");
+                    self.cache = None;
+                    self.conn = None;
                     for reply in replies {
                         let _ = reply.send(Err(e.clone()));
                     }
@@ -66,105 +101,192 @@ impl Writer {
         }
     }
 
+    async fn connection(&mut self) -> Result<&mut PoolConnection<Postgres>, StoreError> {
+        if self.conn.is_none() {
+            self.conn = Some(self.pool.acquire().await.map_err(pg_err)?);
+        }
+        Ok(self.conn.as_mut().expect("connection just acquired"))
+    }
+
     async fn write_group(
-        &self,
+        &mut self,
         requests: &[AppendRequest],
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
         let keys = batch_keys(requests);
+        // Optimistic first (ADR 004): facts from the cache, no lookup of
+        // event ids or commands; the write's compare-and-set and the unique
+        // indexes check every assumption, and any doubt takes the full path.
+        let mut optimistic = self.cache.is_some();
         for _ in 0..MAX_ATTEMPTS {
-            let (head, mut facts) = self.lookup_facts(&keys).await?;
+            let (head, mut facts) = if optimistic {
+                let cache = self.cache.as_ref().expect("optimistic needs the cache");
+                let head = cache.head;
+                let (mut facts, unknown) =
+                    optimistic_facts(requests, |s| cache.versions.get(s).copied());
+                if !unknown.is_empty() {
+                    let conn = self.connection().await?;
+                    let found: Vec<(String, i64)> =
+                        sqlx::query_as(include_str!("sql/select_stream_versions.sql"))
+                            .bind(&unknown)
+                            .fetch_all(&mut **conn)
+                            .await
+                            .map_err(pg_err)?;
+                    for stream in unknown {
+                        facts.stream_versions.insert(stream, 0);
+                    }
+                    for (stream, version) in found {
+                        facts.stream_versions.insert(stream, version as u64);
+                    }
+                }
+                (head, facts)
+            } else {
+                let (head, facts) = self.lookup_facts(&keys).await?;
+                match &mut self.cache {
+                    Some(cache) if cache.head == head => {}
+                    // Another writer moved the head: what we knew may be stale.
+                    _ => {
+                        self.cache = Some(WriterCache {
+                            head,
+                            versions: HashMap::new(),
+                        })
+                    }
+                }
+                (head, facts)
+            };
             let now = to_micros(chrono::Utc::now());
             let plan = plan_batch(head, now, requests, &mut facts);
+            if optimistic && needs_full_facts(&plan) {
+                optimistic = false;
+                continue;
+            }
             if plan.events.is_empty() {
                 return Ok(plan.outcomes);
             }
-            let e = &plan.events;
-            let c = &plan.commands;
-            let moved = sqlx::query(include_str!("sql/write_group.sql"))
-                .bind(plan.head.position as i64)
-                .bind(&plan.head.hash.0[..])
-                .bind(plan.head.recorded_at_micros)
-                .bind(head.position as i64)
-                .bind(e.iter().map(|e| e.position as i64).collect::<Vec<_>>())
-                .bind(e.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
-                .bind(e.iter().map(|e| e.version as i64).collect::<Vec<_>>())
-                .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
-                .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-                .bind(
-                    e.iter()
-                        .map(|e| e.schema_version as i32)
-                        .collect::<Vec<_>>(),
-                )
-                .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
-                .bind(
-                    e.iter()
-                        .map(|e| to_micros(e.recorded_at))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    e.iter()
-                        .map(|e| e.metadata.actor.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    e.iter()
-                        .map(|e| e.metadata.command_id.as_deref())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    e.iter()
-                        .map(|e| e.metadata.correlation_id)
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    e.iter()
-                        .map(|e| e.metadata.causation_id)
-                        .collect::<Vec<_>>(),
-                )
-                .bind(e.iter().map(|e| &e.hash.0[..]).collect::<Vec<_>>())
-                .bind(c.iter().map(|c| c.command_id.as_str()).collect::<Vec<_>>())
-                .bind(c.iter().map(|c| c.fingerprint.as_str()).collect::<Vec<_>>())
-                .bind(c.iter().map(|c| c.stream_id.as_str()).collect::<Vec<_>>())
-                .bind(
-                    c.iter()
-                        .map(|c| c.first_position as i64)
-                        .collect::<Vec<_>>(),
-                )
-                .bind(c.iter().map(|c| c.last_position as i64).collect::<Vec<_>>())
-                .bind(
-                    c.iter()
-                        .map(|c| to_micros(c.recorded_at))
-                        .collect::<Vec<_>>(),
-                )
-                .bind(&self.channel)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(pg_err)?;
-            if moved.is_some() {
-                let position = plan.head.position;
-                self.head_position.send_if_modified(|current| {
-                    let newer = position > *current;
-                    if newer {
-                        *current = position;
+            match self.write(head, &plan).await? {
+                Written::Moved => {
+                    let position = plan.head.position;
+                    self.head_position.send_if_modified(|current| {
+                        let newer = position > *current;
+                        if newer {
+                            *current = position;
+                        }
+                        newer
+                    });
+                    let cache = self.cache.get_or_insert_with(|| WriterCache {
+                        head,
+                        versions: HashMap::new(),
+                    });
+                    if cache.versions.len() > MAX_CACHED_STREAMS {
+                        cache.versions.clear();
                     }
-                    newer
-                });
-                return Ok(plan.outcomes);
+                    cache.head = plan.head;
+                    cache.versions.extend(facts.stream_versions);
+                    return Ok(plan.outcomes);
+                }
+                Written::HeadMoved => {
+                    tracing::debug!(
+                        "postgres store: the head moved under us, planning the group again"
+                    );
+                    self.cache = None;
+                    optimistic = false;
+                    tokio::task::yield_now().await;
+                }
+                Written::Duplicate if optimistic => optimistic = false,
+                Written::Duplicate => {
+                    // Full facts said these rows were new, and the head had
+                    // not moved: the database disagrees with itself.
+                    return Err(StoreError::backend(
+                        "a unique index refused rows that the facts query did not find",
+                    ));
+                }
             }
-            tracing::debug!("postgres store: the head moved under us, planning the group again");
-            tokio::task::yield_now().await;
         }
         Err(StoreError::backend(format!(
             "gave up after {MAX_ATTEMPTS} attempts: other writers kept moving the ledger head"
         )))
     }
 
-    async fn lookup_facts(&self, keys: &BatchKeys) -> Result<(Head, KnownFacts), StoreError> {
+    /// The group's one write statement: moves the head from `head` and
+    /// inserts the planned events and commands.
+    async fn write(&mut self, head: Head, plan: &Plan) -> Result<Written, StoreError> {
+        let e = &plan.events;
+        let c = &plan.commands;
+        let channel = self.channel.clone();
+        let conn = self.connection().await?;
+        let moved = sqlx::query(include_str!("sql/write_group.sql"))
+            .bind(plan.head.position as i64)
+            .bind(&plan.head.hash.0[..])
+            .bind(plan.head.recorded_at_micros)
+            .bind(head.position as i64)
+            .bind(e.iter().map(|e| e.position as i64).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.version as i64).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| e.schema_version as i32)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+            .bind(
+                e.iter()
+                    .map(|e| to_micros(e.recorded_at))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                e.iter()
+                    .map(|e| e.metadata.actor.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                e.iter()
+                    .map(|e| e.metadata.command_id.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                e.iter()
+                    .map(|e| e.metadata.correlation_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                e.iter()
+                    .map(|e| e.metadata.causation_id)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(e.iter().map(|e| &e.hash.0[..]).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.command_id.as_str()).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.fingerprint.as_str()).collect::<Vec<_>>())
+            .bind(c.iter().map(|c| c.stream_id.as_str()).collect::<Vec<_>>())
+            .bind(
+                c.iter()
+                    .map(|c| c.first_position as i64)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(c.iter().map(|c| c.last_position as i64).collect::<Vec<_>>())
+            .bind(
+                c.iter()
+                    .map(|c| to_micros(c.recorded_at))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(&channel)
+            .fetch_optional(&mut **conn)
+            .await;
+        match moved {
+            Ok(Some(_)) => Ok(Written::Moved),
+            Ok(None) => Ok(Written::HeadMoved),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Written::Duplicate),
+            Err(e) => Err(pg_err(e)),
+        }
+    }
+
+    async fn lookup_facts(&mut self, keys: &BatchKeys) -> Result<(Head, KnownFacts), StoreError> {
+        let conn = self.connection().await?;
         let json: String = sqlx::query_scalar(include_str!("sql/lookup_facts.sql"))
             .bind(&keys.streams)
             .bind(&keys.event_ids)
             .bind(&keys.command_ids)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut **conn)
             .await
             .map_err(pg_err)?;
         let found: FoundFacts = serde_json::from_str(&json)

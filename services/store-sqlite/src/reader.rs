@@ -59,7 +59,11 @@ impl ReadPool {
         .map_err(sql_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql_err)?;
-        conn.pragma_update(None, "cache_size", -32_000)
+        // A small page cache: every commit of the writer empties a read
+        // connection's cache (WAL), and emptying a large one costs more
+        // than the few pages a point read needs again; a scan reads each
+        // page once anyway.
+        conn.pragma_update(None, "cache_size", -2_000)
             .map_err(sql_err)?;
         Ok(conn)
     }
@@ -80,13 +84,14 @@ pub(crate) fn read_all(
         Direction::Backward => include_str!("sql/read_all_backward.sql"),
     };
     let mut stmt = conn.prepare_cached(sql).map_err(sql_err)?;
-    let rows = stmt
-        .query_map(
-            params![clamp(from_position), clamp(limit as u64)],
-            event_from_row,
-        )
+    let mut rows = stmt
+        .query(params![clamp(from_position), clamp(limit as u64)])
         .map_err(sql_err)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(sql_err)
+    let mut events = Vec::with_capacity(limit.min(10_000));
+    while let Some(row) = rows.next().map_err(sql_err)? {
+        events.push(event_from_row(row).map_err(sql_err)?);
+    }
+    Ok(events)
 }
 
 pub(crate) fn read_stream(
@@ -142,30 +147,24 @@ pub(crate) fn find_command(
     .map_err(sql_err)
 }
 
+fn blob_error(index: usize, why: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Blob, why.into())
+}
+
+/// Reads a UUID blob in place (no copy into a `Vec`).
 fn uuid_col(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<Uuid>> {
-    let bytes: Option<Vec<u8>> = row.get(index)?;
-    bytes
-        .map(|b| {
-            Uuid::from_slice(&b).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    index,
-                    rusqlite::types::Type::Blob,
-                    Box::new(e),
-                )
-            })
-        })
-        .transpose()
+    let Some(bytes) = row.get_ref(index)?.as_blob_or_null()? else {
+        return Ok(None);
+    };
+    Uuid::from_slice(bytes)
+        .map(Some)
+        .map_err(|e| blob_error(index, e.to_string()))
 }
 
 pub(crate) fn hash_col(row: &Row<'_>, index: usize) -> rusqlite::Result<EventHash> {
-    let bytes: Vec<u8> = row.get(index)?;
-    EventHash::from_slice(&bytes).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            rusqlite::types::Type::Blob,
-            format!("a hash has {} bytes, not 32", bytes.len()).into(),
-        )
-    })
+    let bytes = row.get_ref(index)?.as_blob()?;
+    EventHash::from_slice(bytes)
+        .ok_or_else(|| blob_error(index, format!("a hash has {} bytes, not 32", bytes.len())))
 }
 
 pub(crate) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<RecordedEvent> {

@@ -28,6 +28,11 @@ pub struct SqliteOptions {
     pub max_group_requests: usize,
     /// Most events committed in one transaction (a single larger append still goes whole).
     pub max_group_events: usize,
+    /// When the last groups suggest that more appends are about to arrive
+    /// (closed-loop clients that were answered a moment ago), the writer
+    /// waits at most this long for them before it commits. Zero: never wait.
+    /// A single client is never kept waiting.
+    pub group_linger: std::time::Duration,
     pub subscription: SubscriptionOptions,
 }
 
@@ -37,6 +42,7 @@ impl Default for SqliteOptions {
             read_connections: 8,
             max_group_requests: 4_096,
             max_group_events: 20_000,
+            group_linger: std::time::Duration::from_micros(200),
             subscription: SubscriptionOptions::default(),
         }
     }
@@ -54,6 +60,8 @@ struct Inner {
     writer: Mutex<Option<JoinHandle<()>>>,
     reads: ReadPool,
     head: Arc<Mutex<Head>>,
+    /// Committed versions the writer knows (see `Writer::stream_versions`).
+    stream_versions: Arc<Mutex<HashMap<String, u64>>>,
     head_position: watch::Receiver<u64>,
     options: SqliteOptions,
 }
@@ -89,6 +97,7 @@ impl SqliteStore {
         let (jobs_tx, jobs_rx) = mpsc::channel();
         let (position_tx, position_rx) = watch::channel(head.position);
         let shared_head = Arc::new(Mutex::new(head));
+        let stream_versions = Arc::new(Mutex::new(HashMap::new()));
         let writer = Writer {
             conn,
             jobs: jobs_rx,
@@ -99,8 +108,9 @@ impl SqliteStore {
                 max_requests: options.max_group_requests,
                 max_events: options.max_group_events,
                 max_cached_streams: 1_000_000,
+                linger: options.group_linger,
             },
-            stream_versions: HashMap::new(),
+            stream_versions: stream_versions.clone(),
         };
         let handle = std::thread::Builder::new()
             .name("fundtrail-sqlite-writer".into())
@@ -119,6 +129,7 @@ impl SqliteStore {
                 jobs: Mutex::new(Some(jobs_tx)),
                 writer: Mutex::new(Some(handle)),
                 head: shared_head,
+                stream_versions,
                 head_position: position_rx,
                 options,
             }),
@@ -248,6 +259,16 @@ impl EventReader for SqliteStore {
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let cached = self
+            .inner
+            .stream_versions
+            .lock()
+            .expect("versions lock poisoned")
+            .get(stream_id)
+            .copied();
+        if let Some(version) = cached {
+            return Ok(version);
+        }
         self.read_inline(|c| reader::stream_version(c, stream_id))
     }
 

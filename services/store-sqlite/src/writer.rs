@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
-use fundtrail_store::plan::{BatchKeys, KnownFacts, StoredEventRef, batch_keys, plan_batch};
+use fundtrail_store::plan::{
+    BatchKeys, KnownFacts, StoredEventRef, batch_keys, needs_full_facts, optimistic_facts,
+    plan_batch,
+};
 use fundtrail_store::types::to_micros;
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Head, RecordedCommand, RecordedEvent, StoreError,
@@ -35,6 +38,8 @@ pub(crate) struct GroupLimits {
     pub max_events: usize,
     /// Forget cached stream versions past this many streams.
     pub max_cached_streams: usize,
+    /// Longest wait for the appends a group is expected to hold (zero: never wait).
+    pub linger: std::time::Duration,
 }
 
 pub(crate) struct Writer {
@@ -44,19 +49,28 @@ pub(crate) struct Writer {
     pub shared_head: Arc<Mutex<Head>>,
     pub head_position: watch::Sender<u64>,
     pub limits: GroupLimits,
-    /// Current version of recently written streams (the writer is the only one).
-    pub stream_versions: HashMap<String, u64>,
+    /// Current version of recently written or read streams. The writer is
+    /// the only one, and it puts only committed versions here, so readers
+    /// answer `stream_version` from it too.
+    pub stream_versions: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
 
 impl Writer {
     pub(crate) fn run(mut self) {
+        // Appends the next group is expected to hold: closed-loop clients
+        // send again as soon as they are answered, so a group that could
+        // hold them all should wait a moment for them (see `linger`).
+        let mut expected = 1;
+        let mut previous = 0;
         while let Ok(first) = self.jobs.recv() {
             let mut requests = Vec::new();
             let mut replies: Vec<Reply> = Vec::new();
             let mut events = 0;
             let mut shutdown = false;
+            let mut lingered = false;
+            let mut deadline = None;
             let mut next = Some(first);
             while let Some(job) = next.take() {
                 match job {
@@ -74,7 +88,26 @@ impl Writer {
                     break;
                 }
                 next = self.jobs.try_recv().ok();
+                if next.is_none() && requests.len() < expected && !self.limits.linger.is_zero() {
+                    let until = *deadline
+                        .get_or_insert_with(|| std::time::Instant::now() + self.limits.linger);
+                    lingered = true;
+                    next = self
+                        .jobs
+                        .recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
+                        .ok();
+                }
             }
+            // Two halves of the same clients alternating (one half queues
+            // while the other commits) look like two groups in a row that
+            // did not wait: expect them together next time.
+            let len = requests.len();
+            expected = if !lingered && len > 1 && previous > 1 {
+                (len + previous).min(self.limits.max_requests)
+            } else {
+                len
+            };
+            previous = len;
             if !requests.is_empty() {
                 self.commit_group(requests, replies);
             }
@@ -95,7 +128,7 @@ impl Writer {
             Err(e) => {
                 // Nothing of the group was committed: forget what we cached.
                 tracing::error!(error = %e, "embedded store: group commit failed");
-                self.stream_versions.clear();
+                self.versions().clear();
                 if let Ok(head) = load_head(&self.conn) {
                     self.head = head;
                 }
@@ -110,52 +143,113 @@ impl Writer {
         &mut self,
         requests: &[AppendRequest],
     ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-        if self.stream_versions.len() > self.limits.max_cached_streams {
-            self.stream_versions.clear();
+        {
+            let mut versions = self.versions();
+            if versions.len() > self.limits.max_cached_streams {
+                versions.clear();
+            }
         }
-        let keys = batch_keys(requests);
+        // Optimistic first: no lookup of event ids or commands, the unique
+        // indexes arbitrate (ADR 004). A refusal or a unique violation sends
+        // the group down the full path, which looks everything up.
+        if let Some(outcomes) = self.try_write_group(requests, true)? {
+            return Ok(outcomes);
+        }
+        self.try_write_group(requests, false)?
+            .ok_or_else(|| StoreError::backend("the full append path gave up"))
+    }
+
+    /// One attempt in one transaction. `None`: the optimistic attempt wrote
+    /// nothing and the group must be planned again on full facts.
+    fn try_write_group(
+        &mut self,
+        requests: &[AppendRequest],
+        optimistic: bool,
+    ) -> Result<Option<Vec<Result<AppendOutcome, StoreError>>>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_err)?;
-        let mut facts = lookup_facts(&tx, &keys, &mut self.stream_versions)?;
+        let (mut facts, streams) = if optimistic {
+            let (mut facts, unknown) = {
+                let cache = self.stream_versions.lock().expect("versions lock poisoned");
+                optimistic_facts(requests, |s| cache.get(s).copied())
+            };
+            for stream in unknown {
+                let version = stream_version(&tx, &stream)?;
+                facts.stream_versions.insert(stream, version);
+            }
+            let streams: Vec<String> = facts.stream_versions.keys().cloned().collect();
+            (facts, streams)
+        } else {
+            let keys = batch_keys(requests);
+            let facts = lookup_facts(&tx, &keys, &self.stream_versions)?;
+            (facts, keys.streams)
+        };
         let now = to_micros(chrono::Utc::now());
         let plan = plan_batch(self.head, now, requests, &mut facts);
+        if optimistic && needs_full_facts(&plan) {
+            return Ok(None);
+        }
         if plan.events.is_empty() {
             // Only refusals and replays: nothing to write.
             drop(tx);
-            return Ok(plan.outcomes);
+            return Ok(Some(plan.outcomes));
         }
-        insert_events(&tx, &plan.events)?;
-        insert_commands(&tx, &plan.commands)?;
+        let written =
+            insert_events(&tx, &plan.events).and_then(|()| insert_commands(&tx, &plan.commands));
+        match written {
+            Ok(()) => {}
+            // A stored event id, command id or (stream, version): roll back
+            // (dropping the transaction) and look everything up.
+            Err(e) if optimistic && is_unique_violation(&e) => return Ok(None),
+            Err(e) => return Err(sql_err(e)),
+        }
         tx.commit().map_err(sql_err)?;
 
-        for stream in keys.streams {
-            if let Some(version) = facts.stream_versions.remove(&stream) {
-                self.stream_versions.insert(stream, version);
+        {
+            let mut versions = self.versions();
+            for stream in streams {
+                if let Some(version) = facts.stream_versions.remove(&stream) {
+                    versions.insert(stream, version);
+                }
             }
         }
         self.head = plan.head;
         *self.shared_head.lock().expect("head lock poisoned") = plan.head;
         self.head_position.send_replace(plan.head.position);
-        Ok(plan.outcomes)
+        Ok(Some(plan.outcomes))
     }
+}
+
+impl Writer {
+    fn versions(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.stream_versions.lock().expect("versions lock poisoned")
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    )
 }
 
 fn lookup_facts(
     conn: &Connection,
     keys: &BatchKeys,
-    cache: &mut HashMap<String, u64>,
+    cache: &Mutex<HashMap<String, u64>>,
 ) -> Result<KnownFacts, StoreError> {
     let mut facts = KnownFacts::default();
     for stream in &keys.streams {
-        let version = match cache.get(stream) {
-            Some(v) => *v,
-            None => {
-                let v = stream_version(conn, stream)?;
-                cache.insert(stream.clone(), v);
-                v
-            }
+        let cached = cache
+            .lock()
+            .expect("versions lock poisoned")
+            .get(stream)
+            .copied();
+        let version = match cached {
+            Some(v) => v,
+            None => stream_version(conn, stream)?,
         };
         facts.stream_versions.insert(stream.clone(), version);
     }
@@ -186,10 +280,8 @@ fn lookup_facts(
     Ok(facts)
 }
 
-fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> Result<(), StoreError> {
-    let mut stmt = conn
-        .prepare_cached(include_str!("sql/insert_event.sql"))
-        .map_err(sql_err)?;
+fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(include_str!("sql/insert_event.sql"))?;
     for e in events {
         stmt.execute(params![
             e.position as i64,
@@ -208,19 +300,16 @@ fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> Result<(), Stor
                 .map(|u| &u.as_bytes()[..]),
             e.metadata.causation_id.as_ref().map(|u| &u.as_bytes()[..]),
             &e.hash.0[..],
-        ])
-        .map_err(sql_err)?;
+        ])?;
     }
     Ok(())
 }
 
-fn insert_commands(conn: &Connection, commands: &[RecordedCommand]) -> Result<(), StoreError> {
+fn insert_commands(conn: &Connection, commands: &[RecordedCommand]) -> rusqlite::Result<()> {
     if commands.is_empty() {
         return Ok(());
     }
-    let mut stmt = conn
-        .prepare_cached(include_str!("sql/insert_command.sql"))
-        .map_err(sql_err)?;
+    let mut stmt = conn.prepare_cached(include_str!("sql/insert_command.sql"))?;
     for c in commands {
         stmt.execute(params![
             c.command_id,
@@ -229,8 +318,7 @@ fn insert_commands(conn: &Connection, commands: &[RecordedCommand]) -> Result<()
             c.first_position as i64,
             c.last_position as i64,
             to_micros(c.recorded_at),
-        ])
-        .map_err(sql_err)?;
+        ])?;
     }
     Ok(())
 }

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::hash::HashInput;
 use crate::types::{
-    AppendOutcome, AppendRequest, Head, RecordedCommand, RecordedEvent, from_micros,
+    AppendOutcome, AppendRequest, ExpectedVersion, Head, RecordedCommand, RecordedEvent,
+    from_micros,
 };
 
 /// The keys a group of appends depends on.
@@ -63,6 +64,56 @@ pub struct KnownFacts {
     pub stream_versions: HashMap<String, u64>,
     pub events: HashMap<Uuid, StoredEventRef>,
     pub commands: HashMap<String, RecordedCommand>,
+}
+
+/// The facts an optimistic group starts from, without looking up event ids or
+/// commands: the store's unique indexes on event id, (stream, version) and
+/// command id arbitrate instead (see `docs/adr/004-optimistic-appends.md`).
+///
+/// A stream whose version `cached` does not know is assumed empty when its
+/// first request in the group expects an empty stream (`NoStream` or
+/// `Exact(0)`): if it is not, writing its version 1 violates the unique
+/// (stream, version) index. The other unknown streams are returned for the
+/// backend to read.
+pub fn optimistic_facts(
+    requests: &[AppendRequest],
+    cached: impl Fn(&str) -> Option<u64>,
+) -> (KnownFacts, Vec<String>) {
+    let mut facts = KnownFacts::default();
+    let mut decided = HashSet::new();
+    let mut unknown = Vec::new();
+    for request in requests {
+        if !decided.insert(request.stream_id.as_str()) {
+            continue;
+        }
+        match cached(&request.stream_id) {
+            Some(version) => {
+                facts
+                    .stream_versions
+                    .insert(request.stream_id.clone(), version);
+            }
+            None if matches!(
+                request.expected,
+                ExpectedVersion::NoStream | ExpectedVersion::Exact(0)
+            ) =>
+            {
+                facts.stream_versions.insert(request.stream_id.clone(), 0);
+            }
+            None => unknown.push(request.stream_id.clone()),
+        }
+    }
+    (facts, unknown)
+}
+
+/// Whether a plan made from [`optimistic_facts`] must be made again from full
+/// facts ([`batch_keys`] looked up). A refused append may be a retry whose
+/// stored events answer first (a replay is decided before the version check),
+/// and an assumed-empty stream is only proven empty by writing its version 1:
+/// so any refusal sends the whole group down the full path. An optimistic
+/// plan without refusals writes every append (or replays one written earlier
+/// in the same group), so the unique indexes check every assumption it made.
+pub fn needs_full_facts(plan: &Plan) -> bool {
+    plan.outcomes.iter().any(Result::is_err)
 }
 
 /// What to write, and what to answer each append.
@@ -338,6 +389,42 @@ mod tests {
             }
             other => panic!("expected CommandAlreadyRecorded, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn optimistic_facts_assume_empty_only_where_the_first_request_expects_it() {
+        let requests = [
+            request("new", ExpectedVersion::NoStream, 1),
+            request("new", ExpectedVersion::Exact(1), 1),
+            request("cached", ExpectedVersion::Exact(3), 1),
+            request("any", ExpectedVersion::Any, 1),
+            request("later", ExpectedVersion::Exact(2), 1),
+        ];
+        let (facts, unknown) = optimistic_facts(&requests, |s| (s == "cached").then_some(3));
+        assert_eq!(facts.stream_versions.get("new"), Some(&0));
+        assert_eq!(facts.stream_versions.get("cached"), Some(&3));
+        assert_eq!(unknown, ["any", "later"]);
+        assert!(facts.events.is_empty() && facts.commands.is_empty());
+    }
+
+    #[test]
+    fn any_refusal_sends_an_optimistic_group_down_the_full_path() {
+        let (mut facts, _) =
+            optimistic_facts(&[request("a", ExpectedVersion::NoStream, 1)], |_| None);
+        let ok = plan_batch(
+            Head::EMPTY,
+            10,
+            &[request("a", ExpectedVersion::NoStream, 1)],
+            &mut facts,
+        );
+        assert!(!needs_full_facts(&ok));
+        let refused = plan_batch(
+            ok.head,
+            10,
+            &[request("a", ExpectedVersion::NoStream, 1)],
+            &mut facts,
+        );
+        assert!(needs_full_facts(&refused));
     }
 
     #[test]
