@@ -1,6 +1,7 @@
 //! Folds N synthetic events (`--events N`, default 1,000,000), then prints the
 //! resident memory and the latency of funding queries, one figure per line.
 //! `cargo run --release -p fundtrail-projections --example scale -- --events 1000000`
+//! (`--only uncached` runs one kind of query, for profiling)
 #[path = "../tests/common/synth.rs"]
 mod synth;
 
@@ -42,6 +43,20 @@ fn main() {
         rss_mib("VmRSS:"),
         rss_mib("VmHWM:")
     );
+    let t = Instant::now();
+    let bytes = s.model.snapshot();
+    let snap_secs = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let restored = fundtrail_projections::ReadModel::restore(&bytes).expect("restore");
+    let restore_secs = t.elapsed().as_secs_f64();
+    println!(
+        "snapshot: {:.1} MiB, written in {:.2} s, restored in {:.2} s",
+        bytes.len() as f64 / (1024.0 * 1024.0),
+        snap_secs,
+        restore_secs
+    );
+    assert_eq!(restored.position(), s.model.position());
+    drop((bytes, restored));
     let m = &s.model;
     let mid = s.start + (s.end - s.start) / 2;
     let on = NaiveDate::from_ymd_opt(2023, 12, 31);
@@ -68,14 +83,16 @@ fn main() {
             }),
         ),
         (
-            "asOf mid-history",
+            "asOf mid-history (uncached)",
             Box::new(|i| {
+                // a new `today` each time: answers are cached per day
+                let today = base + chrono::Duration::days(i as i64 + 1);
                 m.funding(
                     &synth::rid(i % synth::ROADMAPS),
                     None,
                     Some(mid),
                     None,
-                    base,
+                    today,
                 )
                 .unwrap()
                 .priorities
@@ -83,18 +100,29 @@ fn main() {
             }),
         ),
         (
-            "on 2023-12-31",
+            "on 2023-12-31 (uncached)",
             Box::new(|i| {
-                m.funding(&synth::rid(i % synth::ROADMAPS), None, None, on, base)
+                let today = base + chrono::Duration::days(i as i64 + 1);
+                m.funding(&synth::rid(i % synth::ROADMAPS), None, None, on, today)
                     .unwrap()
                     .priorities
                     .len()
             }),
         ),
     ];
+    // `--only uncached` runs just the cases whose name contains the word (for profiling)
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     for (name, f) in &cases {
+        if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
+        let iterations = if only.is_some() { 2_000 } else { 200 };
         let mut times = Vec::new();
-        for i in 0..200 {
+        for i in 0..iterations {
             let t = Instant::now();
             std::hint::black_box(f(i));
             times.push(t.elapsed().as_secs_f64() * 1000.0);

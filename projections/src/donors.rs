@@ -107,25 +107,24 @@ impl ReadModel {
         let mut accs: HashMap<u32, Acc> = HashMap::new();
         let mut linked_proposals: HashSet<&str> = HashSet::new();
         let mut linked_partnerships: HashSet<&str> = HashSet::new();
+        let mut decoded = crate::timeline::Decoded::default();
 
         for &ri in &scope {
             for &pi in &ent.roadmaps.get(ri).pledges {
                 let pr = ent.pledges.get(pi);
-                let Some(p) = pr.state.entity.as_ref() else {
-                    continue;
-                };
-                if !has_theme(&p.themes) {
+                if !pr.exists() || !has_theme(&pr.themes) {
                     continue;
                 }
-                if let Some(x) = &p.proposal_id {
-                    linked_proposals.insert(x.as_str());
+                if let Some(x) = pr.proposal_id() {
+                    linked_proposals.insert(x);
                 }
-                if let Some(x) = &p.partnership_id {
-                    linked_partnerships.insert(x.as_str());
+                if let Some(x) = pr.partnership_id() {
+                    linked_partnerships.insert(x);
                 }
                 let acc = accs.entry(pr.donor).or_default();
-                acc.themes.extend(p.themes.iter().copied());
-                let Some(v) = view_pledge(&pr.facts, pr.donor, u64::MAX, None) else {
+                acc.themes.extend(pr.themes.iter().copied());
+                let d = decoded.decode(&pr.timeline, &ent.currencies);
+                let Some(v) = view_pledge(d, pr.donor, u64::MAX, None) else {
                     continue; // cancelled: listed, nothing summed
                 };
                 acc.priorities.extend(

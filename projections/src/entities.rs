@@ -2,7 +2,12 @@
 //! its stream), and the contract's lookups and filtered lists.
 //!
 //! States are the domain's own (`Organisation`, `Pledge`, ...), folded with the
-//! domain's `evolve`, so the read side cannot drift from the write side. Lists
+//! domain's `evolve`, so the read side cannot drift from the write side.
+//! Pledges, most of a large ledger, are not kept as states: each keeps what its
+//! creation said that funding does not use plus its encoded facts
+//! ([`crate::timeline`]), and [`ReadModel::pledge`] rebuilds the domain state by
+//! turning those facts back into events and folding them with the domain's
+//! `evolve` (hence [`Entity::Owned`]). Lists
 //! come in creation order (store order of the creating event); sorting for
 //! display is the API's business. Ids are interned to `u32` slots so the
 //! funding timelines refer to priorities, organisations and roadmaps cheaply.
@@ -10,43 +15,84 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 
+use chrono::NaiveDate;
 use fundtrail_domain::aggregate::State;
+use fundtrail_domain::enums::{ContributionKind, Theme};
 use fundtrail_domain::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::events::AnyEvent;
 use fundtrail_domain::exchange_rate::{
     self, ExchangeRateEvent, ExchangeRatePair, ExchangeRateRecorded,
 };
+use fundtrail_domain::ids::{
+    OrganisationId, PartnershipId, PledgeId, PriorityId, ProposalId, RoadmapId,
+};
 use fundtrail_domain::money::{Currency, Money};
 use fundtrail_domain::organisation::{self, Organisation, OrganisationEvent};
 use fundtrail_domain::partnership::{self, Partnership, PartnershipEvent};
-use fundtrail_domain::pledge::{self, Pledge, PledgeEvent};
+use fundtrail_domain::pledge::{
+    self, Allocation, DisbursementRecorded, Pledge, PledgeCancelled, PledgeCommitted, PledgeEvent,
+    PledgeMade, PledgeRevised, Quantity, Share,
+};
 use fundtrail_domain::priority::{self, Priority, PriorityEvent};
 use fundtrail_domain::proposal::{self, Proposal, ProposalEvent};
 use fundtrail_domain::roadmap::{self, Roadmap, RoadmapEvent};
 use rust_decimal::Decimal;
 
 use crate::ReadModel;
-use crate::funding::{Change, Fact};
+use crate::plain::{Class, contribution};
 use crate::text::fold;
+use crate::timeline::{self, Change, Currencies, Decoded, NewChange};
 
 /// An entity's current state and version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Versioned<'a, T> {
     pub version: u64,
-    pub entity: &'a T,
+    pub entity: Entity<'a, T>,
 }
 
 impl<T> Deref for Versioned<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        self.entity
+        &self.entity
     }
 }
+
+/// An entity's state: borrowed from the model, or rebuilt for the caller
+/// (pledges are kept compact and rebuilt on demand). Dereferences to `T`, so
+/// `entity.clone()` gives a `T` (there is deliberately no `Clone` here).
+pub enum Entity<'a, T> {
+    Borrowed(&'a T),
+    Owned(Box<T>),
+}
+
+impl<T> Deref for Entity<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Entity::Borrowed(t) => t,
+            Entity::Owned(t) => t,
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Entity<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Entity<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Eq> Eq for Entity<'_, T> {}
 
 fn versioned<T>(s: &State<T>) -> Option<Versioned<'_, T>> {
     s.entity.as_ref().map(|entity| Versioned {
         version: s.version,
-        entity,
+        entity: Entity::Borrowed(entity),
     })
 }
 
@@ -85,7 +131,41 @@ impl<R: Default> Table<R> {
     }
 }
 
+/// Serialised as its ids and records; the id index is rebuilt on restore.
+impl<R: serde::Serialize> serde::Serialize for Table<R> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.ids, &self.items).serialize(s)
+    }
+}
+
+impl<'de, R: serde::Deserialize<'de>> serde::Deserialize<'de> for Table<R> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (ids, items): (Vec<Box<str>>, Vec<R>) = serde::Deserialize::deserialize(d)?;
+        if ids.len() != items.len() {
+            return Err(serde::de::Error::custom(
+                "a table has more ids than records",
+            ));
+        }
+        let mut t = Table {
+            items,
+            ids,
+            index: HashMap::new(),
+        };
+        t.rebuild_index();
+        Ok(t)
+    }
+}
+
 impl<R> Table<R> {
+    fn rebuild_index(&mut self) {
+        self.index = self
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect();
+    }
+
     pub(crate) fn idx(&self, id: &str) -> Option<u32> {
         self.index.get(id).copied()
     }
@@ -106,48 +186,112 @@ impl<R> Table<R> {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OrgRec {
     pub state: State<Organisation>,
     /// Folded (lower case, no accents) "name acronym" for `search`.
     pub search: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RoadmapRec {
     pub state: State<Roadmap>,
     /// Priority slots in rank order (rank, then id).
     pub priorities: Vec<u32>,
     /// Pledge slots, in creation order.
     pub pledges: Vec<u32>,
+    /// Running totals for the plain funding query (rebuilt on restore).
+    #[serde(skip)]
+    pub plain: crate::plain::RoadmapPlain,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PriorityRec {
+    #[serde(with = "crate::snapshot::priority_state")]
     pub state: State<Priority>,
     pub roadmap: u32,
     pub defined_at: u64,
     /// Every requirement with the position that set it (the last one is in force).
+    #[serde(with = "crate::snapshot::positioned_money")]
     pub requirements: Vec<(u64, Money)>,
 }
 
-#[derive(Debug, Default)]
+/// A pledge, kept small: what its creation said that funding does not use,
+/// plus its facts. The domain's `Pledge` is rebuilt on demand by folding
+/// these through the domain's own `evolve` (see [`Entities::pledge_state`]),
+/// so the read side cannot drift from the write side.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PledgeRec {
-    pub state: State<Pledge>,
+    /// Events of the pledge's stream.
+    pub version: u64,
     pub roadmap: u32,
     pub donor: u32,
-    /// The pledge's facts in store order (see [`crate::funding`]).
-    pub facts: Vec<Fact>,
+    pub recipient: u32,
+    pub kind: Option<ContributionKind>,
+    pub themes: Box<[Theme]>,
+    /// Rarely there: proposal, partnership, quantity, description.
+    pub extra: Option<Box<PledgeExtra>>,
+    /// Index in the roadmap's pledge list (rebuilt on restore).
+    #[serde(skip)]
+    pub at: u32,
+    /// The pledge's facts in store order (see [`crate::funding`]), encoded
+    /// (see [`crate::timeline`]); empty until made.
+    #[serde(with = "crate::timeline::bytes")]
+    pub timeline: Box<[u8]>,
 }
 
-#[derive(Debug, Default)]
+impl PledgeRec {
+    pub(crate) fn exists(&self) -> bool {
+        !self.timeline.is_empty()
+    }
+    /// The position of the pledge's creation.
+    pub(crate) fn made_at(&self) -> Option<u64> {
+        timeline::first_position(&self.timeline)
+    }
+    pub(crate) fn proposal_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.proposal_id.as_deref()
+    }
+    pub(crate) fn partnership_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.partnership_id.as_deref()
+    }
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PledgeExtra {
+    pub proposal_id: Option<Box<str>>,
+    pub partnership_id: Option<Box<str>>,
+    pub quantity: Option<Quantity>,
+    pub description: Option<Box<str>>,
+}
+
+/// A proposal's state (a wrapper so that snapshots can carry its money).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct ProposalRec(
+    #[serde(with = "crate::snapshot::proposal_state")] pub State<Proposal>,
+);
+
+impl Deref for ProposalRec {
+    type Target = State<Proposal>;
+    fn deref(&self) -> &State<Proposal> {
+        &self.0
+    }
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Entities {
     pub organisations: Table<OrgRec>,
     pub roadmaps: Table<RoadmapRec>,
     pub priorities: Table<PriorityRec>,
     pub partnerships: Table<State<Partnership>>,
-    pub proposals: Table<State<Proposal>>,
+    pub proposals: Table<ProposalRec>,
     pub pledges: Table<PledgeRec>,
+    /// Currencies of the pledges' timelines.
+    pub currencies: Currencies,
+    #[serde(skip)]
+    scratch: Decoded,
+    /// Rebuilt from the rate log on restore.
+    #[serde(skip)]
     pub rates: BTreeMap<(Currency, Currency), State<ExchangeRatePair>>,
 }
 
@@ -209,7 +353,7 @@ impl Entities {
                     ProposalEvent::ProposalDecided(r) => r.proposal_id.as_str(),
                 };
                 let i = self.proposals.slot(id);
-                evolve_in_place(self.proposals.get_mut(i), |s| proposal::evolve(s, e));
+                evolve_in_place(&mut self.proposals.get_mut(i).0, |s| proposal::evolve(s, e));
                 Vec::new()
             }
             AnyEvent::Pledge(e) => self.apply_pledge(position, e),
@@ -264,89 +408,240 @@ impl Entities {
             PledgeEvent::PledgeCancelled(m) => m.pledge_id.as_str(),
         };
         let i = self.pledges.slot(id);
-        let fact = match e {
-            PledgeEvent::PledgeMade(m) => {
-                let roadmap = self.roadmaps.slot(m.roadmap_id.as_str());
-                let donor = self.organisations.slot(m.donor_id.as_str());
-                let allocations = m
-                    .allocations
-                    .iter()
-                    .map(|a| (self.priorities.slot(a.priority_id.as_str()), a.amount))
-                    .collect();
-                let priorities = m
-                    .priority_ids
-                    .iter()
-                    .map(|p| self.priorities.slot(p.as_str()))
-                    .collect();
-                let rec = self.pledges.get_mut(i);
-                if rec.state.exists() {
-                    // a second creation cannot be stored; ignore it defensively
-                    rec.state.version += 1;
-                    return Vec::new();
-                }
-                rec.roadmap = roadmap;
-                rec.donor = donor;
-                self.roadmaps.get_mut(roadmap).pledges.push(i);
-                Fact {
-                    position,
-                    on: m.pledged_on,
-                    change: Change::Made {
-                        amount: m.amount,
-                        allocations,
-                        priorities,
-                    },
-                }
-            }
-            PledgeEvent::PledgeCommitted(c) => Fact {
-                position,
-                on: c.committed_on,
-                change: Change::Committed,
-            },
-            PledgeEvent::DisbursementRecorded(d) => Fact {
-                position,
-                on: d.disbursed_on,
-                change: Change::Disbursed {
-                    currency: d.amount.map(|m| m.currency),
-                    shares: d
-                        .shares
+        // every event of the stream counts in the version, as the domain's evolve does
+        self.pledges.get_mut(i).version += 1;
+        let exists = self.pledges.get(i).exists();
+        let items = |t: &mut Table<PriorityRec>, list: &[Allocation]| -> Vec<(u32, Decimal)> {
+            list.iter()
+                .map(|a| (t.slot(a.priority_id.as_str()), a.amount))
+                .collect()
+        };
+        let (allocations, priorities, on): (Vec<(u32, Decimal)>, Vec<u32>, Option<NaiveDate>) =
+            match e {
+                PledgeEvent::PledgeMade(m) => (
+                    items(&mut self.priorities, &m.allocations),
+                    m.priority_ids
+                        .iter()
+                        .map(|p| self.priorities.slot(p.as_str()))
+                        .collect(),
+                    m.pledged_on,
+                ),
+                PledgeEvent::PledgeCommitted(c) => (Vec::new(), Vec::new(), c.committed_on),
+                PledgeEvent::DisbursementRecorded(d) => (
+                    d.shares
                         .iter()
                         .map(|s| {
                             (
-                                s.priority_id.as_ref().map_or(crate::entities::NONE, |p| {
-                                    self.priorities.slot(p.as_str())
-                                }),
+                                s.priority_id
+                                    .as_ref()
+                                    .map_or(NONE, |p| self.priorities.slot(p.as_str())),
                                 s.amount,
                             )
                         })
-                        .collect::<Vec<(u32, Decimal)>>()
-                        .into_boxed_slice(),
-                },
-            },
-            PledgeEvent::PledgeRevised(r) => Fact {
-                position,
-                on: Some(r.revised_on),
-                change: Change::Revised {
-                    amount: r.amount,
-                    allocations: r
-                        .allocations
-                        .iter()
-                        .map(|a| (self.priorities.slot(a.priority_id.as_str()), a.amount))
                         .collect(),
-                },
+                    Vec::new(),
+                    d.disbursed_on,
+                ),
+                PledgeEvent::PledgeRevised(r) => (
+                    items(&mut self.priorities, &r.allocations),
+                    Vec::new(),
+                    Some(r.revised_on),
+                ),
+                PledgeEvent::PledgeCancelled(c) => (Vec::new(), Vec::new(), Some(c.cancelled_on)),
+            };
+        let change = match e {
+            PledgeEvent::PledgeMade(m) => {
+                if exists {
+                    // a second creation cannot be stored; ignore it defensively
+                    return Vec::new();
+                }
+                let roadmap = self.roadmaps.slot(m.roadmap_id.as_str());
+                let donor = self.organisations.slot(m.donor_id.as_str());
+                let recipient = self.organisations.slot(m.recipient_id.as_str());
+                let extra = (m.proposal_id.is_some()
+                    || m.partnership_id.is_some()
+                    || m.quantity.is_some()
+                    || m.description.is_some())
+                .then(|| {
+                    Box::new(PledgeExtra {
+                        proposal_id: m.proposal_id.as_ref().map(|x| x.as_str().into()),
+                        partnership_id: m.partnership_id.as_ref().map(|x| x.as_str().into()),
+                        quantity: m.quantity.clone(),
+                        description: m.description.as_deref().map(Into::into),
+                    })
+                });
+                let list = &mut self.roadmaps.get_mut(roadmap).pledges;
+                let at = list.len() as u32;
+                list.push(i);
+                let rec = self.pledges.get_mut(i);
+                rec.roadmap = roadmap;
+                rec.donor = donor;
+                rec.recipient = recipient;
+                rec.kind = Some(m.kind);
+                rec.themes = m.themes.clone().into_boxed_slice();
+                rec.extra = extra;
+                rec.at = at;
+                NewChange::Made {
+                    amount: m.amount,
+                    allocations: &allocations,
+                    priorities: &priorities,
+                }
+            }
+            _ if !exists => return Vec::new(),
+            PledgeEvent::PledgeCommitted(_) => NewChange::Committed,
+            PledgeEvent::DisbursementRecorded(d) => NewChange::Disbursed {
+                amount: d.amount,
+                total: d.disbursed_total,
+                status: d.status,
+                shares: &allocations,
             },
-            PledgeEvent::PledgeCancelled(c) => Fact {
-                position,
-                on: Some(c.cancelled_on),
-                change: Change::Cancelled,
+            PledgeEvent::PledgeRevised(r) => NewChange::Revised {
+                amount: r.amount,
+                allocations: &allocations,
+                status: r.status,
             },
+            PledgeEvent::PledgeCancelled(_) => NewChange::Cancelled,
         };
         let rec = self.pledges.get_mut(i);
-        evolve_in_place(&mut rec.state, |s| pledge::evolve(s, e));
-        if !rec.state.exists() {
-            return Vec::new();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let before = contribution(scratch.decode(&rec.timeline, &self.currencies), rec.donor);
+        timeline::append(
+            &mut rec.timeline,
+            position,
+            on,
+            &change,
+            &mut self.currencies,
+        );
+        let after = contribution(scratch.decode(&rec.timeline, &self.currencies), rec.donor);
+        self.scratch = scratch;
+        let (roadmap, at, donor) = (rec.roadmap, rec.at, rec.donor);
+        self.roadmaps
+            .get_mut(roadmap)
+            .plain
+            .update(at as usize, donor, &before, &after);
+        vec![roadmap]
+    }
+
+    /// The domain's state of the pledge at slot `i`: its facts turned back
+    /// into events and folded with the domain's `evolve`. (Only what the state
+    /// keeps is rebuilt: reasons and previous amounts are not part of it.)
+    pub(crate) fn pledge_state(&self, i: u32) -> Option<Pledge> {
+        let rec = self.pledges.get(i);
+        let mut d = Decoded::default();
+        d.decode(&rec.timeline, &self.currencies);
+        let (made, rest) = d.facts.split_first()?;
+        let org = |o: u32| OrganisationId::new_unchecked(self.organisations.id_of(o).unwrap_or(""));
+        let prio = |p: u32| PriorityId::new_unchecked(self.priorities.id_of(p).unwrap_or(""));
+        let allocations = |items: &[(u32, Decimal)]| -> Vec<Allocation> {
+            items
+                .iter()
+                .map(|(p, a)| Allocation {
+                    priority_id: prio(*p),
+                    amount: *a,
+                })
+                .collect()
+        };
+        let Change::Made {
+            amount,
+            allocations: made_allocations,
+            priorities,
+        } = &made.change
+        else {
+            return None;
+        };
+        let extra = rec.extra.as_deref();
+        let made_event = PledgeEvent::PledgeMade(PledgeMade {
+            pledge_id: PledgeId::new_unchecked(self.pledges.id_of(i).unwrap_or("")),
+            donor_id: org(rec.donor),
+            recipient_id: org(rec.recipient),
+            roadmap_id: RoadmapId::new_unchecked(self.roadmaps.id_of(rec.roadmap).unwrap_or("")),
+            kind: rec.kind?,
+            amount: *amount,
+            quantity: extra.and_then(|x| x.quantity.clone()),
+            allocations: allocations(d.items_of(*made_allocations)),
+            priority_ids: d.slots_of(*priorities).iter().map(|p| prio(*p)).collect(),
+            pledged_on: made.on,
+            proposal_id: extra
+                .and_then(|x| x.proposal_id.as_deref())
+                .map(ProposalId::new_unchecked),
+            partnership_id: extra
+                .and_then(|x| x.partnership_id.as_deref())
+                .map(PartnershipId::new_unchecked),
+            themes: rec.themes.to_vec(),
+            description: extra.and_then(|x| x.description.as_deref()).map(Into::into),
+        });
+        let pledge_id = || PledgeId::new_unchecked(self.pledges.id_of(i).unwrap_or(""));
+        let mut state = pledge::evolve(State::default(), &made_event);
+        for f in rest {
+            let event = match &f.change {
+                Change::Made { .. } => continue,
+                Change::Committed => PledgeEvent::PledgeCommitted(PledgeCommitted {
+                    pledge_id: pledge_id(),
+                    committed_on: f.on,
+                }),
+                Change::Disbursed {
+                    amount,
+                    total,
+                    status,
+                    shares,
+                } => PledgeEvent::DisbursementRecorded(DisbursementRecorded {
+                    pledge_id: pledge_id(),
+                    amount: *amount,
+                    disbursed_on: f.on,
+                    shares: d
+                        .items_of(*shares)
+                        .iter()
+                        .map(|(p, a)| Share {
+                            priority_id: (*p != NONE).then(|| prio(*p)),
+                            amount: *a,
+                        })
+                        .collect(),
+                    disbursed_total: *total,
+                    status: *status,
+                }),
+                Change::Revised {
+                    amount,
+                    allocations: items,
+                    status,
+                } => PledgeEvent::PledgeRevised(PledgeRevised {
+                    pledge_id: pledge_id(),
+                    previous_amount: None,
+                    amount: *amount,
+                    allocations: allocations(d.items_of(*items)),
+                    revised_on: f.on?,
+                    reason: String::new(),
+                    status: *status,
+                }),
+                Change::Cancelled => PledgeEvent::PledgeCancelled(PledgeCancelled {
+                    pledge_id: pledge_id(),
+                    cancelled_on: f.on?,
+                    reason: String::new(),
+                }),
+            };
+            state = pledge::evolve(state, &event);
         }
-        rec.facts.push(fact);
-        vec![rec.roadmap]
+        state.version = rec.version;
+        state.entity
+    }
+
+    /// Rebuilds the plain funding totals from the pledges' facts.
+    pub(crate) fn rebuild_plain(&mut self) {
+        for r in 0..self.roadmaps.items.len() {
+            let list = std::mem::take(&mut self.roadmaps.items[r].pledges);
+            let mut plain = crate::plain::RoadmapPlain::default();
+            for (k, &pi) in list.iter().enumerate() {
+                let rec = self.pledges.get_mut(pi);
+                rec.at = k as u32;
+                let after = contribution(
+                    self.scratch.decode(&rec.timeline, &self.currencies),
+                    rec.donor,
+                );
+                plain.update(k, rec.donor, &(Class::Absent, Vec::new()), &after);
+            }
+            let rm = &mut self.roadmaps.items[r];
+            rm.pledges = list;
+            rm.plain = plain;
+        }
     }
 }
 
@@ -443,7 +738,7 @@ impl ReadModel {
     }
 
     pub fn proposal(&self, id: &str) -> Option<Versioned<'_, Proposal>> {
-        versioned(self.ent.proposals.by_id(id)?)
+        versioned(&self.ent.proposals.by_id(id)?.0)
     }
 
     /// `proposals(status, donorId, applicantId)`.
@@ -456,7 +751,7 @@ impl ReadModel {
         self.ent
             .proposals
             .iter()
-            .filter_map(|(_, s)| versioned(s))
+            .filter_map(|(_, s)| versioned(&s.0))
             .filter(|p| status.is_none_or(|s| p.status == s))
             .filter(|p| donor_id.is_none_or(|d| p.donor_id.as_str() == d))
             .filter(|p| applicant_id.is_none_or(|a| p.applicant_id.as_str() == a))
@@ -464,7 +759,15 @@ impl ReadModel {
     }
 
     pub fn pledge(&self, id: &str) -> Option<Versioned<'_, Pledge>> {
-        versioned(&self.ent.pledges.by_id(id)?.state)
+        self.pledge_at(self.ent.pledges.idx(id)?)
+    }
+
+    fn pledge_at(&self, i: u32) -> Option<Versioned<'_, Pledge>> {
+        let p = self.ent.pledge_state(i)?;
+        Some(Versioned {
+            version: self.ent.pledges.get(i).version,
+            entity: Entity::Owned(Box::new(p)),
+        })
     }
 
     /// `pledges(roadmapId, donorId, status)`.
@@ -474,29 +777,29 @@ impl ReadModel {
         donor_id: Option<&str>,
         status: Option<PledgeStatus>,
     ) -> Vec<Versioned<'_, Pledge>> {
-        let keep = |p: &Versioned<'_, Pledge>| {
-            donor_id.is_none_or(|d| p.donor_id.as_str() == d)
-                && status.is_none_or(|s| p.status == s)
+        let donor = match donor_id {
+            Some(d) => match self.ent.organisations.idx(d) {
+                Some(o) => Some(o),
+                None => return Vec::new(),
+            },
+            None => None,
         };
-        match roadmap_id {
-            Some(r) => {
-                let Some(rec) = self.ent.roadmaps.by_id(r) else {
-                    return Vec::new();
-                };
-                rec.pledges
-                    .iter()
-                    .filter_map(|i| versioned(&self.ent.pledges.get(*i).state))
-                    .filter(keep)
-                    .collect()
-            }
-            None => self
-                .ent
-                .pledges
-                .iter()
-                .filter_map(|(_, r)| versioned(&r.state))
-                .filter(keep)
-                .collect(),
-        }
+        let candidates: Vec<u32> = match roadmap_id {
+            Some(r) => match self.ent.roadmaps.by_id(r) {
+                Some(rec) => rec.pledges.clone(),
+                None => return Vec::new(),
+            },
+            None => self.ent.pledges.iter().map(|(i, _)| i).collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|i| {
+                let rec = self.ent.pledges.get(*i);
+                rec.exists() && donor.is_none_or(|d| rec.donor == d)
+            })
+            .filter_map(|i| self.pledge_at(i))
+            .filter(|p| status.is_none_or(|s| p.status == s))
+            .collect()
     }
 
     /// Every recorded rate (corrections replace the rate of their date), by pair then date.

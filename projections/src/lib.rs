@@ -17,6 +17,9 @@
 //! - **the audit index** ([`audit`]): positions per entity, per actor and the
 //!   recorded-time table; payloads stay in the store.
 //!
+//! The whole model can be saved and restored ([`snapshot`]), so a restart
+//! folds only the events after the newest snapshot.
+//!
 //! `apply` is idempotent: an event at a position at or below
 //! [`ReadModel::position`] changes nothing. It also implements the domain's
 //! [`References`](fundtrail_domain::refs::References) so the command side checks
@@ -26,7 +29,10 @@ pub mod audit;
 pub mod donors;
 pub mod entities;
 pub mod funding;
+mod plain;
+pub mod snapshot;
 pub mod text;
+mod timeline;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -40,8 +46,9 @@ use fundtrail_store::RecordedEvent;
 
 pub use audit::{AuditFilter, AuditPage, EntityKind};
 pub use donors::{DonorMapQuery, DonorSummary};
-pub use entities::Versioned;
+pub use entities::{Entity, Versioned};
 pub use funding::{DonorFunding, FundingError, FundingLine, PriorityFunding, RoadmapFunding};
+pub use snapshot::{FORMAT_VERSION as SNAPSHOT_FORMAT_VERSION, SnapshotError, SnapshotInfo};
 
 /// Where an event sits in the log and who recorded it (the store's envelope
 /// without the payload).
@@ -78,19 +85,41 @@ pub struct Applied {
     pub funding_changed: Vec<String>,
 }
 
-type CacheKey = (u32, Currency, chrono::NaiveDate);
+/// A cached `fundingByPriority`: (roadmap, currency, today, cutoff, on).
+/// The cutoff is `u64::MAX` for *live* answers (cutoff at the model's
+/// position: plain and `on` queries), which are dropped when an event touches
+/// their roadmap. An `asOf` answer with an earlier cutoff never changes: later
+/// events, rates and requirements all come after its cutoff.
+type CacheKey = (
+    u32,
+    Currency,
+    chrono::NaiveDate,
+    u64,
+    Option<chrono::NaiveDate>,
+);
+
+/// Most answers cached at once.
+const CACHE_LIMIT: usize = 1_024;
 
 /// Every read model, folded from one pass over the log.
-#[derive(Debug, Default)]
+///
+/// Serialisable for [`snapshot`](ReadModel::snapshot)s; what can be rebuilt
+/// from the rest (rate tables, the funding cache) is left out of them.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReadModel {
     position: u64,
+    /// The store's hash of the event at `position` (when it came from the store).
+    pub(crate) last_hash: Option<[u8; 32]>,
     pub(crate) ent: entities::Entities,
+    #[serde(skip)]
     pub(crate) rates: RateTable,
     /// Every recorded rate with its position (for `asOf` before a rate was known).
+    #[serde(with = "snapshot::rate_log")]
     pub(crate) rate_log: Vec<(u64, fundtrail_domain::exchange_rate::ExchangeRateRecorded)>,
     pub(crate) audit: audit::AuditIndex,
-    /// Plain (`asOf`/`on` absent) funding figures per (roadmap, currency, today),
-    /// dropped when that roadmap (or any rate) changes.
+    /// Funding answers (see [`CacheKey`]); live ones are dropped when their
+    /// roadmap (or any rate) changes.
+    #[serde(skip)]
     cache: Mutex<HashMap<CacheKey, RoadmapFunding>>,
 }
 
@@ -111,7 +140,9 @@ impl ReadModel {
             return Ok(Applied::default());
         }
         let event = decode_slice(&e.event_type, e.schema_version, e.payload.as_bytes())?;
-        Ok(self.apply(&Envelope::from_recorded(e), &event))
+        let applied = self.apply(&Envelope::from_recorded(e), &event);
+        self.last_hash = Some(e.hash.0);
+        Ok(applied)
     }
 
     /// Folds one event. Idempotent: a position at or below [`position`](Self::position)
@@ -121,6 +152,7 @@ impl ReadModel {
             return Applied::default();
         }
         self.position = envelope.position;
+        self.last_hash = None;
         self.audit.record(envelope);
         let changed: Vec<u32> = match event {
             AnyEvent::ExchangeRate(ExchangeRateEvent::ExchangeRateRecorded(e)) => {
@@ -133,7 +165,7 @@ impl ReadModel {
         };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if !changed.is_empty() {
-            cache.retain(|k, _| !changed.contains(&k.0));
+            cache.retain(|k, _| k.3 != u64::MAX || !changed.contains(&k.0));
         }
         drop(cache);
         Applied {
@@ -154,7 +186,21 @@ impl ReadModel {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         // figures for another `today` are stale tomorrow: keep one day only
         cache.retain(|k, _| k.2 == key.2);
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
         cache.insert(key, value);
+    }
+
+    /// Rebuilds what snapshots leave out.
+    pub(crate) fn rebuild_derived(&mut self) {
+        self.rates = RateTable::from_events(self.rate_log.iter().map(|(_, e)| e));
+        self.ent.rates.clear();
+        for (_, e) in &self.rate_log {
+            self.ent.apply_rate(e);
+        }
+        self.ent.rebuild_plain();
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// The exchange-rate table in force now (recorded rates plus the peg).

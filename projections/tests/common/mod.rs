@@ -1,6 +1,7 @@
 //! A tiny ledger builder: events with positions, times and actors.
 #![allow(dead_code)]
 
+pub mod random;
 pub mod synth;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -18,7 +18,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
 use crate::graphql::{Actor, FundtrailSchema};
+use crate::response_cache::{Key, ResponseCache};
 use crate::state::AppState;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -48,6 +51,7 @@ struct Http {
     schema: FundtrailSchema,
     state: AppState,
     actor: String,
+    answers: Arc<ResponseCache>,
 }
 
 pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -> Router {
@@ -55,23 +59,29 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         schema: schema.clone(),
         state,
         actor: options.actor.clone(),
+        answers: Arc::new(ResponseCache::new(1_024, 64 * 1024 * 1024)),
     };
     let api = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .with_state(http)
+        .with_state(http.clone())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
         ));
+    // Probes stay out of the request log: a 503 from /readyz while the read
+    // models catch up is not a failure.
+    let probes = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(http);
     Router::new()
         .route_service("/graphql/ws", GraphQLSubscription::new(schema))
         .merge(api)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
         .layer(TraceLayer::new_for_http())
+        .merge(probes)
 }
 
 async fn healthz() -> &'static str {
@@ -151,7 +161,11 @@ fn plain_error(status: StatusCode, media: Media, message: &str) -> Response {
 }
 
 fn respond(status: StatusCode, media: Media, body: &Value) -> Response {
-    let mut response = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    respond_bytes(status, media, serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn respond_bytes(status: StatusCode, media: Media, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
     let content_type = format!("{}; charset=utf-8", media.as_str());
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -284,20 +298,46 @@ async fn graphql_get(
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
+    operation_type(request) == Some(OperationType::Mutation)
+}
+
+/// The type of the operation the request runs (None when it does not parse).
+fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
     let mut operations = document.operations.iter();
     let chosen = match &request.operation_name {
         Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
         None => operations.next(),
     };
-    chosen.is_some_and(|(_, op)| op.node.ty == OperationType::Mutation)
+    chosen.map(|(_, op)| op.node.ty)
 }
 
 async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> Response {
+    // Read-only queries are answered from the cache while the ledger has not
+    // moved (only query answers are ever put there, so a hit needs no parsing).
+    let position = http.state.applied();
+    let day = chrono::Utc::now().date_naive();
+    let key = Key {
+        query: request.query.clone(),
+        operation: request.operation_name.clone(),
+        variables: serde_json::to_string(&request.variables).unwrap_or_default(),
+        media: media.as_str(),
+    };
+    if let Some(body) = http.answers.get(position, day, &key) {
+        return respond_bytes(StatusCode::OK, media, body.to_vec());
+    }
+    let key = (operation_type(&request) == Some(OperationType::Query)).then_some(key);
     let request = request.data(Actor(http.actor.clone()));
     let response = http.schema.execute(request).await;
+    if let Some(key) = key
+        && response.errors.is_empty()
+        && http.state.applied() == position
+        && let Ok(body) = serde_json::to_vec(&response)
+    {
+        let body: Arc<[u8]> = Arc::from(body);
+        http.answers.put(position, day, key, body.clone());
+        return respond_bytes(StatusCode::OK, media, body.to_vec());
+    }
     // A request error (syntax, validation, variables): no data at all, and
     // no error points into the result.
     let request_error = response.data == async_graphql::Value::Null
@@ -306,6 +346,17 @@ async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> 
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     if request_error && let Some(object) = body.as_object_mut() {
         object.remove("data");
+        // Every error carries a contract code: a request the schema refuses is bad input.
+        if let Some(Value::Array(errors)) = object.get_mut("errors") {
+            for error in errors.iter_mut().filter_map(Value::as_object_mut) {
+                let extensions = error.entry("extensions").or_insert_with(|| json!({}));
+                if let Some(extensions) = extensions.as_object_mut() {
+                    extensions
+                        .entry("code")
+                        .or_insert_with(|| json!("BAD_USER_INPUT"));
+                }
+            }
+        }
     }
     let status = if request_error && media == Media::GraphqlResponse {
         StatusCode::BAD_REQUEST

@@ -6,13 +6,18 @@
 //! - [`graphql`]: the schema (scalars, objects, inputs, queries, mutations,
 //!   the `fundingChanged` subscription) and the mapping of errors to
 //!   `extensions.code`.
+//! - [`snapshots`]: read-model snapshots on disk, so a restart does not
+//!   replay the log from zero.
 //! - [`http`]: the axum router: `/graphql`, `/graphql/ws`, `/graphiql`,
 //!   `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
 
 pub mod graphql;
 pub mod http;
+pub mod response_cache;
+pub mod snapshots;
 pub mod state;
 
 pub use graphql::{FundtrailSchema, build_schema};
 pub use http::{ServeOptions, router};
+pub use snapshots::SnapshotConfig;
 pub use state::{AppState, Limits};

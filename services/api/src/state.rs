@@ -1,6 +1,7 @@
 //! What every request shares, and the projection driver that keeps the read
 //! models following the log.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
@@ -10,6 +11,8 @@ use fundtrail_store::{EventStore, StoreError};
 use futures::StreamExt;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
+
+use crate::snapshots::{self, SnapshotConfig, Snapshotter};
 
 /// Bounds the server keeps to.
 #[derive(Debug, Clone)]
@@ -51,6 +54,10 @@ struct Inner {
     funding_changes: broadcast::Sender<FundingChange>,
     limits: Limits,
     driver: JoinHandle<()>,
+    snapshots: Option<Arc<Snapshotter>>,
+    restored_from: Option<u64>,
+    /// Events the driver applied since start (not counting a restored snapshot's).
+    folded: Arc<AtomicU64>,
 }
 
 impl Drop for Inner {
@@ -60,18 +67,40 @@ impl Drop for Inner {
 }
 
 impl AppState {
-    /// Starts the projection driver over `store`; the state is ready once the
-    /// read models have caught up with the head seen at start.
+    /// Starts the projection driver over `store`, folding the log from zero
+    /// (no snapshots); the state is ready once the read models have caught up
+    /// with the head seen at start.
     pub async fn start(store: Arc<dyn EventStore>, limits: Limits) -> Result<AppState, StoreError> {
+        Self::start_with(store, limits, None).await
+    }
+
+    /// [`start`](Self::start), with read-model snapshots in `snapshots.dir`:
+    /// the newest usable one is loaded and the driver folds only the events
+    /// after it; new ones are written as the log grows (see [`crate::snapshots`]).
+    pub async fn start_with(
+        store: Arc<dyn EventStore>,
+        limits: Limits,
+        snapshots: Option<SnapshotConfig>,
+    ) -> Result<AppState, StoreError> {
         let head = store.head().await?.position;
-        let model = Arc::new(RwLock::new(ReadModel::new()));
-        let (applied_tx, applied) = watch::channel(0);
+        let restored = match &snapshots {
+            Some(config) => snapshots::load(store.as_ref(), config).await,
+            None => None,
+        };
+        let restored_from = restored.as_ref().map(ReadModel::position);
+        let start_position = restored_from.unwrap_or(0);
+        let snapshots = snapshots.map(|config| Arc::new(Snapshotter::new(config, start_position)));
+        let model = Arc::new(RwLock::new(restored.unwrap_or_default()));
+        let (applied_tx, applied) = watch::channel(start_position);
         let (funding_changes, _) = broadcast::channel(1_024);
+        let folded = Arc::new(AtomicU64::new(0));
         let driver = tokio::spawn(drive(
             store.clone(),
             model.clone(),
             applied_tx,
             funding_changes.clone(),
+            snapshots.clone(),
+            folded.clone(),
         ));
         Ok(AppState {
             inner: Arc::new(Inner {
@@ -83,8 +112,29 @@ impl AppState {
                 funding_changes,
                 limits,
                 driver,
+                snapshots,
+                restored_from,
+                folded,
             }),
         })
+    }
+
+    /// The snapshot position the read models were restored from, if any.
+    pub fn restored_from(&self) -> Option<u64> {
+        self.inner.restored_from
+    }
+
+    /// Events folded since start (those of a restored snapshot not counted).
+    pub fn folded_since_start(&self) -> u64 {
+        self.inner.folded.load(Ordering::Relaxed)
+    }
+
+    /// Writes a snapshot now if the read models moved since the last one (on
+    /// graceful shutdown); waits for the file. `None`: nothing written
+    /// (snapshots off, nothing new, or the write failed, which is logged).
+    pub async fn snapshot_now(&self) -> Option<u64> {
+        let s = self.inner.snapshots.as_ref()?;
+        s.take(&self.inner.model, true).await
     }
 
     pub fn store(&self) -> &Arc<dyn EventStore> {
@@ -147,21 +197,46 @@ impl AppState {
 }
 
 /// Folds the log into the read models, catching up first, then live. Events
-/// that are already available are applied under one lock, in chunks.
+/// that are already available are applied under one lock, in chunks. With
+/// snapshots on, one is taken every `every_events` events, and every `every`
+/// when the models moved.
 async fn drive(
     store: Arc<dyn EventStore>,
     model: Arc<RwLock<ReadModel>>,
     applied: watch::Sender<u64>,
     funding_changes: broadcast::Sender<FundingChange>,
+    snapshots: Option<Arc<Snapshotter>>,
+    folded: Arc<AtomicU64>,
 ) {
     let mut backoff = Duration::from_millis(100);
+    let period = snapshots
+        .as_ref()
+        .map_or(Duration::from_secs(3600), |s| s.config.every);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let from = model.read().map(|m| m.position()).unwrap_or(0) + 1;
         let mut events = store.subscribe_all(from).ready_chunks(2_000);
-        while let Some(chunk) = events.next().await {
+        loop {
+            let chunk = tokio::select! {
+                chunk = events.next() => match chunk {
+                    Some(chunk) => chunk,
+                    None => break,
+                },
+                _ = tick.tick(), if snapshots.is_some() => {
+                    if let Some(s) = &snapshots {
+                        let position = model.read().map(|m| m.position()).unwrap_or(0);
+                        if position > s.written() {
+                            s.take(&model, false).await;
+                        }
+                    }
+                    continue;
+                }
+            };
             let mut last = None;
             let mut changes = Vec::new();
             let mut failure = None;
+            let mut count = 0u64;
             {
                 let mut m = model
                     .write()
@@ -170,6 +245,7 @@ async fn drive(
                     match item {
                         Ok(recorded) => match m.apply_recorded(&recorded) {
                             Ok(done) => {
+                                count += u64::from(done.new);
                                 if !done.funding_changed.is_empty() {
                                     changes.push(FundingChange {
                                         position: recorded.position,
@@ -189,12 +265,18 @@ async fn drive(
                 }
                 last = last.max(Some(m.position()));
             }
+            folded.fetch_add(count, Ordering::Relaxed);
             if let Some(position) = last {
                 applied.send_if_modified(|current| {
                     let moved = position > *current;
                     *current = position.max(*current);
                     moved
                 });
+                if let Some(s) = &snapshots
+                    && s.due_by_count(position)
+                {
+                    s.take(&model, false).await;
+                }
             }
             for change in changes {
                 let _ = funding_changes.send(change);

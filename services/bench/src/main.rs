@@ -2,9 +2,11 @@
 //! (`/work/shared/docs/benchmarks.md`) for every backend this build has, each
 //! beside the storage engine's own ceiling measured in the same run.
 
+mod api_bench;
 mod ceiling_pg;
 mod ceiling_sqlite;
 mod data;
+mod ledger;
 mod projection;
 mod report;
 mod store_bench;
@@ -43,10 +45,12 @@ struct Cli {
 enum Command {
     /// Store-level figures W1-W4 beside the storage engine's ceilings.
     Store(StoreArgs),
+    /// API figures W5-W8: fundingByPriority over HTTP, memory, start to /readyz.
+    Api(api_bench::ApiArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum BackendChoice {
+pub enum BackendChoice {
     Embedded,
     Postgres,
     All,
@@ -582,6 +586,7 @@ async fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Store(args) => store_command(args).await,
+        Command::Api(args) => api_bench::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("fundtrail-bench: {e}");

@@ -9,7 +9,7 @@ use crate::refs::References;
 
 /// The state of one stream: `version` is the number of its events, `entity` is
 /// `None` until the creating event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct State<T> {
     pub version: u64,
     pub entity: Option<T>,

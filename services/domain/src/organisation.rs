@@ -72,7 +72,8 @@ event_enum!(OrganisationEvent {
 
 // ---- state ----
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialisable for read-model snapshots (not part of any contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organisation {
     pub id: OrganisationId,
     pub name: String,

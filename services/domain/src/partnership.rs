@@ -130,7 +130,8 @@ event_enum!(PartnershipEvent {
     PartnershipStatusChanged
 });
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialisable for read-model snapshots (not part of any contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Partnership {
     pub id: PartnershipId,
     pub party_ids: Vec<OrganisationId>,

@@ -67,7 +67,8 @@ impl_domain_event!(RoadmapCreated, 1);
 
 event_enum!(RoadmapEvent { RoadmapCreated });
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serialisable for read-model snapshots (not part of any contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roadmap {
     pub id: RoadmapId,
     pub country: String,

@@ -33,6 +33,21 @@ pub struct Settings {
     pub request_timeout_secs: u64,
     /// Actor recorded in events until authentication lands.
     pub actor: String,
+    /// Directory of the read-model snapshots (default: `<data_dir>/snapshots`
+    /// with the embedded store, `./fundtrail-snapshots` with PostgreSQL).
+    #[serde(default)]
+    pub snapshot_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Where read-model snapshots go (see `snapshot_dir`).
+    pub fn snapshots_at(&self) -> PathBuf {
+        match (&self.snapshot_dir, &self.store) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(_)) => PathBuf::from("./fundtrail-snapshots"),
+            (None, None) => self.data_dir.join("snapshots"),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -46,6 +61,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             actor: "anonymous".into(),
+            snapshot_dir: None,
         }
     }
 }
@@ -61,6 +77,8 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_dir: Option<PathBuf>,
 }
 
 pub fn load(
@@ -102,6 +120,35 @@ mod tests {
             assert_eq!(settings.actor, "from-env");
             assert_eq!(settings.pg_schema, "env");
             assert_eq!(settings.data_dir, PathBuf::from("./fundtrail-data"));
+            assert_eq!(settings.snapshot_dir, None);
+            assert_eq!(
+                settings.snapshots_at(),
+                PathBuf::from("./fundtrail-data/snapshots")
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn snapshots_go_beside_the_embedded_store_or_where_told() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("pg.toml", "store = \"postgres://u@h/db\"")?;
+            let pg = load(Some(std::path::Path::new("pg.toml")), &Overrides::default()).unwrap();
+            assert_eq!(pg.snapshots_at(), PathBuf::from("./fundtrail-snapshots"));
+            jail.set_env("FUNDTRAIL_SNAPSHOT_DIR", "/var/lib/fundtrail/snap");
+            let told = load(None, &Overrides::default()).unwrap();
+            assert_eq!(
+                told.snapshots_at(),
+                PathBuf::from("/var/lib/fundtrail/snap")
+            );
+            let flag = Overrides {
+                snapshot_dir: Some(PathBuf::from("flag-dir")),
+                ..Default::default()
+            };
+            assert_eq!(
+                load(None, &flag).unwrap().snapshots_at(),
+                PathBuf::from("flag-dir")
+            );
             Ok(())
         });
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_api::{AppState, Limits, ServeOptions, SnapshotConfig, build_schema, router};
 use fundtrail_store::EventStore;
 use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
 use fundtrail_store_sqlite::SqliteStore;
@@ -50,6 +50,10 @@ enum Command {
         /// Log lines as text or JSON.
         #[arg(long, value_enum)]
         log_format: Option<LogFormat>,
+        /// Directory of read-model snapshots [default: <data-dir>/snapshots,
+        /// or ./fundtrail-snapshots with PostgreSQL]
+        #[arg(long)]
+        snapshot_dir: Option<PathBuf>,
     },
     /// Walk the hash chain of the ledger and report the first break, if any.
     Verify {
@@ -93,12 +97,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             store,
             listen,
             log_format,
+            snapshot_dir,
         } => {
             let overrides = Overrides {
                 data_dir: store.data_dir,
                 store: store.store,
                 listen,
                 log_format,
+                snapshot_dir,
             };
             let settings = config::load(cli.config.as_deref(), &overrides)?;
             init_logging(settings.log_format);
@@ -164,20 +170,24 @@ async fn open_store(settings: &Settings) -> Result<Arc<dyn EventStore>, Failure>
 
 async fn serve(settings: Settings) -> Result<(), Failure> {
     let store = open_store(&settings).await?;
-    let state = AppState::start(store.clone(), Limits::default()).await?;
+    let snapshots = SnapshotConfig::new(settings.snapshots_at());
+    let state = AppState::start_with(store.clone(), Limits::default(), Some(snapshots)).await?;
     let schema = build_schema(state.clone());
     let options = ServeOptions {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
         actor: settings.actor.clone(),
     };
-    let app = router(schema, state, options);
+    let app = router(schema, state.clone(), options);
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = store.backend(), "fundtrail is listening; GraphiQL at http://{address}/graphiql");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    if let Some(position) = state.snapshot_now().await {
+        tracing::info!(position, "read-model snapshot written on shutdown");
+    }
     tracing::info!("fundtrail stopped");
     Ok(())
 }

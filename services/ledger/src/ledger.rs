@@ -109,6 +109,27 @@ impl<R: ReferenceSource> Ledger<R> {
         {
             return self.replay(recorded, &fingerprint).await;
         }
+        let outcome = self
+            .dispatch(context, stream_id, command, fingerprint.clone())
+            .await;
+        // A refusal may come from a twin of this very command (the same
+        // commandId sent twice at once) that won the race: answer as it did.
+        if let Err(ServiceError::Domain(_) | ServiceError::ConcurrencyConflict { .. }) = &outcome
+            && let Some(command_id) = &context.command_id
+            && let Some(recorded) = self.store.find_command(command_id).await?
+        {
+            return self.replay(recorded, &fingerprint).await;
+        }
+        outcome
+    }
+
+    async fn dispatch(
+        &self,
+        context: &CommandContext,
+        stream_id: String,
+        command: Command,
+        fingerprint: String,
+    ) -> Result<Executed, ServiceError> {
         match command {
             Command::Organisation(c) => {
                 self.run::<OrganisationState>(context, stream_id, &c, fingerprint)

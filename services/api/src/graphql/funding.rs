@@ -1,5 +1,7 @@
 //! `fundingByPriority`, `donorMap` and `auditTrail` answers.
 
+use std::sync::Arc;
+
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use fundtrail_projections as projections;
 
@@ -10,17 +12,29 @@ use super::objects::{
 };
 use super::scalars::{Currency, Date, Decimal};
 
-/// Figures of one line, in the reporting currency.
-#[derive(Clone, Debug)]
-pub struct FundingLine(pub projections::FundingLine);
+/// Which line of a roadmap's figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    Priority(usize),
+    Unallocated,
+    Total,
+}
 
-fn line_fields(line: &projections::FundingLine) -> FundingLine {
-    FundingLine(line.clone())
+/// Figures of one line, in the reporting currency. Lines share the answer
+/// they come from: nothing is copied until a field is asked for.
+#[derive(Clone, Debug)]
+pub struct FundingLine {
+    funding: Arc<projections::RoadmapFunding>,
+    line: Line,
 }
 
 impl FundingLine {
     fn line(&self) -> &projections::FundingLine {
-        &self.0
+        match self.line {
+            Line::Priority(i) => &self.funding.priorities[i].line,
+            Line::Unallocated => &self.funding.unallocated,
+            Line::Total => &self.funding.total,
+        }
     }
 }
 
@@ -59,11 +73,11 @@ impl FundingLine {
         i32::try_from(self.line().undated_count).unwrap_or(i32::MAX)
     }
     async fn donors(&self) -> Vec<DonorFunding> {
-        self.line()
-            .donors
-            .iter()
-            .cloned()
-            .map(DonorFunding)
+        (0..self.line().donors.len())
+            .map(|index| DonorFunding {
+                line: self.clone(),
+                index,
+            })
             .collect()
     }
 }
@@ -72,8 +86,6 @@ impl FundingLine {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct PriorityFunding {
-    #[graphql(skip)]
-    pub priority_id: String,
     #[graphql(flatten)]
     pub line: FundingLine,
 }
@@ -81,34 +93,55 @@ pub struct PriorityFunding {
 #[ComplexObject]
 impl PriorityFunding {
     async fn priority(&self, ctx: &Context<'_>) -> Option<Priority> {
-        find_priority(ctx, &self.priority_id)
+        let Line::Priority(i) = self.line.line else {
+            return None;
+        };
+        find_priority(ctx, &self.line.funding.priorities[i].priority_id)
     }
 }
 
 #[derive(Clone, Debug)]
-pub struct DonorFunding(pub projections::DonorFunding);
+pub struct DonorFunding {
+    line: FundingLine,
+    index: usize,
+}
+
+impl DonorFunding {
+    fn donor(&self) -> &projections::DonorFunding {
+        &self.line.line().donors[self.index]
+    }
+}
 
 #[Object]
 impl DonorFunding {
     async fn organisation(&self, ctx: &Context<'_>) -> Option<Organisation> {
-        find_organisation(ctx, &self.0.organisation_id)
+        find_organisation(ctx, &self.donor().organisation_id)
     }
     async fn pledged(&self) -> Money {
-        self.0.pledged.into()
+        self.donor().pledged.into()
     }
     async fn committed(&self) -> Money {
-        self.0.committed.into()
+        self.donor().committed.into()
     }
     async fn disbursed(&self) -> Money {
-        self.0.disbursed.into()
+        self.donor().disbursed.into()
     }
     async fn unvalued_count(&self) -> i32 {
-        i32::try_from(self.0.unvalued_count).unwrap_or(i32::MAX)
+        i32::try_from(self.donor().unvalued_count).unwrap_or(i32::MAX)
     }
 }
 
 #[derive(Clone, Debug)]
-pub struct RoadmapFunding(pub projections::RoadmapFunding);
+pub struct RoadmapFunding(pub Arc<projections::RoadmapFunding>);
+
+impl RoadmapFunding {
+    fn line(&self, line: Line) -> FundingLine {
+        FundingLine {
+            funding: self.0.clone(),
+            line,
+        }
+    }
+}
 
 #[Object]
 impl RoadmapFunding {
@@ -127,20 +160,17 @@ impl RoadmapFunding {
         self.0.on.map(Date)
     }
     async fn priorities(&self) -> Vec<PriorityFunding> {
-        self.0
-            .priorities
-            .iter()
-            .map(|p| PriorityFunding {
-                priority_id: p.priority_id.clone(),
-                line: line_fields(&p.line),
+        (0..self.0.priorities.len())
+            .map(|i| PriorityFunding {
+                line: self.line(Line::Priority(i)),
             })
             .collect()
     }
     async fn unallocated(&self) -> FundingLine {
-        line_fields(&self.0.unallocated)
+        self.line(Line::Unallocated)
     }
     async fn total(&self) -> FundingLine {
-        line_fields(&self.0.total)
+        self.line(Line::Total)
     }
 }
 

@@ -93,7 +93,13 @@ pub async fn history(ctx: &Context<'_>, stream_id: &str) -> Result<Vec<AuditEntr
             tracing::error!(error = %e, "history read failed");
             coded(INTERNAL, "the history could not be read")
         })?;
-    Ok(events.into_iter().map(AuditEntry::from_recorded).collect())
+    // Consistent with the entity's `version`: what the read models have applied.
+    let applied = state(ctx).applied();
+    Ok(events
+        .into_iter()
+        .take_while(|e| e.position <= applied)
+        .map(AuditEntry::from_recorded)
+        .collect())
 }
 
 // ---- Organisation ----

@@ -38,7 +38,7 @@ impl QueryRoot {
                 on.map(|d| d.0),
                 today,
             )
-            .map(RoadmapFunding)
+            .map(|f| RoadmapFunding(std::sync::Arc::new(f)))
             .map_err(funding_error)
     }
 

@@ -2,6 +2,11 @@
 //! `Date`, `DateTime` (RFC 3339 with offset) and `Currency` (ISO 4217).
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+
+/// A scalar refusal, coded as the contract asks.
+fn refused<T: async_graphql::InputType>(message: impl std::fmt::Display) -> InputValueError<T> {
+    InputValueError::custom(message).with_extension("code", "BAD_USER_INPUT")
+}
 use chrono::{NaiveDate, SecondsFormat, Utc};
 
 /// An exact decimal, written as a JSON string (`"10000000"`, `"1250.50"`).
@@ -23,6 +28,10 @@ impl ScalarType for Decimal {
             )),
             other => Err(InputValueError::expected_type(other)),
         }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if parse_decimal(text).is_ok())
     }
 
     fn to_value(&self) -> Value {
@@ -63,9 +72,13 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
-            Value::String(text) => parse_date(&text).map(Date).map_err(InputValueError::custom),
+            Value::String(text) => parse_date(&text).map(Date).map_err(refused),
             other => Err(InputValueError::expected_type(other)),
         }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if parse_date(text).is_ok())
     }
 
     fn to_value(&self) -> Value {
@@ -108,6 +121,10 @@ impl ScalarType for DateTime {
         }
     }
 
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if chrono::DateTime::parse_from_rfc3339(text).is_ok())
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
@@ -123,9 +140,13 @@ impl ScalarType for Currency {
         match value {
             Value::String(text) => fundtrail_domain::money::Currency::parse("currency", &text)
                 .map(Currency)
-                .map_err(|e| InputValueError::custom(e.to_string())),
+                .map_err(|e| refused(e.to_string())),
             other => Err(InputValueError::expected_type(other)),
         }
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(text) if fundtrail_domain::money::Currency::parse("currency", text).is_ok())
     }
 
     fn to_value(&self) -> Value {

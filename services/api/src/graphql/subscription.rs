@@ -39,7 +39,7 @@ impl SubscriptionRoot {
             let answer = concerned.then(|| {
                 app.read()
                     .funding(&roadmap_id, currency, None, None, Utc::now().date_naive())
-                    .map(RoadmapFunding)
+                    .map(|f| RoadmapFunding(std::sync::Arc::new(f)))
                     .map_err(funding_error)
             });
             async move { answer }

@@ -1,0 +1,126 @@
+//! Snapshots: restore answers every query as the model that was saved, goes
+//! on folding from there, and refuses damaged or foreign bytes.
+mod common;
+
+use common::random::{assert_same_answers, random_ledger};
+use fundtrail_projections::{ReadModel, SNAPSHOT_FORMAT_VERSION, SnapshotError, SnapshotInfo};
+
+#[test]
+fn a_restored_model_answers_every_query_alike() {
+    let l = random_ledger(7, 3_000);
+    let bytes = l.model.snapshot();
+    let info = SnapshotInfo::read(&bytes).unwrap();
+    assert_eq!(info.position, l.model.position());
+    assert_eq!(info.version, SNAPSHOT_FORMAT_VERSION);
+    assert_eq!(info.event_hash, None, "fed with apply, not apply_recorded");
+    let restored = ReadModel::restore(&bytes).unwrap();
+    assert_same_answers(&l.model, &restored, &l);
+    // a snapshot of the restored model restores alike again
+    let again = ReadModel::restore(&restored.snapshot()).unwrap();
+    assert_same_answers(&l.model, &again, &l);
+}
+
+#[test]
+fn a_restored_model_goes_on_folding_like_the_original() {
+    let l = random_ledger(11, 2_500);
+    let k = l.log.len() / 2;
+    let mut first = ReadModel::new();
+    for (env, e) in &l.log[..k] {
+        first.apply(env, e);
+    }
+    let mut resumed = ReadModel::restore(&first.snapshot()).unwrap();
+    assert_eq!(resumed.position(), k as u64);
+    // as a driver would: resubscribe a little before the checkpoint
+    for (env, e) in &l.log[k - 10..] {
+        assert_eq!(resumed.apply(env, e).new, env.position > k as u64);
+    }
+    assert_same_answers(&l.model, &resumed, &l);
+}
+
+#[test]
+fn damaged_or_foreign_snapshots_are_refused_with_a_reason() {
+    let l = random_ledger(3, 400);
+    let bytes = l.model.snapshot();
+    assert!(ReadModel::restore(&bytes).is_ok());
+
+    assert_eq!(
+        ReadModel::restore(b"not a snapshot at all").err(),
+        Some(SnapshotError::NotASnapshot)
+    );
+    assert!(matches!(
+        ReadModel::restore(&bytes[..20]),
+        Err(SnapshotError::Truncated { .. })
+    ));
+    assert!(matches!(
+        ReadModel::restore(&bytes[..bytes.len() - 1]),
+        Err(SnapshotError::Truncated { .. })
+    ));
+    let mut flipped = bytes.clone();
+    let i = bytes.len() - 10;
+    flipped[i] ^= 0x40;
+    assert_eq!(
+        ReadModel::restore(&flipped).err(),
+        Some(SnapshotError::Checksum)
+    );
+    let mut old = bytes.clone();
+    old[8..12].copy_from_slice(&(SNAPSHOT_FORMAT_VERSION - 1).to_le_bytes());
+    assert_eq!(
+        ReadModel::restore(&old).err(),
+        Some(SnapshotError::UnsupportedVersion {
+            found: SNAPSHOT_FORMAT_VERSION - 1,
+            supported: SNAPSHOT_FORMAT_VERSION
+        })
+    );
+    assert!(matches!(
+        SnapshotInfo::read(&old),
+        Err(SnapshotError::UnsupportedVersion { .. })
+    ));
+    // a body whose checksum matches but which is not a model
+    let mut garbage = bytes[..93].to_vec();
+    let body = vec![0xFFu8; 40];
+    garbage[53..61].copy_from_slice(&(body.len() as u64).to_le_bytes());
+    use sha2::Digest;
+    let sum: [u8; 32] = sha2::Sha256::digest(&body).into();
+    garbage[61..93].copy_from_slice(&sum);
+    garbage.extend_from_slice(&body);
+    assert!(matches!(
+        ReadModel::restore(&garbage),
+        Err(SnapshotError::Decode(_))
+    ));
+}
+
+#[test]
+fn the_hash_of_the_last_stored_event_travels_with_the_snapshot() {
+    use fundtrail_store::hash::EventHash;
+    use fundtrail_store::{EventMetadata, RecordedEvent};
+    let mut m = ReadModel::new();
+    let payload =
+        r#"{"organisationId":"giz","name":"GIZ","kind":"BILATERAL_AGENCY","country":"DEU"}"#;
+    let r = RecordedEvent {
+        position: 1,
+        stream_id: "organisation-giz".into(),
+        version: 1,
+        event_id: uuid::Uuid::nil(),
+        event_type: "OrganisationRegistered".into(),
+        schema_version: 1,
+        payload: payload.into(),
+        metadata: EventMetadata {
+            actor: "alice".into(),
+            command_id: None,
+            correlation_id: None,
+            causation_id: None,
+        },
+        recorded_at: common::time("2024-01-01T00:00:00Z"),
+        hash: EventHash([7; 32]),
+    };
+    m.apply_recorded(&r).unwrap();
+    assert_eq!(m.last_event_hash(), Some(EventHash([7; 32])));
+    let bytes = m.snapshot();
+    assert_eq!(
+        SnapshotInfo::read(&bytes).unwrap().event_hash,
+        Some(EventHash([7; 32]))
+    );
+    let back = ReadModel::restore(&bytes).unwrap();
+    assert_eq!(back.last_event_hash(), Some(EventHash([7; 32])));
+    assert_eq!(back.organisation("giz").unwrap().name, "GIZ");
+}

@@ -1,0 +1,31 @@
+//! Support for fundtrail's end-to-end suite (`tests/e2e`): a real server on a
+//! free port, over a fresh store of either backend, and the clients that talk
+//! to it the way users do.
+//!
+//! - [`server`]: [`Backend`], [`Storage`] (a fresh embedded store directory or
+//!   PostgreSQL schema per test) and [`TestServer`] (the API in process, on
+//!   `127.0.0.1:0`).
+//! - [`client`]: a small GraphQL-over-HTTP client ([`Client::gql`],
+//!   [`Client::data`]) and [`expect_code`].
+//! - [`ws`]: a `graphql-transport-ws` client for subscriptions.
+//! - [`process`]: the `fundtrail` command as a child process (graceful
+//!   shutdown, restart).
+//! - [`pg`]: a fresh PostgreSQL schema per test, dropped afterwards; skips
+//!   (printing `SKIPPED:`) when PostgreSQL is unreachable, fails under CI.
+//! - [`seed`]: the organisations, roadmaps and priorities most tests start from.
+
+pub mod client;
+pub mod pg;
+pub mod process;
+pub mod seed;
+pub mod server;
+pub mod ws;
+
+pub use client::{Client, errors_of, expect_code, expect_no_errors};
+pub use server::{Backend, Storage, TestServer};
+pub use ws::WsClient;
+
+/// True when running under CI (`CI` set and not `false`/`0`).
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
