@@ -492,6 +492,20 @@ impl ReadModel {
         on: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<RoadmapFunding, FundingError> {
+        self.funding_shared(roadmap_id, currency, as_of, on, today)
+            .map(|f| (*f).clone())
+    }
+
+    /// [`funding`](Self::funding), shared with the cache instead of copied
+    /// (the answer holds every donor of every line).
+    pub fn funding_shared(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        as_of: Option<DateTime<Utc>>,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<std::sync::Arc<RoadmapFunding>, FundingError> {
         let not_found = || FundingError::RoadmapNotFound(roadmap_id.to_owned());
         let ri = self.ent.roadmaps.idx(roadmap_id).ok_or_else(not_found)?;
         let roadmap = self
@@ -513,7 +527,7 @@ impl ReadModel {
         if let Some(f) = self.cached(&key) {
             return Ok(f);
         }
-        let f = self.compute_funding(ri, to, cutoff, on, today, plain)?;
+        let f = std::sync::Arc::new(self.compute_funding(ri, to, cutoff, on, today, plain)?);
         self.store_cached(key, f.clone());
         Ok(f)
     }

@@ -120,7 +120,7 @@ pub struct ReadModel {
     /// Funding answers (see [`CacheKey`]); live ones are dropped when their
     /// roadmap (or any rate) changes.
     #[serde(skip)]
-    cache: Mutex<HashMap<CacheKey, RoadmapFunding>>,
+    cache: Mutex<HashMap<CacheKey, std::sync::Arc<RoadmapFunding>>>,
 }
 
 impl ReadModel {
@@ -177,12 +177,12 @@ impl ReadModel {
         }
     }
 
-    pub(crate) fn cached(&self, key: &CacheKey) -> Option<RoadmapFunding> {
+    pub(crate) fn cached(&self, key: &CacheKey) -> Option<std::sync::Arc<RoadmapFunding>> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.get(key).cloned()
     }
 
-    pub(crate) fn store_cached(&self, key: CacheKey, value: RoadmapFunding) {
+    pub(crate) fn store_cached(&self, key: CacheKey, value: std::sync::Arc<RoadmapFunding>) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         // figures for another `today` are stale tomorrow: keep one day only
         cache.retain(|k, _| k.2 == key.2);

@@ -66,6 +66,19 @@ impl Default for Settings {
     }
 }
 
+/// The names of [`Settings`] fields, which `FUNDTRAIL_<NAME>` sets.
+const SETTINGS: &[&str] = &[
+    "data_dir",
+    "store",
+    "pg_schema",
+    "listen",
+    "log_format",
+    "max_body_bytes",
+    "request_timeout_secs",
+    "actor",
+    "snapshot_dir",
+];
+
 /// Flags given on the command line (only those given override).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Overrides {
@@ -89,8 +102,10 @@ pub fn load(
     if let Some(file) = file {
         figment = figment.merge(Toml::file_exact(file));
     }
+    // Only the settings' own variables: others share the prefix
+    // (FUNDTRAIL_CONFIG names the file, FUNDTRAIL_TEST_PG_URL is the tests').
     figment
-        .merge(Env::prefixed("FUNDTRAIL_"))
+        .merge(Env::prefixed("FUNDTRAIL_").only(SETTINGS))
         .merge(Serialized::defaults(overrides))
         .extract()
         .map_err(Box::new)
@@ -149,6 +164,19 @@ mod tests {
                 load(None, &flag).unwrap().snapshots_at(),
                 PathBuf::from("flag-dir")
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn other_fundtrail_variables_are_not_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FUNDTRAIL_TEST_PG_URL", "postgres://elsewhere/db");
+            jail.set_env("FUNDTRAIL_CONFIG", "fundtrail.toml");
+            jail.set_env("FUNDTRAIL_ACTOR", "from-env");
+            let settings = load(None, &Overrides::default()).unwrap();
+            assert_eq!(settings.actor, "from-env");
+            assert_eq!(settings.store, None);
             Ok(())
         });
     }

@@ -31,14 +31,14 @@ impl QueryRoot {
         let today = Utc::now().date_naive();
         state(ctx)
             .read()
-            .funding(
+            .funding_shared(
                 &roadmap_id,
                 currency.map(|c| c.0),
                 as_of.map(|t| t.0),
                 on.map(|d| d.0),
                 today,
             )
-            .map(|f| RoadmapFunding(std::sync::Arc::new(f)))
+            .map(RoadmapFunding)
             .map_err(funding_error)
     }
 

@@ -38,8 +38,8 @@ impl SubscriptionRoot {
             };
             let answer = concerned.then(|| {
                 app.read()
-                    .funding(&roadmap_id, currency, None, None, Utc::now().date_naive())
-                    .map(|f| RoadmapFunding(std::sync::Arc::new(f)))
+                    .funding_shared(&roadmap_id, currency, None, None, Utc::now().date_naive())
+                    .map(RoadmapFunding)
                     .map_err(funding_error)
             });
             async move { answer }
