@@ -426,7 +426,12 @@ pub async fn run(args: ApiArgs) -> Result<()> {
                     );
                     match fundtrail_store_postgres::PostgresStore::connect(options).await {
                         Ok(store) => (
-                            vec!["--store".into(), args.pg_url.clone()],
+                            vec![
+                                "--store".into(),
+                                args.pg_url.clone(),
+                                "--snapshot-dir".into(),
+                                dir.path().join("snapshots").display().to_string(),
+                            ],
                             vec![("FUNDTRAIL_PG_SCHEMA".into(), schema.clone())],
                             Arc::new(store),
                         ),
