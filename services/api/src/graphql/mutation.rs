@@ -46,6 +46,18 @@ fn shown<T>(found: Option<T>, entity: &str, id: &str) -> Result<T> {
     })
 }
 
+/// Runs the input's command, then reads back the entity it concerns.
+async fn run_and_read<T>(
+    ctx: &Context<'_>,
+    input: impl CommandInput,
+    entity: &str,
+    read: impl FnOnce(&fundtrail_projections::ReadModel, &str) -> Option<T>,
+) -> Result<T> {
+    let id = run(ctx, input).await?;
+    let found = read(&state(ctx).read(), &id);
+    shown(found, entity, &id)
+}
+
 #[Object(name = "Mutation")]
 impl MutationRoot {
     async fn register_organisation(
@@ -53,12 +65,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: RegisterOrganisationInput,
     ) -> Result<Organisation> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().organisation(&id).map(Into::into),
-            "organisation",
-            &id,
-        )
+        run_and_read(ctx, input, "organisation", |m, id| {
+            m.organisation(id).map(Into::into)
+        })
+        .await
     }
 
     async fn create_roadmap(
@@ -66,12 +76,7 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: CreateRoadmapInput,
     ) -> Result<Roadmap> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().roadmap(&id).map(Into::into),
-            "roadmap",
-            &id,
-        )
+        run_and_read(ctx, input, "roadmap", |m, id| m.roadmap(id).map(Into::into)).await
     }
 
     async fn define_priority(
@@ -79,12 +84,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DefinePriorityInput,
     ) -> Result<Priority> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().priority(&id).map(Into::into),
-            "priority",
-            &id,
-        )
+        run_and_read(ctx, input, "priority", |m, id| {
+            m.priority(id).map(Into::into)
+        })
+        .await
     }
 
     async fn set_funding_requirement(
@@ -92,12 +95,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: SetFundingRequirementInput,
     ) -> Result<Priority> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().priority(&id).map(Into::into),
-            "priority",
-            &id,
-        )
+        run_and_read(ctx, input, "priority", |m, id| {
+            m.priority(id).map(Into::into)
+        })
+        .await
     }
 
     async fn record_partnership(
@@ -105,12 +106,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: RecordPartnershipInput,
     ) -> Result<Partnership> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().partnership(&id).map(Into::into),
-            "partnership",
-            &id,
-        )
+        run_and_read(ctx, input, "partnership", |m, id| {
+            m.partnership(id).map(Into::into)
+        })
+        .await
     }
 
     async fn change_partnership_status(
@@ -118,12 +117,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: ChangePartnershipStatusInput,
     ) -> Result<Partnership> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().partnership(&id).map(Into::into),
-            "partnership",
-            &id,
-        )
+        run_and_read(ctx, input, "partnership", |m, id| {
+            m.partnership(id).map(Into::into)
+        })
+        .await
     }
 
     async fn submit_proposal(
@@ -131,12 +128,10 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: SubmitProposalInput,
     ) -> Result<Proposal> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().proposal(&id).map(Into::into),
-            "proposal",
-            &id,
-        )
+        run_and_read(ctx, input, "proposal", |m, id| {
+            m.proposal(id).map(Into::into)
+        })
+        .await
     }
 
     async fn decide_proposal(
@@ -144,22 +139,18 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: DecideProposalInput,
     ) -> Result<Proposal> {
-        let id = run(ctx, input).await?;
-        shown(
-            state(ctx).read().proposal(&id).map(Into::into),
-            "proposal",
-            &id,
-        )
+        run_and_read(ctx, input, "proposal", |m, id| {
+            m.proposal(id).map(Into::into)
+        })
+        .await
     }
 
     async fn pledge(&self, ctx: &Context<'_>, input: PledgeInput) -> Result<Pledge> {
-        let id = run(ctx, input).await?;
-        shown(state(ctx).read().pledge(&id).map(Into::into), "pledge", &id)
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
     async fn commit_pledge(&self, ctx: &Context<'_>, input: CommitPledgeInput) -> Result<Pledge> {
-        let id = run(ctx, input).await?;
-        shown(state(ctx).read().pledge(&id).map(Into::into), "pledge", &id)
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
     async fn record_disbursement(
@@ -167,18 +158,15 @@ impl MutationRoot {
         ctx: &Context<'_>,
         input: RecordDisbursementInput,
     ) -> Result<Pledge> {
-        let id = run(ctx, input).await?;
-        shown(state(ctx).read().pledge(&id).map(Into::into), "pledge", &id)
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
     async fn revise_pledge(&self, ctx: &Context<'_>, input: RevisePledgeInput) -> Result<Pledge> {
-        let id = run(ctx, input).await?;
-        shown(state(ctx).read().pledge(&id).map(Into::into), "pledge", &id)
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
     async fn cancel_pledge(&self, ctx: &Context<'_>, input: CancelPledgeInput) -> Result<Pledge> {
-        let id = run(ctx, input).await?;
-        shown(state(ctx).read().pledge(&id).map(Into::into), "pledge", &id)
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
     async fn record_exchange_rate(

@@ -1,0 +1,348 @@
+//! `fundtrail`: serve the API, import a report, verify the ledger's hash chain,
+//! print the schema.
+
+mod config;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use fundtrail_api::{AppState, Limits, ServeOptions, SnapshotConfig, build_schema, router};
+use fundtrail_store::EventStore;
+use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
+use fundtrail_store_sqlite::SqliteStore;
+
+use config::{LogFormat, Overrides, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "fundtrail",
+    version,
+    about = "Event-sourced partnership and funding tracker (SDG target 8.7)"
+)]
+struct Cli {
+    /// A TOML file with settings (see ops/fundtrail.example.toml).
+    #[arg(long, global = true, env = "FUNDTRAIL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct StoreArgs {
+    /// Directory of the embedded store [default: ./fundtrail-data]
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A postgres://… URL to use PostgreSQL instead of the embedded store.
+    #[arg(long)]
+    store: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the GraphQL API (GraphiQL at /graphiql).
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on [default: 127.0.0.1:8087]
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Log lines as text or JSON.
+        #[arg(long, value_enum)]
+        log_format: Option<LogFormat>,
+        /// Directory of read-model snapshots [default: <data-dir>/snapshots,
+        /// or ./fundtrail-snapshots with PostgreSQL]
+        #[arg(long)]
+        snapshot_dir: Option<PathBuf>,
+        /// Serve a fresh temporary store (removed at exit) holding the
+        /// Côte d'Ivoire 2023 report, imported before listening.
+        #[arg(long, conflicts_with_all = ["data_dir", "store", "snapshot_dir"])]
+        demo: bool,
+    },
+    /// Import a country's YAML report (format: ops/demo/civ-2023.yaml) through
+    /// the ledger. Importing the same file again appends nothing; a file with
+    /// errors is refused whole, every problem listed.
+    Import {
+        /// The YAML file.
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Walk the hash chain of the ledger and report the first break, if any.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("configuration: {0}")]
+    Config(#[from] Box<figment::Error>),
+    #[error("store: {0}")]
+    Store(#[from] fundtrail_store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the ledger's hash chain is broken: {0}")]
+    Broken(String),
+    #[error("ledger: {0}")]
+    Ledger(#[from] fundtrail_ledger::ServiceError),
+    #[error("{file}: {count} problem(s), nothing imported")]
+    Invalid { file: String, count: usize },
+    #[error("import incomplete: {0}")]
+    Incomplete(String),
+}
+
+/// The whole `fundtrail` command: parses the arguments, runs, and says how it went.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fundtrail: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            log_format,
+            snapshot_dir,
+            demo,
+        } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                listen,
+                log_format,
+                snapshot_dir,
+            };
+            let mut settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(settings.log_format);
+            if !demo {
+                return serve(settings, false).await;
+            }
+            // Removed when dropped, after the server stopped.
+            let temporary = tempfile::Builder::new()
+                .prefix("fundtrail-demo-")
+                .tempdir()?;
+            settings.data_dir = temporary.path().to_path_buf();
+            settings.store = None;
+            settings.snapshot_dir = None;
+            tracing::info!(dir = %temporary.path().display(), "demo: a temporary store, removed at exit");
+            serve(settings, true).await
+        }
+        Command::Import { file, store } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                ..Default::default()
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(LogFormat::Text);
+            import(&settings, &file).await
+        }
+        Command::Verify { store } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                ..Default::default()
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(LogFormat::Text);
+            let store = open_store(&settings).await?;
+            let report = store.verify().await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
+            match report.first_break {
+                None => Ok(()),
+                Some(b) => Err(Failure::Broken(format!(
+                    "position {} ({:?})",
+                    b.position, b.problem
+                ))),
+            }
+        }
+        Command::Schema => {
+            print!("{}", fundtrail_api::graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn open_store(settings: &Settings) -> Result<Arc<dyn EventStore>, Failure> {
+    match settings.store.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store =
+                PostgresStore::connect(PostgresOptions::new(url, settings.pg_schema.clone()))
+                    .await?;
+            Ok(Arc::new(store))
+        }
+        Some(other) => Err(Failure::Store(fundtrail_store::StoreError::InvalidRequest(
+            format!(
+                "unsupported store {other:?}: use a postgres:// URL, or --data-dir for the embedded store"
+            ),
+        ))),
+        None => Ok(Arc::new(SqliteStore::open(&settings.data_dir)?)),
+    }
+}
+
+async fn serve(settings: Settings, demo: bool) -> Result<(), Failure> {
+    let store = open_store(&settings).await?;
+    let snapshots = SnapshotConfig::new(settings.snapshots_at());
+    let state = AppState::start_with(store.clone(), Limits::default(), Some(snapshots)).await?;
+    if demo {
+        let plan = fundtrail_import::plan(fundtrail_import::DEMO_FILE_NAME, fundtrail_import::DEMO)
+            .map_err(|problems| Failure::Invalid {
+                file: fundtrail_import::DEMO_FILE_NAME.into(),
+                count: problems.len(),
+            })?;
+        let summary = fundtrail_import::apply(&state, &plan, |_, _| {}).await?;
+        tracing::info!(
+            records = summary.records_read,
+            events = summary.events_appended,
+            "demo data imported ({})",
+            fundtrail_import::DEMO_FILE_NAME
+        );
+    }
+    let schema = build_schema(state.clone());
+    let options = ServeOptions {
+        max_body_bytes: settings.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        actor: settings.actor.clone(),
+    };
+    let app = router(schema, state.clone(), options);
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(%address, backend = store.backend(), "fundtrail is listening; GraphiQL at http://{address}/graphiql");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    if let Some(position) = state.snapshot_now().await {
+        tracing::info!(position, "read-model snapshot written on shutdown");
+    }
+    tracing::info!("fundtrail stopped");
+    Ok(())
+}
+
+/// `fundtrail import FILE`: validate all, then run every command through the ledger.
+async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failure> {
+    use fundtrail_import::Outcome;
+    use std::io::IsTerminal;
+
+    let text = std::fs::read_to_string(file)?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let plan = match fundtrail_import::plan(&name, &text) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{}: {p}", file.display());
+            }
+            return Err(Failure::Invalid {
+                file: file.display().to_string(),
+                count: problems.len(),
+            });
+        }
+    };
+    let store = open_store(settings).await?;
+    let state = AppState::start(store, Limits::default()).await?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(plan.steps.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let summary = fundtrail_import::apply(&state, &plan, |step, outcome| {
+        let what = match outcome {
+            Outcome::Appended => "appended".to_owned(),
+            Outcome::Unchanged => "unchanged".to_owned(),
+            Outcome::Changed => "changed since the last import, not applied".to_owned(),
+            Outcome::Refused(reason) => format!("refused: {reason}"),
+        };
+        match &bar {
+            Some(bar) => {
+                if !matches!(outcome, Outcome::Appended | Outcome::Unchanged) {
+                    bar.println(format!("{}:{}: {what}", step.record_id, step.step));
+                }
+                bar.set_message(format!("{}:{}", step.record_id, step.step));
+                bar.inc(1);
+            }
+            None => tracing::info!(record = %step.record_id, step = step.step, "{what}"),
+        }
+    })
+    .await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "{name}: {} records read, {} events appended, {} records unchanged",
+        summary.records_read, summary.events_appended, summary.records_unchanged
+    );
+    for c in &summary.changed {
+        println!("  {c}: changed since the last import, not applied");
+    }
+    for r in &summary.refused {
+        println!("  {r}");
+    }
+    if summary.is_complete() {
+        Ok(())
+    } else {
+        Err(Failure::Incomplete(format!(
+            "{} step(s) changed since the last import, {} refused",
+            summary.changed.len(),
+            summary.refused.len()
+        )))
+    }
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
