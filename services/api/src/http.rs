@@ -64,6 +64,7 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
     let api = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphiql", get(graphiql))
+        .route("/export/{file}", get(export_file))
         .with_state(http.clone())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -82,6 +83,81 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .merge(probes)
+}
+
+/// `GET /export/{table}.{csv|json|xlsx}?roadmap=&currency=&asOf=&on=&lang=`.
+async fn export_file(
+    State(http): State<Http>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    use crate::export::{self, ExportError, Format, Kind};
+    let text_error = |status: StatusCode, message: String| {
+        let mut response = (status, format!("{message}\n")).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        response
+    };
+    let Some((name, extension)) = file.rsplit_once('.') else {
+        return text_error(
+            StatusCode::NOT_FOUND,
+            format!("no export {file:?}: ask for e.g. /export/funding.csv"),
+        );
+    };
+    let (kind, format) = match (name.parse::<Kind>(), extension.parse::<Format>()) {
+        (Ok(kind), Ok(format)) => (kind, format),
+        (Err(e), _) | (_, Err(e)) => return text_error(StatusCode::NOT_FOUND, e),
+    };
+    let today = chrono::Utc::now().date_naive();
+    // Building a workbook is CPU work: keep it off the async workers.
+    let state = http.state.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        export::query_from(&params, today).and_then(|q| {
+            let bytes = export::export(&state, kind, &q, format)?;
+            Ok((q, bytes))
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(ExportError::Write(e.to_string())));
+    match result {
+        Ok((q, bytes)) => {
+            let file_name = format!("{}-{}", kind.name(), q.roadmap.as_deref().unwrap_or("all"));
+            let file_name: String = file_name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let disposition = format!(
+                "attachment; filename=\"{file_name}.{}\"",
+                format.extension()
+            );
+            let mut response = (StatusCode::OK, bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            if let Ok(value) = HeaderValue::from_str(&disposition) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(e @ ExportError::BadRequest(_)) => text_error(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e @ ExportError::NotFound(_)) => text_error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e @ ExportError::Unavailable(_)) => {
+            text_error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())
+        }
+        Err(e @ ExportError::Write(_)) => {
+            text_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        }
+    }
 }
 
 async fn healthz() -> &'static str {

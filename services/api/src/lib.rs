@@ -3,14 +3,17 @@
 //!
 //! - [`state`]: what every request shares: the store, the command side, the
 //!   read models and the projection driver that keeps them up to date.
+//! - [`export`]: funding, pledges, partnerships, proposals and donors as
+//!   CSV, JSON or XLSX tables.
 //! - [`graphql`]: the schema (scalars, objects, inputs, queries, mutations,
 //!   the `fundingChanged` subscription) and the mapping of errors to
 //!   `extensions.code`.
 //! - [`snapshots`]: read-model snapshots on disk, so a restart does not
 //!   replay the log from zero.
 //! - [`http`]: the axum router: `/graphql`, `/graphql/ws`, `/graphiql`,
-//!   `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
+//!   `/export/{table}.{csv,json,xlsx}`, `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
 
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod response_cache;

@@ -1,5 +1,5 @@
 //! `fundtrail`: serve the API, import a report, verify the ledger's hash chain,
-//! print the schema.
+//! export tables, print the schema.
 
 mod config;
 
@@ -74,8 +74,59 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Export a table (funding by priority, pledges, partnerships, proposals,
+    /// donors) as CSV, JSON or XLSX; CSV and JSON go to stdout unless --out.
+    Export {
+        /// The table.
+        #[arg(value_enum)]
+        table: ExportTable,
+        /// The roadmap (required for funding; a filter for pledges and donors).
+        #[arg(long)]
+        roadmap: Option<String>,
+        /// Reporting currency [default: the roadmap's].
+        #[arg(long)]
+        currency: Option<String>,
+        /// The ledger as it was at this instant (RFC 3339).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Convert at the rates in force on this date (YYYY-MM-DD).
+        #[arg(long)]
+        on: Option<String>,
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Language of the column headers.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: ExportLang,
+        /// The file to write (required for xlsx).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ExportTable {
+    Funding,
+    Pledges,
+    Partnerships,
+    Proposals,
+    Donors,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ExportFormat {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ExportLang {
+    En,
+    Fr,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +145,8 @@ enum Failure {
     Invalid { file: String, count: usize },
     #[error("import incomplete: {0}")]
     Incomplete(String),
+    #[error("export: {0}")]
+    Export(#[from] fundtrail_api::export::ExportError),
 }
 
 /// The whole `fundtrail` command: parses the arguments, runs, and says how it went.
@@ -174,6 +227,75 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     b.position, b.problem
                 ))),
             }
+        }
+        Command::Export {
+            table,
+            roadmap,
+            currency,
+            as_of,
+            on,
+            format,
+            lang,
+            out,
+            store,
+        } => {
+            use fundtrail_api::export::{self, ExportError, Format, Kind, Lang};
+            let kind = match table {
+                ExportTable::Funding => Kind::Funding,
+                ExportTable::Pledges => Kind::Pledges,
+                ExportTable::Partnerships => Kind::Partnerships,
+                ExportTable::Proposals => Kind::Proposals,
+                ExportTable::Donors => Kind::Donors,
+            };
+            let format = match format {
+                ExportFormat::Csv => Format::Csv,
+                ExportFormat::Json => Format::Json,
+                ExportFormat::Xlsx => Format::Xlsx,
+            };
+            if format == Format::Xlsx && out.is_none() {
+                return Err(ExportError::BadRequest("xlsx needs --out FILE".into()).into());
+            }
+            // The same parameters, checked the same way, as GET /export/...
+            let mut params = std::collections::HashMap::new();
+            for (key, value) in [
+                ("roadmap", roadmap),
+                ("currency", currency),
+                ("asOf", as_of),
+                ("on", on),
+            ] {
+                if let Some(value) = value {
+                    params.insert(key.to_owned(), value);
+                }
+            }
+            let today = chrono::Utc::now().date_naive();
+            let mut query = export::query_from(&params, today)?;
+            query.lang = match lang {
+                ExportLang::En => Lang::En,
+                ExportLang::Fr => Lang::Fr,
+            };
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                ..Default::default()
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(LogFormat::Text);
+            let store = open_store(&settings).await?;
+            let state = AppState::start(store, Limits::default()).await?;
+            while !state.is_ready() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let bytes = export::export(&state, kind, &query, format)?;
+            match out {
+                Some(path) => std::fs::write(path, bytes)?,
+                None => {
+                    use std::io::Write;
+                    let mut stdout = std::io::stdout().lock();
+                    stdout.write_all(&bytes)?;
+                    stdout.flush()?;
+                }
+            }
+            Ok(())
         }
         Command::Schema => {
             print!("{}", fundtrail_api::graphql::sdl());
