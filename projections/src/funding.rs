@@ -47,7 +47,7 @@
 //!   `disbursedOn`; a requirement, and any amount whose value date is unknown,
 //!   at `on` (else `today`). Each converted amount is rounded half-to-even to
 //!   the target's minor unit, then summed. A missing rate is a
-//!   [`FundingError::MissingRate`] naming the pair and the date. Rates recorded
+//!   [`ConversionError::MissingRate`] (as [`FundingError::Conversion`]) naming the pair and the date. Rates recorded
 //!   after the `asOf` cutoff are not used.
 //! - Donors on a line: every donor with a valued or unvalued contribution to it,
 //!   ordered by committed, then pledged (largest first), then id.
@@ -83,33 +83,9 @@ use crate::timeline::{Change, Decoded};
 pub enum FundingError {
     #[error("roadmap {0} not found")]
     RoadmapNotFound(String),
-    #[error(
-        "no exchange rate {base}/{quote} in force on {on} (directly, inversely or through EUR)"
-    )]
-    MissingRate {
-        base: Currency,
-        quote: Currency,
-        on: NaiveDate,
-    },
-    #[error("converting {amount} {from} to {to} overflows")]
-    Overflow {
-        amount: Decimal,
-        from: Currency,
-        to: Currency,
-    },
-}
-
-impl From<ConversionError> for FundingError {
-    fn from(e: ConversionError) -> Self {
-        match e {
-            ConversionError::MissingRate { base, quote, on } => {
-                FundingError::MissingRate { base, quote, on }
-            }
-            ConversionError::Overflow { amount, from, to } => {
-                FundingError::Overflow { amount, from, to }
-            }
-        }
-    }
+    /// A missing rate (naming the pair and the date) or an overflow.
+    #[error(transparent)]
+    Conversion(#[from] ConversionError),
 }
 
 /// What one donor brings to one line, in the reporting currency.
@@ -240,11 +216,13 @@ impl<'a> Converter<'a> {
                 r
             }
         };
-        let raw = amount.checked_mul(rate).ok_or(FundingError::Overflow {
-            amount,
-            from,
-            to: self.to,
-        })?;
+        let raw = amount.checked_mul(rate).ok_or(FundingError::Conversion(
+            ConversionError::Overflow {
+                amount,
+                from,
+                to: self.to,
+            },
+        ))?;
         Ok(round_to_minor(raw, self.to))
     }
 }

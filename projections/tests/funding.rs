@@ -256,11 +256,11 @@ fn a_missing_rate_is_an_error_naming_the_pair_and_the_date() {
         .unwrap_err();
     assert_eq!(
         e,
-        FundingError::MissingRate {
+        FundingError::Conversion(fundtrail_domain::ConversionError::MissingRate {
             base: Currency::USD,
             quote: Currency::XOF,
             on: date("2023-06-15")
-        }
+        })
     );
     let msg = e.to_string();
     assert!(

@@ -2,6 +2,7 @@
 //! and `extensions.code` from the contract.
 
 use async_graphql::{Error, ErrorExtensions};
+use fundtrail_domain::ConversionError;
 use fundtrail_domain::DomainError;
 use fundtrail_ledger::ServiceError;
 use fundtrail_projections::FundingError;
@@ -93,13 +94,16 @@ pub fn funding_error(e: FundingError) -> Error {
     let message = e.to_string();
     match e {
         FundingError::RoadmapNotFound(id) => not_found("roadmap", &id),
-        FundingError::MissingRate { base, quote, on } => coded(BAD_USER_INPUT, message)
-            .extend_with(move |_, ext| {
+        FundingError::Conversion(ConversionError::MissingRate { base, quote, on }) => {
+            coded(BAD_USER_INPUT, message).extend_with(move |_, ext| {
                 ext.set("field", "currency");
                 ext.set("base", base.code());
                 ext.set("quote", quote.code());
                 ext.set("on", on.to_string());
-            }),
-        FundingError::Overflow { .. } => coded(BAD_USER_INPUT, message),
+            })
+        }
+        FundingError::Conversion(ConversionError::Overflow { .. }) => {
+            coded(BAD_USER_INPUT, message)
+        }
     }
 }
