@@ -26,6 +26,4 @@ pub use server::{Backend, Storage, TestServer};
 pub use ws::WsClient;
 
 /// True when running under CI (`CI` set and not `false`/`0`).
-pub fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
+pub use fundtrail_store_postgres::testing::in_ci;

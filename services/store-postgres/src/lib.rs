@@ -16,6 +16,8 @@
 
 mod reader;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod writer;
 
 pub use store::{PostgresOptions, PostgresStore};
