@@ -161,14 +161,17 @@ impl ReadModel {
             }
         }
 
-        for (_, s) in ent.proposals.iter() {
-            let Some(p) = s.entity.as_ref() else { continue };
-            let prios: Vec<u32> = p
-                .priority_ids
-                .iter()
+        // The priorities (in scope) a proposal or partnership names.
+        let scoped = |ids: &[fundtrail_domain::PriorityId]| -> Vec<u32> {
+            ids.iter()
                 .filter_map(|x| ent.priorities.idx(x.as_str()))
                 .filter(|x| in_scope_prio(*x))
-                .collect();
+                .collect()
+        };
+
+        for (_, s) in ent.proposals.iter() {
+            let Some(p) = s.entity.as_ref() else { continue };
+            let prios = scoped(&p.priority_ids);
             let on_map =
                 whole_ledger || !prios.is_empty() || linked_proposals.contains(p.id.as_str());
             if !on_map || !has_theme(&p.themes) {
@@ -185,12 +188,7 @@ impl ReadModel {
 
         for (_, s) in ent.partnerships.iter() {
             let Some(p) = s.entity.as_ref() else { continue };
-            let prios: Vec<u32> = p
-                .priority_ids
-                .iter()
-                .filter_map(|x| ent.priorities.idx(x.as_str()))
-                .filter(|x| in_scope_prio(*x))
-                .collect();
+            let prios = scoped(&p.priority_ids);
             let on_map =
                 whole_ledger || !prios.is_empty() || linked_partnerships.contains(p.id.as_str());
             if !on_map || !has_theme(&p.themes) {
