@@ -35,10 +35,12 @@ pub enum EntityKind {
     Pledge,
     /// Entity id `<BASE>-<QUOTE>` (stream `rate-<BASE>-<QUOTE>`).
     ExchangeRate,
+    /// An API token (stream `token-<id>`).
+    Token,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 7] = [
+    pub const ALL: [EntityKind; 8] = [
         EntityKind::Organisation,
         EntityKind::Roadmap,
         EntityKind::Priority,
@@ -46,6 +48,7 @@ impl EntityKind {
         EntityKind::Proposal,
         EntityKind::Pledge,
         EntityKind::ExchangeRate,
+        EntityKind::Token,
     ];
 
     fn prefix(self) -> &'static str {
@@ -57,6 +60,7 @@ impl EntityKind {
             EntityKind::Proposal => "proposal-",
             EntityKind::Pledge => "pledge-",
             EntityKind::ExchangeRate => "rate-",
+            EntityKind::Token => "token-",
         }
     }
 }
@@ -102,7 +106,7 @@ pub(crate) struct AuditIndex {
     /// By number: the number of the previous event of the same entity (NONE: first).
     prev: Vec<u32>,
     /// Per kind, per entity id: the number of its last event.
-    heads: [HashMap<Box<str>, u32>; 7],
+    heads: [HashMap<Box<str>, u32>; 8],
     /// Per actor: the numbers of its events, ascending.
     by_actor: HashMap<Box<str>, Vec<u32>>,
 }

@@ -361,6 +361,8 @@ impl Entities {
                 self.apply_rate(e);
                 self.roadmap_indexes()
             }
+            // tokens are folded by `crate::tokens`
+            AnyEvent::Token(_) => Vec::new(),
         }
     }
 

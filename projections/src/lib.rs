@@ -33,6 +33,7 @@ mod plain;
 pub mod snapshot;
 pub mod text;
 mod timeline;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -117,6 +118,7 @@ pub struct ReadModel {
     #[serde(with = "snapshot::rate_log")]
     pub(crate) rate_log: Vec<(u64, fundtrail_domain::exchange_rate::ExchangeRateRecorded)>,
     pub(crate) audit: audit::AuditIndex,
+    pub(crate) tokens: tokens::Tokens,
     /// Funding answers (see [`CacheKey`]); live ones are dropped when their
     /// roadmap (or any rate) changes.
     #[serde(skip)]
@@ -126,6 +128,11 @@ pub struct ReadModel {
 impl ReadModel {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// API tokens (hashes only), for authentication and for admins.
+    pub fn tokens(&self) -> &tokens::Tokens {
+        &self.tokens
     }
 
     /// The checkpoint: the last applied position (0 before any event).
@@ -160,6 +167,10 @@ impl ReadModel {
                 self.rate_log.push((envelope.position, e.clone()));
                 self.ent.apply_rate(e);
                 self.ent.roadmap_indexes()
+            }
+            AnyEvent::Token(e) => {
+                self.tokens.apply(envelope, e);
+                Vec::new()
             }
             other => self.ent.apply(envelope.position, other),
         };

@@ -11,24 +11,49 @@ pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    token: Option<String>,
 }
 
 impl Client {
-    /// A client of its own (its own connections) for `http://addr`.
+    /// A client of its own (its own connections) for `http://addr`, without a token.
     pub fn new(base: impl Into<String>) -> Client {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("an HTTP client");
-        Client {
-            http,
-            base: base.into(),
-        }
+        Client::build(base.into(), None)
     }
 
-    /// The same server through new connections (a second user).
+    /// A client that sends `Authorization: Bearer <token>` with every request.
+    pub fn with_token(base: impl Into<String>, token: impl Into<String>) -> Client {
+        Client::build(base.into(), Some(token.into()))
+    }
+
+    fn build(base: String, token: Option<String>) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &token {
+            let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                .expect("a token is header text");
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .default_headers(headers)
+            .build()
+            .expect("an HTTP client");
+        Client { http, base, token }
+    }
+
+    /// The same server through new connections (a second user, same token).
     pub fn another(&self) -> Client {
-        Client::new(self.base.clone())
+        Client::build(self.base.clone(), self.token.clone())
+    }
+
+    /// The same server, as another principal (or anonymous: `None`).
+    pub fn as_token(&self, token: Option<&str>) -> Client {
+        Client::build(self.base.clone(), token.map(str::to_owned))
+    }
+
+    /// The token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     pub fn base(&self) -> &str {

@@ -29,6 +29,37 @@ pub fn executable(built: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(built))
 }
 
+/// `fundtrail token create --name NAME --role ROLE` over `storage` (no server
+/// may hold the embedded store meanwhile); returns the printed token.
+pub async fn create_token(exe: &Path, storage: &Storage, name: &str, role: &str) -> String {
+    let (args, env) = storage.command_args();
+    let mut command = Command::new(exe);
+    command
+        .args(["token", "create", "--name", name, "--role", role])
+        .args(&args)
+        .current_dir(storage.workdir())
+        .stdin(Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("FUNDTRAIL_") {
+            command.env_remove(key);
+        }
+    }
+    let output = command
+        .envs(env)
+        .output()
+        .await
+        .expect("run fundtrail token create");
+    assert!(
+        output.status.success(),
+        "fundtrail token create failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).expect("the token is text");
+    let token = token.trim().to_owned();
+    assert!(token.starts_with("ft_"), "not a token: {token:?}");
+    token
+}
+
 /// A running `fundtrail serve`, killed if dropped before [`Served::terminate`].
 pub struct Served {
     child: Child,
@@ -41,12 +72,18 @@ impl Served {
     /// `fundtrail serve --listen 127.0.0.1:0` over `storage`; waits until it
     /// says where it listens and `/readyz` answers 200.
     pub async fn start(exe: &Path, storage: &Storage) -> Served {
+        Self::start_with_log(exe, storage, "info").await
+    }
+
+    /// [`Served::start`] with `RUST_LOG=rust_log` (`"debug,tower_http=trace"`, say).
+    pub async fn start_with_log(exe: &Path, storage: &Storage, rust_log: &str) -> Served {
         assert!(
             exe.exists(),
             "the fundtrail executable {} is missing",
             exe.display()
         );
         let (args, env) = storage.command_args();
+        let token = create_token(exe, storage, crate::server::ACTOR, "admin").await;
         let mut command = Command::new(exe);
         command
             .arg("serve")
@@ -63,7 +100,7 @@ impl Served {
                 command.env_remove(key);
             }
         }
-        command.env("RUST_LOG", "info").envs(env);
+        command.env("RUST_LOG", rust_log).envs(env);
         let mut child = command.spawn().expect("spawn fundtrail serve");
 
         let log = Arc::new(Mutex::new(String::new()));
@@ -96,7 +133,7 @@ impl Served {
                 );
             }
         };
-        let client = Client::new(format!("http://{address}"));
+        let client = Client::with_token(format!("http://{address}"), token);
         let served = Served {
             child,
             client,

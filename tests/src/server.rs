@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_domain::Role;
+use fundtrail_domain::access::IssueToken;
+use fundtrail_ledger::{Command, CommandContext};
 use fundtrail_store::EventStore;
+use fundtrail_store_kurrentdb::{KurrentOptions, KurrentStore};
 use fundtrail_store_postgres::PostgresStore;
 use fundtrail_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
@@ -14,14 +18,25 @@ use tokio::task::JoinHandle;
 use crate::client::Client;
 use crate::pg;
 
-/// The actor the in-process servers record (authentication is not there yet:
-/// the server records its configured actor).
+/// The principal of the in-process servers' default client (an admin, so
+/// every query and mutation is open to it): the actor of what tests record.
 pub const ACTOR: &str = "e2e-clerk";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,
+    /// Only where `FUNDTRAIL_TEST_KURRENTDB_URL` names a KurrentDB server
+    /// (none can run on the machines this was built on); each test gets a
+    /// ledger stream of its own.
+    Kurrent,
+}
+
+/// The KurrentDB server of the KurrentDB cases, if any.
+pub fn kurrent_url() -> Option<String> {
+    std::env::var("FUNDTRAIL_TEST_KURRENTDB_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 /// Where a test's events live: its own embedded store directory or its own
@@ -36,6 +51,7 @@ pub struct Storage {
 enum Kind {
     Sqlite,
     Postgres(pg::Schema),
+    Kurrent { url: String, stream: String },
 }
 
 /// A store opened on a [`Storage`].
@@ -43,6 +59,7 @@ enum Kind {
 pub enum OpenStore {
     Sqlite(SqliteStore),
     Postgres(PostgresStore),
+    Kurrent(KurrentStore),
 }
 
 impl OpenStore {
@@ -50,6 +67,7 @@ impl OpenStore {
         match self {
             OpenStore::Sqlite(s) => Arc::new(s.clone()),
             OpenStore::Postgres(s) => Arc::new(s.clone()),
+            OpenStore::Kurrent(s) => Arc::new(s.clone()),
         }
     }
 
@@ -57,6 +75,7 @@ impl OpenStore {
         match self {
             OpenStore::Sqlite(s) => s.close().await,
             OpenStore::Postgres(s) => s.close().await,
+            OpenStore::Kurrent(s) => s.close().await,
         }
     }
 }
@@ -68,6 +87,16 @@ impl Storage {
         let kind = match backend {
             Backend::Sqlite => Kind::Sqlite,
             Backend::Postgres => Kind::Postgres(pg::Schema::fresh().await?),
+            Backend::Kurrent => match kurrent_url() {
+                Some(url) => Kind::Kurrent {
+                    url,
+                    stream: format!("fundtrail-e2e-{}", uuid::Uuid::new_v4().simple()),
+                },
+                None => {
+                    println!("SKIPPED: FUNDTRAIL_TEST_KURRENTDB_URL not set");
+                    return None;
+                }
+            },
         };
         let workdir = tempfile::Builder::new()
             .prefix("fundtrail-e2e-")
@@ -80,6 +109,7 @@ impl Storage {
         match self.kind {
             Kind::Sqlite => Backend::Sqlite,
             Kind::Postgres(_) => Backend::Postgres,
+            Kind::Kurrent { .. } => Backend::Kurrent,
         }
     }
 
@@ -98,6 +128,11 @@ impl Storage {
                 SqliteStore::open(self.sqlite_dir()).expect("open the embedded store"),
             ),
             Kind::Postgres(schema) => OpenStore::Postgres(schema.open().await),
+            Kind::Kurrent { url, stream } => OpenStore::Kurrent(
+                KurrentStore::connect(KurrentOptions::new(url).with_ledger_stream(stream))
+                    .await
+                    .expect("connect to KurrentDB"),
+            ),
         }
     }
 
@@ -112,8 +147,45 @@ impl Storage {
                 vec!["--store".into(), pg::url()],
                 vec![("FUNDTRAIL_PG_SCHEMA".into(), schema.name.clone())],
             ),
+            Kind::Kurrent { url, stream } => (
+                vec!["--store".into(), url.clone()],
+                vec![("FUNDTRAIL_KURRENTDB_STREAM".into(), stream.clone())],
+            ),
         }
     }
+}
+
+/// Records a token for `name` with `role` (no scope) as the local admin; returns it.
+pub async fn create_token(state: &AppState, name: &str, role: Role) -> String {
+    issue_token(
+        state,
+        IssueToken {
+            token_id: String::new(),
+            principal: name.into(),
+            role,
+            roadmaps: vec![],
+            organisations: vec![],
+            expires_on: None,
+            token_hash: String::new(),
+        },
+    )
+    .await
+}
+
+/// Records `issue` with a fresh token (its `token_id` and `token_hash` are
+/// filled in) as the local admin; returns the token.
+pub async fn issue_token(state: &AppState, mut issue: IssueToken) -> String {
+    let (token, hash) = fundtrail_api::auth::new_token();
+    issue.token_id = fundtrail_api::auth::new_token_id();
+    issue.token_hash = hash;
+    state
+        .execute(
+            &CommandContext::by("e2e-setup"),
+            Command::Token(issue.into()),
+        )
+        .await
+        .expect("record a token");
+    token
 }
 
 /// `fundtrail-api` on `127.0.0.1:<free port>`, stopped when dropped.
@@ -137,18 +209,26 @@ impl TestServer {
         Some(TestServer::serve(storage).await)
     }
 
+    /// A server over fresh storage with `options` (a public-read server, say).
+    pub async fn start_with(backend: Backend, options: ServeOptions) -> Option<TestServer> {
+        let storage = Storage::fresh(backend).await?;
+        Some(TestServer::serve_with(storage, options).await)
+    }
+
     /// Serves over `storage` (fresh or not).
     pub async fn serve(storage: Storage) -> TestServer {
+        Self::serve_with(storage, ServeOptions::default()).await
+    }
+
+    /// Serves over `storage` with `options`.
+    pub async fn serve_with(storage: Storage, options: ServeOptions) -> TestServer {
         let backend = storage.backend();
         let store = storage.open().await;
         let state = AppState::start(store.shared(), Limits::default())
             .await
             .expect("start the API state");
+        let token = create_token(&state, ACTOR, Role::Admin).await;
         let schema = build_schema(state.clone());
-        let options = ServeOptions {
-            actor: ACTOR.into(),
-            ..ServeOptions::default()
-        };
         let app = router(schema, state.clone(), options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -156,15 +236,18 @@ impl TestServer {
         let addr = listener.local_addr().expect("the bound address");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .expect("serve");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
         });
         TestServer {
-            client: Client::new(format!("http://{addr}")),
+            client: Client::with_token(format!("http://{addr}"), token),
             addr,
             backend,
             state,
@@ -178,6 +261,21 @@ impl TestServer {
     /// A client with connections of its own (another user).
     pub fn another_client(&self) -> Client {
         self.client.another()
+    }
+
+    /// A token for a new principal `name` with `role` on this server.
+    pub async fn token(&self, name: &str, role: Role) -> String {
+        create_token(&self.state, name, role).await
+    }
+
+    /// A token whose role and scope are given in full.
+    pub async fn scoped_token(&self, issue: IssueToken) -> String {
+        issue_token(&self.state, issue).await
+    }
+
+    /// The default client's token (an admin named [`ACTOR`]).
+    pub fn default_token(&self) -> &str {
+        self.client.token().expect("the default client has a token")
     }
 
     pub fn ws_url(&self) -> String {

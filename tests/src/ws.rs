@@ -24,6 +24,28 @@ impl WsClient {
     /// server chose that protocol, sends `connection_init` and waits for
     /// `connection_ack`.
     pub async fn connect(url: &str) -> WsClient {
+        Self::connect_with(url, json!({})).await
+    }
+
+    /// [`connect`](Self::connect) with `Authorization: Bearer <token>` in the
+    /// `connection_init` payload.
+    pub async fn connect_as(url: &str, token: &str) -> WsClient {
+        Self::connect_with(url, json!({ "Authorization": format!("Bearer {token}") })).await
+    }
+
+    /// Connects and sends `connection_init` with `payload`; waits for the ack.
+    pub async fn connect_with(url: &str, payload: Value) -> WsClient {
+        let mut client = Self::open(url).await;
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = client.receive(DUE).await.expect("connection_ack in time");
+        assert_eq!(ack["type"], "connection_ack", "got {ack}");
+        client
+    }
+
+    /// The websocket handshake only (no `connection_init` sent yet).
+    pub async fn open(url: &str) -> WsClient {
         let mut request = url.into_client_request().expect("a websocket URL");
         request
             .headers_mut()
@@ -39,13 +61,7 @@ impl WsClient {
             Some(PROTOCOL),
             "the server must choose graphql-transport-ws"
         );
-        let mut client = WsClient { socket };
-        client
-            .send(json!({ "type": "connection_init", "payload": {} }))
-            .await;
-        let ack = client.receive(DUE).await.expect("connection_ack in time");
-        assert_eq!(ack["type"], "connection_ack", "got {ack}");
-        client
+        WsClient { socket }
     }
 
     pub async fn send(&mut self, message: Value) {
@@ -128,6 +144,28 @@ impl WsClient {
     pub async fn expect_silence(&mut self, wait: Duration) {
         if let Some(message) = self.receive(wait).await {
             panic!("expected no message, got {message}");
+        }
+    }
+
+    /// Sends `connection_init` with `payload` and expects the server to close
+    /// the socket instead of acknowledging; returns the close reason.
+    pub async fn init_refused(mut self, payload: Value) -> String {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let deadline = tokio::time::Instant::now() + DUE;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => panic!("the server neither closed nor answered within {DUE:?}"),
+                Ok(None) => return String::new(),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                }
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    panic!("expected the socket closed, got {text}")
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_))) => return String::new(),
+            }
         }
     }
 

@@ -55,3 +55,175 @@ fn import_twice_appends_once_and_a_broken_file_nothing() {
     );
     assert!(!other.exists(), "nothing is written for a refused file");
 }
+
+/// The demo with `(from, to)` edits, each text found exactly once.
+fn edited(edits: &[(&str, &str)]) -> String {
+    let mut text = std::fs::read_to_string(DEMO).unwrap();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "{from:?}");
+        text = text.replace(from, to);
+    }
+    text
+}
+
+#[test]
+fn a_corrected_copy_appends_its_corrections_and_a_refused_one_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run = |file: &std::path::Path| {
+        let out = fundtrail()
+            .arg("import")
+            .arg(file)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = run(std::path::Path::new(DEMO));
+    assert!(ok, "{out}{err}");
+
+    // The corrected report, sent again under the same name.
+    std::fs::create_dir(dir.path().join("v2")).unwrap();
+    let corrected = dir.path().join("v2").join("civ-2023.yaml");
+    std::fs::write(
+        &corrected,
+        edited(&[
+            (
+                "currency: XOF\n",
+                "currency: XOF\ncorrected_on: 2024-01-15\n",
+            ),
+            (
+                r#"amount: {value: "10000000", currency: XOF}"#,
+                r#"amount: {value: "12000000", currency: XOF}"#,
+            ),
+            (
+                "recipient: meps, kind: CASH, status: COMMITTED,",
+                "recipient: meps, kind: CASH, status: DISBURSED,",
+            ),
+            (
+                "parties: [cnltp, idlo], status: NEGOTIATING,",
+                "parties: [cnltp, idlo], status: SIGNED, signed_on: 2024-01-10,",
+            ),
+        ]),
+    )
+    .unwrap();
+    let (ok, out, err) = run(&corrected);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(
+            "80 records read, 4 events appended, 77 records unchanged, 3 records corrected, 0 records added"
+        ),
+        "{out}"
+    );
+    let (ok, out, err) = run(&corrected);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("0 events appended, 80 records unchanged, 0 records corrected"),
+        "{out}"
+    );
+
+    // A correction no command makes: the whole file is refused, with the
+    // record and the field, and nothing is appended.
+    let refused = dir.path().join("v3").join("civ-2023.yaml");
+    std::fs::create_dir(dir.path().join("v3")).unwrap();
+    std::fs::write(
+        &refused,
+        edited(&[
+            (
+                "currency: XOF\n",
+                "currency: XOF\ncorrected_on: 2024-01-15\n",
+            ),
+            // below the 12,000,000 XOF now disbursed
+            (
+                r#"amount: {value: "10000000", currency: XOF}"#,
+                r#"amount: {value: "8000000", currency: XOF}"#,
+            ),
+            (
+                "recipient: meps, kind: CASH, status: COMMITTED,",
+                "recipient: meps, kind: CASH, status: DISBURSED,",
+            ),
+            (
+                "parties: [cnltp, idlo], status: NEGOTIATING,",
+                "parties: [cnltp, idlo], status: SIGNED, signed_on: 2024-01-10,",
+            ),
+            // no command renames an organisation
+            (
+                "name: \"Conseil du Café-Cacao\"",
+                "name: \"Conseil Café-Cacao\"",
+            ),
+        ]),
+    )
+    .unwrap();
+    let (ok, out, err) = run(&refused);
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("ccc: name: the ledger has \"Conseil du Café-Cacao\""),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "c-stc-kits: amount: revising to 8000000 XOF is below the 12000000 XOF already disbursed"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("2 problem(s), nothing imported"), "{err}");
+    assert!(!out.contains("events appended"), "{out}");
+    let (ok, out, err) = run(&corrected);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("0 events appended"),
+        "nothing was appended: {out}"
+    );
+}
+
+#[test]
+fn each_kind_of_mistake_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        edited(&[
+            ("date: 2023-08-24", "date: 2023-08-32"),
+            (
+                r#"amount: {value: "10000000", currency: XOF}"#,
+                r#"amount: {value: "-5", currency: FCFA}"#,
+            ),
+            ("{id: cip,", "{id: cibes,"),
+            (
+                "recipient: meps, kind: CASH, status: COMMITTED,",
+                "recipient: meps, kind: CASH, status: PROMISED,",
+            ),
+            ("id: c-cargill-asa, donor: cargill,", "id: c-cargill-asa,"),
+            ("donor: cemoi,", "donor: nobody,"),
+        ]),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let out = fundtrail()
+        .arg("import")
+        .arg(&bad)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for line in [
+        "c-ccc-motos: date: \"2023-08-32\" is not a date (YYYY-MM-DD)",
+        "c-stc-kits: amount.currency: \"FCFA\" is not an ISO 4217 currency",
+        "c-stc-kits: amount.value: -5 is not a positive amount",
+        "cibes: id: duplicate id in the file",
+        "c-gov-centres: status: unknown value \"PROMISED\"",
+        "c-cargill-asa: donor: missing",
+        "c-cemoi-asa: donor: unknown organisation \"nobody\"",
+        "7 problem(s), nothing imported",
+    ] {
+        assert!(err.contains(line), "{line:?} in:\n{err}");
+    }
+    assert!(!data.exists(), "nothing is written for a refused file");
+}

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::GraphQLSubscription;
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use fundtrail_domain::access::AccessError;
 use serde_json::{Value, json};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -20,7 +22,9 @@ use tower_http::trace::TraceLayer;
 
 use std::sync::Arc;
 
-use crate::graphql::{Actor, FundtrailSchema};
+use crate::auth::{self, AuthPolicy, Caller};
+use crate::graphql::FundtrailSchema;
+use crate::rate_limit::{self, RateLimit};
 use crate::response_cache::{Key, ResponseCache};
 use crate::state::AppState;
 
@@ -32,8 +36,10 @@ const JSON: &str = "application/json";
 pub struct ServeOptions {
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
-    /// The actor recorded in events until authentication lands (issue #6).
-    pub actor: String,
+    /// Who may do what without a token.
+    pub auth: AuthPolicy,
+    /// Requests per caller (token, or address without one); `None`: no limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for ServeOptions {
@@ -41,7 +47,8 @@ impl Default for ServeOptions {
         ServeOptions {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
-            actor: "anonymous".into(),
+            auth: AuthPolicy::default(),
+            rate_limit: None,
         }
     }
 }
@@ -50,7 +57,7 @@ impl Default for ServeOptions {
 struct Http {
     schema: FundtrailSchema,
     state: AppState,
-    actor: String,
+    auth: AuthPolicy,
     answers: Arc<ResponseCache>,
 }
 
@@ -58,11 +65,12 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
     let http = Http {
         schema: schema.clone(),
         state,
-        actor: options.actor.clone(),
+        auth: options.auth,
         answers: Arc::new(ResponseCache::new(1_024, 64 * 1024 * 1024)),
     };
-    let api = Router::new()
+    let mut api = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
         .route("/graphiql", get(graphiql))
         .route("/export/{file}", get(export_file))
         .with_state(http.clone())
@@ -70,27 +78,40 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
         ));
+    if let Some(limit) = options.rate_limit {
+        api = api.layer(
+            tower_governor::GovernorLayer::new(rate_limit::config(limit))
+                .error_handler(rate_limit::refusal),
+        );
+    }
     // Probes stay out of the request log: a 503 from /readyz while the read
     // models catch up is not a failure.
+    let metrics_state = http.state.clone();
     let probes = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(http);
-    Router::new()
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+    let app = Router::new()
         .merge(api)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
         .layer(TraceLayer::new_for_http())
-        .merge(probes)
+        .merge(probes);
+    // `GET /metrics`, and every request above counted (`crate::metrics`).
+    crate::metrics::instrument(app, metrics_state)
 }
 
-/// `GET /export/{table}.{csv|json|xlsx}?roadmap=&currency=&asOf=&on=&lang=`.
+/// `GET /export/{table}.{csv|json|xlsx}?roadmap=&currency=&asOf=&on=&lang=`, and
+/// `GET /export/pledges.xml?reportingOrg=&reportingOrgRef=&roadmap=&lang=` (IATI).
 async fn export_file(
     State(http): State<Http>,
+    headers: HeaderMap,
     axum::extract::Path(file): axum::extract::Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Err(refused) = http.caller(&headers) {
+        return refused_plain(&refused);
+    }
     use crate::export::{self, ExportError, Format, Kind};
     let text_error = |status: StatusCode, message: String| {
         let mut response = (status, format!("{message}\n")).into_response();
@@ -158,6 +179,94 @@ async fn export_file(
             text_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
         }
     }
+}
+
+impl Http {
+    /// The request's caller, if it may read at all.
+    fn caller(&self, headers: &HeaderMap) -> Result<Caller, AccessError> {
+        let caller = auth::authenticate(&self.state, headers)?;
+        self.auth.admit(&caller)?;
+        Ok(caller)
+    }
+}
+
+fn access_status(e: &AccessError) -> StatusCode {
+    match e {
+        AccessError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AccessError::Forbidden(_) => StatusCode::FORBIDDEN,
+    }
+}
+
+/// A refusal as plain text (exports).
+fn refused_plain(e: &AccessError) -> Response {
+    let mut response = (access_status(e), format!("{}: {e}\n", e.code())).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    if matches!(e, AccessError::Unauthenticated(_)) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// A refusal as a GraphQL error with its `extensions.code`.
+fn refused_graphql(e: &AccessError, media: Media) -> Response {
+    let body =
+        json!({ "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }] });
+    let mut response = respond(access_status(e), media, &body);
+    if matches!(e, AccessError::Unauthenticated(_)) {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`):
+/// the caller comes from the `connection_init` payload.
+async fn graphql_ws(
+    State(http): State<Http>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let schema = http.schema.clone();
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let caller = auth::authenticate_payload(&http.state, &payload)
+                        .and_then(|caller| http.auth.admit(&caller).map(|()| caller))
+                        .map_err(|e| async_graphql::Error::new(close_reason(&e)))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(caller);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// A websocket close reason: at most 123 bytes, the code first.
+fn close_reason(e: &AccessError) -> String {
+    let message = match e {
+        AccessError::Unauthenticated(m) if m.starts_with("this server needs") => {
+            "send {\"Authorization\": \"Bearer <token>\"} in connection_init"
+        }
+        AccessError::Unauthenticated(m) | AccessError::Forbidden(m) => m.as_str(),
+    };
+    let mut reason = format!("{}: {message}", e.code());
+    if reason.len() > 123 {
+        let mut end = 120;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+        reason.push('…');
+    }
+    reason
 }
 
 async fn healthz() -> &'static str {
@@ -323,8 +432,12 @@ async fn graphql_post(State(http): State<Http>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    let caller = match http.caller(&headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused_graphql(&refused, media),
+    };
     match request_from(&params) {
-        Ok(request) => execute(&http, request, media).await,
+        Ok(request) => execute(&http, request, media, caller).await,
         Err(message) => plain_error(StatusCode::BAD_REQUEST, media, &message),
     }
 }
@@ -337,6 +450,10 @@ async fn graphql_get(
     let media = match negotiate(&headers) {
         Ok(media) => media,
         Err(refused) => return refused.into_response(),
+    };
+    let caller = match http.caller(&headers) {
+        Ok(caller) => caller,
+        Err(refused) => return refused_graphql(&refused, media),
     };
     let mut params = serde_json::Map::new();
     for (key, value) in &query {
@@ -355,11 +472,11 @@ async fn graphql_get(
         };
         params.insert(key.clone(), value);
     }
-    let request = match request_from(&params) {
+    let mut request = match request_from(&params) {
         Ok(request) => request,
         Err(message) => return plain_error(StatusCode::BAD_REQUEST, media, &message),
     };
-    if is_mutation(&request) {
+    if is_mutation(&mut request) {
         let mut response = plain_error(
             StatusCode::METHOD_NOT_ALLOWED,
             media,
@@ -370,25 +487,35 @@ async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&http, request, media).await
+    execute(&http, request, media, caller).await
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    operation_type(request) == Some(OperationType::Mutation)
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    operation_type(request).ok().flatten() == Some(OperationType::Mutation)
 }
 
-/// The type of the operation the request runs (None when it does not parse).
-fn operation_type(request: &async_graphql::Request) -> Option<OperationType> {
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+/// The type of the operation the request runs (None when the document has
+/// no such operation), or why the document does not parse. The parsed
+/// document stays in the request: the schema does not parse it again.
+fn operation_type(
+    request: &mut async_graphql::Request,
+) -> Result<Option<OperationType>, async_graphql::ServerError> {
+    let name = request.operation_name.clone();
+    let document = request.parsed_query()?;
     let mut operations = document.operations.iter();
-    let chosen = match &request.operation_name {
+    let chosen = match &name {
         Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
         None => operations.next(),
     };
-    chosen.map(|(_, op)| op.node.ty)
+    Ok(chosen.map(|(_, op)| op.node.ty))
 }
 
-async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> Response {
+async fn execute(
+    http: &Http,
+    mut request: async_graphql::Request,
+    media: Media,
+    caller: Caller,
+) -> Response {
     // Read-only queries are answered from the cache while the ledger has not
     // moved (only query answers are ever put there, so a hit needs no parsing).
     let position = http.state.applied();
@@ -398,13 +525,21 @@ async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> 
         operation: request.operation_name.clone(),
         variables: serde_json::to_string(&request.variables).unwrap_or_default(),
         media: media.as_str(),
+        caller: caller.cache_key(),
     };
     if let Some(body) = http.answers.get(position, day, &key) {
         return respond_bytes(StatusCode::OK, media, body.to_vec());
     }
-    let key = (operation_type(&request) == Some(OperationType::Query)).then_some(key);
-    let request = request.data(Actor(http.actor.clone()));
-    let response = http.schema.execute(request).await;
+    let (key, mut response) = match operation_type(&mut request) {
+        Ok(operation) => {
+            let key = (operation == Some(OperationType::Query)).then_some(key);
+            (key, http.schema.execute(request.data(caller)).await)
+        }
+        // A syntax error: the schema would only parse the document again
+        // (a second or more for a hostile megabyte) to say the same.
+        Err(error) => (None, async_graphql::Response::from_errors(vec![error])),
+    };
+    bound_errors(&mut response.errors);
     if let Some(key) = key
         && response.errors.is_empty()
         && http.state.applied() == position
@@ -440,4 +575,44 @@ async fn execute(http: &Http, request: async_graphql::Request, media: Media) -> 
         StatusCode::OK
     };
     respond(status, media, &body)
+}
+
+/// Most errors in one answer: a 500 KB document can draw 100,000 ("unknown
+/// argument" for each of its arguments), a 20 MB answer.
+const MAX_ERRORS: usize = 100;
+/// Longest error message sent: a syntax error quotes the offending line,
+/// which can be the whole 1 MiB query.
+const MAX_ERROR_MESSAGE: usize = 1_000;
+
+/// Keeps the first [`MAX_ERRORS`] errors (and says how many more there were)
+/// and cuts messages to [`MAX_ERROR_MESSAGE`] bytes.
+fn bound_errors(errors: &mut Vec<async_graphql::ServerError>) {
+    if errors.len() > MAX_ERRORS {
+        let more = errors.len() - MAX_ERRORS;
+        errors.truncate(MAX_ERRORS);
+        let mut summary =
+            async_graphql::ServerError::new(format!("... and {more} more errors"), None);
+        // The code of the errors it stands for (the last one kept's, say).
+        let code = errors
+            .last()
+            .and_then(|e| e.extensions.as_ref())
+            .and_then(|extensions| extensions.get("code"))
+            .cloned();
+        if let Some(code) = code {
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", code);
+            summary.extensions = Some(extensions);
+        }
+        errors.push(summary);
+    }
+    for error in errors.iter_mut() {
+        if error.message.len() > MAX_ERROR_MESSAGE {
+            let mut end = MAX_ERROR_MESSAGE;
+            while !error.message.is_char_boundary(end) {
+                end -= 1;
+            }
+            error.message.truncate(end);
+            error.message.push('…');
+        }
+    }
 }

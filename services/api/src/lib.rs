@@ -12,10 +12,17 @@
 //!   replay the log from zero.
 //! - [`http`]: the axum router: `/graphql`, `/graphql/ws`, `/graphiql`,
 //!   `/export/{table}.{csv,json,xlsx}`, `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
+//! - [`metrics`]: `GET /metrics` (Prometheus text) and the request counters.
+//! - [`rebuild`]: `fundtrail rebuild`: the read models folded from the whole
+//!   log into a fresh snapshot.
 
+pub mod auth;
 pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
+pub mod rate_limit;
+pub mod rebuild;
 pub mod response_cache;
 pub mod snapshots;
 pub mod state;

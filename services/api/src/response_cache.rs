@@ -17,6 +17,9 @@ pub struct Key {
     pub variables: String,
     /// The answer's media type: bodies differ only in headers, but keep them apart.
     pub media: &'static str,
+    /// Who asked ([`crate::auth::Caller::cache_key`]): `me` and the audit
+    /// trail differ by principal.
+    pub caller: String,
 }
 
 struct Inner {
@@ -90,6 +93,7 @@ mod tests {
             operation: None,
             variables: "{}".into(),
             media: "application/json",
+            caller: String::new(),
         }
     }
 

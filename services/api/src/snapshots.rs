@@ -57,7 +57,7 @@ fn position_of(name: &str) -> Option<u64> {
 }
 
 /// Snapshot files of `dir`, newest (highest position) first.
-fn list(dir: &Path) -> Vec<(u64, PathBuf)> {
+pub(crate) fn list(dir: &Path) -> Vec<(u64, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -134,7 +134,11 @@ pub(crate) async fn load(store: &dyn EventStore, config: &SnapshotConfig) -> Opt
 }
 
 /// Writes `bytes` as the snapshot at `position`, atomically, then prunes.
-fn write(config: &SnapshotConfig, position: u64, bytes: &[u8]) -> std::io::Result<PathBuf> {
+pub(crate) fn write(
+    config: &SnapshotConfig,
+    position: u64,
+    bytes: &[u8],
+) -> std::io::Result<PathBuf> {
     use std::io::Write;
     std::fs::create_dir_all(&config.dir)?;
     let target = config.dir.join(file_name(position));

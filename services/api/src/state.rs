@@ -58,6 +58,7 @@ struct Inner {
     restored_from: Option<u64>,
     /// Events the driver applied since start (not counting a restored snapshot's).
     folded: Arc<AtomicU64>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Drop for Inner {
@@ -115,6 +116,7 @@ impl AppState {
                 snapshots,
                 restored_from,
                 folded,
+                metrics: Arc::new(crate::metrics::Metrics::new()),
             }),
         })
     }
@@ -139,6 +141,11 @@ impl AppState {
 
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.inner.store
+    }
+
+    /// This process's counters and gauges (`GET /metrics`).
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        &self.inner.metrics
     }
 
     pub fn limits(&self) -> &Limits {
@@ -173,7 +180,9 @@ impl AppState {
         context: &CommandContext,
         command: Command,
     ) -> Result<Executed, ServiceError> {
-        let executed = self.inner.ledger.execute(context, command).await?;
+        let result = self.inner.ledger.execute(context, command).await;
+        self.inner.metrics.record_command(&result);
+        let executed = result?;
         self.wait_for(executed.last_position).await;
         Ok(executed)
     }

@@ -165,11 +165,12 @@ fn money_formats() {
 }
 
 async fn get(state: &AppState, uri: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
-    let app = router(
-        build_schema(state.clone()),
-        state.clone(),
-        ServeOptions::default(),
-    );
+    // a transparency portal: anonymous reads allowed
+    let options = ServeOptions {
+        auth: fundtrail_api::auth::AuthPolicy { public_read: true },
+        ..ServeOptions::default()
+    };
+    let app = router(build_schema(state.clone()), state.clone(), options);
     let response = app
         .oneshot(Request::get(uri).body(Body::empty()).unwrap())
         .await
@@ -268,5 +269,95 @@ async fn http_exports_refuse_bad_input() {
         let (status, _, body) = get(&state, uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert!(!body.is_empty(), "{uri}");
+    }
+}
+
+// ---- IATI activity XML (docs/iati.md) ----
+
+#[tokio::test]
+async fn http_pledges_xml_is_iati_activity_xml() {
+    const REF: &str = "AA-AAA-123456789";
+    let (_dir, state) = demo().await;
+    let (status, headers, body) = get(
+        &state,
+        &format!(
+            "/export/pledges.xml?roadmap=civ-2023&lang=fr&reportingOrg=cnltp&reportingOrgRef={REF}"
+        ),
+    )
+    .await;
+    let body = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        headers[header::CONTENT_TYPE.as_str()],
+        "application/xml; charset=utf-8"
+    );
+    assert_eq!(
+        headers[header::CONTENT_DISPOSITION.as_str()],
+        r#"attachment; filename="pledges-civ-2023.xml""#
+    );
+    assert!(
+        body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<iati-activities version=\"2.03\" generated-datetime=\""),
+        "{body}"
+    );
+    assert!(body.contains(&format!(
+        "<iati-identifier>{REF}-c-ccc-motos</iati-identifier>"
+    )));
+    assert!(body.contains("<iati-activity xml:lang=\"fr\">"));
+    assert_eq!(body.matches("<iati-activity ").count(), 1);
+}
+
+#[tokio::test]
+async fn http_pledges_xml_refusals() {
+    const REF: &str = "AA-AAA-123456789";
+    let (_dir, state) = demo().await;
+    let iati = format!("reportingOrg=cnltp&reportingOrgRef={REF}");
+    for (uri, status, message) in [
+        (
+            "/export/pledges.xml?reportingOrg=cnltp".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "needs reportingOrgRef",
+        ),
+        (
+            format!("/export/pledges.xml?reportingOrgRef={REF}"),
+            StatusCode::BAD_REQUEST,
+            "needs reportingOrg",
+        ),
+        (
+            "/export/pledges.xml?reportingOrg=cnltp&reportingOrgRef=a%2Fb".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "not an IATI organisation identifier",
+        ),
+        (
+            format!("/export/funding.xml?roadmap=civ-2023&{iati}"),
+            StatusCode::BAD_REQUEST,
+            "made from pledges",
+        ),
+        (
+            format!("/export/pledges.xml?asOf=2024-01-01T00:00:00Z&{iati}"),
+            StatusCode::BAD_REQUEST,
+            "do not apply",
+        ),
+        (
+            format!("/export/pledges.xml?reportingOrg=nobody&reportingOrgRef={REF}"),
+            StatusCode::NOT_FOUND,
+            "organisation nobody not found",
+        ),
+        (
+            format!("/export/pledges.xml?roadmap=nowhere&{iati}"),
+            StatusCode::NOT_FOUND,
+            "roadmap nowhere not found",
+        ),
+        // The 2024 roadmap has no pledge yet: an IATI file needs an activity.
+        (
+            format!("/export/pledges.xml?roadmap=civ-2024&{iati}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no pledge can be published",
+        ),
+    ] {
+        let (got, headers, body) = get(&state, &uri).await;
+        let body = String::from_utf8(body).unwrap();
+        assert_eq!(got, status, "{uri}: {body}");
+        assert!(headers["content-type"].starts_with("text/plain"), "{uri}");
+        assert!(body.contains(message), "{uri}: {body}");
     }
 }

@@ -136,6 +136,10 @@ impl Server {
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .envs(envs.iter().cloned())
+            // the benchmark reads as an anonymous reader of a transparency
+            // portal, unthrottled: the figures are the server's, not the limiter's
+            .arg("--public-read")
+            .env("FUNDTRAIL_RATE_LIMIT_PER_SECOND", "0")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -328,6 +332,9 @@ pub struct ApiArgs {
     /// The fundtrail binary to serve with (default: the one beside this binary).
     #[arg(long)]
     pub server: Option<PathBuf>,
+    /// W9: requests per web page (0: no page figures).
+    #[arg(long, default_value_t = 30)]
+    pub page_samples: usize,
 }
 
 fn ms(d: Duration) -> String {
@@ -460,6 +467,10 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         // Let the embedded store release its directory before the server opens it.
         tokio::time::sleep(Duration::from_millis(200)).await;
 
+        let web_token = match args.page_samples {
+            0 => None,
+            _ => Some(crate::web_bench::create_token(&server, &server_args, &envs).await?),
+        };
         let port = free_port()?;
         let running = Server::start(&server, &server_args, &envs, port).await?;
         let cold = running.started_to_ready;
@@ -480,6 +491,19 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         let w5_exec = run(None, None, true).await;
         let w6_as_of_exec = run(Some(as_of.clone()), None, true).await;
         let w6_on_exec = run(None, Some(on), true).await;
+        let page_paths = crate::web_bench::pages(
+            &ledger.roadmaps[0],
+            &as_of,
+            &ledger.middle_date.to_string(),
+            "org-0001",
+        );
+        let pages = match (&web_token, args.page_samples) {
+            (Some(token), n) if n > 0 => {
+                let cookie = crate::web_bench::sign_in(&running.base, token).await?;
+                crate::web_bench::run(&running.base, &cookie, &page_paths, n).await?
+            }
+            _ => Vec::new(),
+        };
         let memory = running.memory_mib();
         running.stop().await?;
         let warm = Server::start(&server, &server_args, &envs, free_port()?).await?;
@@ -544,6 +568,12 @@ pub async fn run(args: ApiArgs) -> Result<()> {
             ledger.events,
             verdict(warm_ready <= Duration::from_secs(2))
         );
+        for page in &pages {
+            println!(
+                "{}",
+                crate::web_bench::describe(backend, ledger.events, page)
+            );
+        }
         if backend == "postgres"
             && let Ok(pool) = crate::ceiling_pg::connect(&args.pg_url, 1).await
         {

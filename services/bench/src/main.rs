@@ -10,6 +10,7 @@ mod ledger;
 mod projection;
 mod report;
 mod store_bench;
+mod web_bench;
 mod workload;
 
 use std::collections::BTreeMap;

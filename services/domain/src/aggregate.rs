@@ -3,6 +3,7 @@
 
 use std::fmt::Debug;
 
+use crate::access::Footprint;
 use crate::error::DomainError;
 use crate::events::EventEnum;
 use crate::refs::References;
@@ -46,6 +47,10 @@ pub trait Aggregate: Default + Clone + Debug + PartialEq {
     fn apply(&mut self, event: &Self::Event);
 
     fn version(&self) -> u64;
+
+    /// What the command concerns (roadmaps, organisations), for the service
+    /// layer's scope check ([`crate::access::authorize`]).
+    fn footprint(&self, command: &Self::Command, refs: &dyn References) -> Footprint;
 
     fn evolve(mut self, event: &Self::Event) -> Self {
         self.apply(event);
@@ -93,6 +98,14 @@ macro_rules! entity_aggregate {
 
             fn version(&self) -> u64 {
                 self.version
+            }
+
+            fn footprint(
+                &self,
+                command: &Self::Command,
+                refs: &dyn $crate::refs::References,
+            ) -> $crate::access::Footprint {
+                <$command as $crate::access::Footprinted>::footprint(command, self, refs)
             }
         }
 

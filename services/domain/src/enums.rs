@@ -85,6 +85,19 @@ contract_enum!(PledgeStatus {
     Cancelled => "CANCELLED",
 });
 
+contract_enum!(
+    /// What a principal may do: `VIEWER` reads; `OFFICER` also records and
+    /// corrects facts (within its scope, when it has one); `AUDITOR` reads,
+    /// including the full audit trail and the hash-chain check; `ADMIN` may
+    /// do everything, including managing principals and tokens.
+    Role {
+        Viewer => "VIEWER",
+        Officer => "OFFICER",
+        Auditor => "AUDITOR",
+        Admin => "ADMIN",
+    }
+);
+
 /// Removes repeated values from a set-like list, keeping the first occurrence's order.
 pub fn dedup_set<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(items.len());

@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use crate::access::TokenEvent;
 use crate::events::EventEnum;
 use crate::exchange_rate::ExchangeRateEvent;
 use crate::organisation::OrganisationEvent;
@@ -31,6 +32,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         ProposalEvent::schemas(),
         PledgeEvent::schemas(),
         ExchangeRateEvent::schemas(),
+        TokenEvent::schemas(),
     ]
     .concat()
 }
@@ -91,7 +93,7 @@ mod tests {
     #[test]
     fn every_event_type_has_one_schema_with_camel_case_fields() {
         let all = event_schemas();
-        assert_eq!(all.len(), 14);
+        assert_eq!(all.len(), 16);
         let made = &all
             .iter()
             .find(|(n, _)| n == "PledgeMade.v1.json")

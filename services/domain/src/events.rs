@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::access::TokenEvent;
 use crate::exchange_rate::ExchangeRateEvent;
 use crate::organisation::OrganisationEvent;
 use crate::partnership::PartnershipEvent;
@@ -133,6 +134,7 @@ pub enum AnyEvent {
     Proposal(ProposalEvent),
     Pledge(PledgeEvent),
     ExchangeRate(ExchangeRateEvent),
+    Token(TokenEvent),
 }
 
 macro_rules! any_event_dispatch {
@@ -145,6 +147,7 @@ macro_rules! any_event_dispatch {
             AnyEvent::Proposal($e) => $body,
             AnyEvent::Pledge($e) => $body,
             AnyEvent::ExchangeRate($e) => $body,
+            AnyEvent::Token($e) => $body,
         }
     };
 }
@@ -164,7 +167,8 @@ any_event_from!(
     Partnership(PartnershipEvent),
     Proposal(ProposalEvent),
     Pledge(PledgeEvent),
-    ExchangeRate(ExchangeRateEvent)
+    ExchangeRate(ExchangeRateEvent),
+    Token(TokenEvent)
 );
 
 impl AnyEvent {
@@ -206,6 +210,7 @@ impl AnyEvent {
             .or_else(|| lift(ProposalEvent::decode_current(event_type, payload)))
             .or_else(|| lift(PledgeEvent::decode_current(event_type, payload)))
             .or_else(|| lift(ExchangeRateEvent::decode_current(event_type, payload)))
+            .or_else(|| lift(TokenEvent::decode_current(event_type, payload)))
     }
 
     fn decode_current_value(
@@ -230,13 +235,15 @@ impl AnyEvent {
             lift(ProposalEvent::decode_current_value(t, payload))
         } else if PledgeEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
             lift(PledgeEvent::decode_current_value(t, payload))
+        } else if TokenEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
+            lift(TokenEvent::decode_current_value(t, payload))
         } else {
             lift(ExchangeRateEvent::decode_current_value(t, payload))
         }
     }
 }
 
-const ALL_EVENT_TYPES: [&[(&str, u16)]; 7] = [
+const ALL_EVENT_TYPES: [&[(&str, u16)]; 8] = [
     OrganisationEvent::EVENT_TYPES,
     RoadmapEvent::EVENT_TYPES,
     PriorityEvent::EVENT_TYPES,
@@ -244,6 +251,7 @@ const ALL_EVENT_TYPES: [&[(&str, u16)]; 7] = [
     ProposalEvent::EVENT_TYPES,
     PledgeEvent::EVENT_TYPES,
     ExchangeRateEvent::EVENT_TYPES,
+    TokenEvent::EVENT_TYPES,
 ];
 
 /// The current schema version of an event type, `None` for an unknown type.
@@ -458,13 +466,22 @@ mod tests {
     fn decode_round_trips_every_entity_through_the_store_triple() {
         let mut events: Vec<AnyEvent> = world_events();
         events.push(PledgeEvent::from(made()).into());
+        let token = crate::access::TokenEvent::from(crate::access::AccessTokenIssued {
+            token_id: crate::ids::TokenId::new_unchecked("t1"),
+            principal: "Awa".into(),
+            role: crate::enums::Role::Officer,
+            scope: crate::access::Scope::default(),
+            expires_on: None,
+            token_hash: crate::access::token_hash("ft_x"),
+        });
+        events.push(token.into());
         for e in &events {
             let (t, v, payload) = (e.event_type(), e.schema_version(), e.to_payload().unwrap());
             assert!(payload.get("type").is_none(), "the payload carries no tag");
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 14);
+        assert_eq!(AnyEvent::event_types().len(), 16);
     }
 
     #[test]

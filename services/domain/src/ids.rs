@@ -107,6 +107,7 @@ slug_id!(PriorityId, "Priority");
 slug_id!(PartnershipId, "Partnership");
 slug_id!(ProposalId, "Proposal");
 slug_id!(PledgeId, "Pledge");
+slug_id!(TokenId, "Token");
 
 #[cfg(test)]
 mod tests {

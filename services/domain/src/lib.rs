@@ -6,15 +6,17 @@
 //!
 //! Each entity lives in its own stream (`organisation-<id>`, `roadmap-<id>`,
 //! `priority-<id>`, `partnership-<id>`, `proposal-<id>`, `pledge-<id>`,
-//! `rate-<BASE>-<QUOTE>`). The service layer, for a command:
+//! `rate-<BASE>-<QUOTE>`, `token-<id>`). The service layer, for a command:
 //! 1. finds the stream with `XCommand::stream_id()`,
 //! 2. folds the stream's events into `XState` (`evolve`),
 //! 3. calls `decide(&state, &command, &refs)` with a [`References`] over its read models,
 //! 4. appends the events (see [`events`] for names, versions and decoding).
 //!
-//! `commandId`, `expectedVersion`, authentication and id generation belong to
-//! the service layer.
+//! Authorisation is pure too ([`access::authorize`] over a command's
+//! [`access::Footprint`]); `commandId`, `expectedVersion`, authentication
+//! (looking tokens up) and id generation belong to the service layer.
 
+pub mod access;
 pub mod aggregate;
 pub mod country;
 pub mod dates;
@@ -24,6 +26,7 @@ pub mod event_schema;
 pub mod events;
 pub mod exchange_rate;
 pub mod ids;
+pub mod lists;
 pub mod money;
 pub mod organisation;
 pub mod partnership;
@@ -44,6 +47,7 @@ mod pledge_tests;
 #[cfg(test)]
 mod properties;
 
+pub use access::{AccessError, Principal, Scope};
 pub use aggregate::{Aggregate, EntityEvent, State};
 pub use enums::*;
 pub use error::{DomainError, DomainResult, ErrorCode};

@@ -21,6 +21,7 @@ use crate::enums::{PartnershipNature, PartnershipStatus, Theme, dedup_set};
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PartnershipId, PriorityId};
+use crate::lists;
 use crate::refs::References;
 use crate::text;
 
@@ -223,6 +224,10 @@ pub fn decide(
                     id.as_str(),
                 ));
             }
+            lists::bounded("partyIds", &c.party_ids)?;
+            lists::bounded("priorityIds", &c.priority_ids)?;
+            lists::bounded("themes", &c.themes)?;
+            lists::bounded("nature", &c.nature)?;
             let party_ids = distinct_ids("partyIds", &c.party_ids, OrganisationId::parse)?;
             if party_ids.len() < 2 {
                 return Err(DomainError::bad_input(
@@ -425,6 +430,58 @@ mod tests {
                 "civ-2023-p9",
                 "priorityIds[0]",
             ));
+    }
+
+    #[test]
+    fn the_maximum_number_of_parties_is_accepted() {
+        let mut refs = world();
+        let parties: Vec<String> = (0..crate::lists::MAX_LIST_ITEMS)
+            .map(|i| format!("org-{i}"))
+            .collect();
+        for p in &parties {
+            refs.apply(&organisation_registered(p).into());
+        }
+        let parties: Vec<&str> = parties.iter().map(String::as_str).collect();
+        let state = given_nothing::<PartnershipState>()
+            .with_refs(refs)
+            .when(record("pa", &parties, Signed))
+            .then_ok();
+        assert_eq!(
+            state.entity.unwrap().party_ids.len(),
+            crate::lists::MAX_LIST_ITEMS
+        );
+    }
+
+    #[test]
+    fn overlong_lists_are_refused_naming_the_list() {
+        let too_many: Vec<String> = (0..=crate::lists::MAX_LIST_ITEMS)
+            .map(|i| format!("org-{i}"))
+            .collect();
+        let parties: Vec<&str> = too_many.iter().map(String::as_str).collect();
+        given_nothing::<PartnershipState>()
+            .when(record("pa", &parties, Signed))
+            .then_err(DomainError::bad_input(
+                "partyIds",
+                "has 101 items; at most 100 are allowed",
+            ));
+        given_nothing::<PartnershipState>()
+            .when(RecordPartnership {
+                priority_ids: too_many.clone(),
+                ..record("pa", &["cnltp", "stc-ci"], Signed)
+            })
+            .then_code("BAD_USER_INPUT", "priorityIds");
+        given_nothing::<PartnershipState>()
+            .when(RecordPartnership {
+                themes: vec![Theme::ForcedLabour; crate::lists::MAX_LIST_ITEMS + 1],
+                ..record("pa", &["cnltp", "stc-ci"], Signed)
+            })
+            .then_code("BAD_USER_INPUT", "themes");
+        given_nothing::<PartnershipState>()
+            .when(RecordPartnership {
+                nature: vec![PartnershipNature::InKind; crate::lists::MAX_LIST_ITEMS + 1],
+                ..record("pa", &["cnltp", "stc-ci"], Signed)
+            })
+            .then_code("BAD_USER_INPUT", "nature");
     }
 
     #[test]

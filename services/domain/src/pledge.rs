@@ -34,6 +34,7 @@ use crate::enums::{ContributionKind, PledgeStatus, Theme, dedup_set};
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PartnershipId, PledgeId, PriorityId, ProposalId, RoadmapId};
+use crate::lists;
 use crate::money::{Money, Sign, check_amount, check_money, checked_sum, overflow, split_pro_rata};
 use crate::partnership::distinct_ids;
 use crate::refs::References;
@@ -477,6 +478,9 @@ fn decide_make(
     if state.exists() {
         return Err(DomainError::already_exists(PledgeId::ENTITY, id.as_str()));
     }
+    lists::bounded("allocations", &c.allocations)?;
+    lists::bounded("priorityIds", &c.priority_ids)?;
+    lists::bounded("themes", &c.themes)?;
     let donor_id = OrganisationId::parse("donorId", &c.donor_id)?;
     let recipient_id = OrganisationId::parse("recipientId", &c.recipient_id)?;
     let roadmap_id = RoadmapId::parse("roadmapId", &c.roadmap_id)?;
@@ -730,6 +734,9 @@ fn decide_revise(
 ) -> Result<Vec<PledgeEvent>, DomainError> {
     let (id, p) = existing(state, &c.pledge_id)?;
     not_cancelled(p)?;
+    if let Some(inputs) = &c.allocations {
+        lists::bounded("allocations", inputs)?;
+    }
     let amount = check_money("amount", c.amount, Sign::Positive)?;
     let revised_on = dates::in_range("revisedOn", c.revised_on)?;
     dates::not_before("revisedOn", Some(revised_on), "pledgedOn", p.pledged_on)?;

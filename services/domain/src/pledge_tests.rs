@@ -1102,3 +1102,81 @@ fn stream_ids() {
         "pledge-pl"
     );
 }
+
+// ---- bounded lists ----
+
+/// The default world, with `n` more priorities `civ-2023-x<i>` on civ-2023.
+fn world_with_priorities(n: u32) -> crate::refs::InMemoryReferences {
+    let mut refs = world();
+    for i in 0..n {
+        refs.apply(&priority_defined(&format!("civ-2023-x{i}"), "civ-2023", 10 + i).into());
+    }
+    refs
+}
+
+/// `n` allocations of 1 XOF, one per priority `civ-2023-x<i>`.
+fn one_xof_each(n: usize) -> Vec<AllocationInput> {
+    (0..n)
+        .map(|i| alloc(&format!("civ-2023-x{i}"), "1"))
+        .collect()
+}
+
+#[test]
+fn a_pledge_split_over_the_maximum_number_of_priorities_is_accepted() {
+    let max = crate::lists::MAX_LIST_ITEMS;
+    let state = given_nothing::<PledgeState>()
+        .with_refs(world_with_priorities(max as u32 + 1))
+        .when(MakePledge {
+            amount: xof(&max.to_string()),
+            allocations: one_xof_each(max),
+            ..make("pl")
+        })
+        .then_ok();
+    assert_eq!(state.entity.unwrap().allocations.len(), max);
+}
+
+#[test]
+fn one_allocation_too_many_is_refused_naming_the_list() {
+    let max = crate::lists::MAX_LIST_ITEMS;
+    given_nothing::<PledgeState>()
+        .with_refs(world_with_priorities(max as u32 + 1))
+        .when(MakePledge {
+            amount: xof(&(max + 1).to_string()),
+            allocations: one_xof_each(max + 1),
+            ..make("pl")
+        })
+        .then_err(DomainError::bad_input(
+            "allocations",
+            "has 101 items; at most 100 are allowed",
+        ));
+}
+
+#[test]
+fn overlong_priority_and_theme_lists_are_refused() {
+    let ids: Vec<String> = (0..=crate::lists::MAX_LIST_ITEMS)
+        .map(|i| format!("civ-2023-x{i}"))
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    given_nothing::<PledgeState>()
+        .when(unvalued("pl", &ids))
+        .then_code("BAD_USER_INPUT", "priorityIds");
+    given_nothing::<PledgeState>()
+        .when(MakePledge {
+            themes: vec![Theme::ChildLabour; crate::lists::MAX_LIST_ITEMS + 1],
+            ..make("pl")
+        })
+        .then_code("BAD_USER_INPUT", "themes");
+}
+
+#[test]
+fn revising_with_too_many_allocations_is_refused() {
+    let max = crate::lists::MAX_LIST_ITEMS;
+    given([made()])
+        .with_refs(world_with_priorities(max as u32 + 1))
+        .when(revise(
+            &(max + 1).to_string(),
+            XOF,
+            Some(one_xof_each(max + 1)),
+        ))
+        .then_code("BAD_USER_INPUT", "allocations");
+}

@@ -14,6 +14,7 @@ use crate::enums::{ProposalStatus, Theme, dedup_set};
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PriorityId, ProposalId};
+use crate::lists;
 use crate::money::{Money, Sign, check_money};
 use crate::partnership::{distinct_ids, existing_priorities};
 use crate::refs::References;
@@ -165,6 +166,8 @@ pub fn decide(
             if state.exists() {
                 return Err(DomainError::already_exists(ProposalId::ENTITY, id.as_str()));
             }
+            lists::bounded("priorityIds", &c.priority_ids)?;
+            lists::bounded("themes", &c.themes)?;
             let applicant_id = OrganisationId::parse("applicantId", &c.applicant_id)?;
             let donor_id = OrganisationId::parse("donorId", &c.donor_id)?;
             if applicant_id == donor_id {
@@ -311,6 +314,34 @@ mod tests {
             state.entity.unwrap().requested.unwrap().amount.to_string(),
             "150000.50"
         );
+    }
+
+    #[test]
+    fn overlong_priority_and_theme_lists_are_refused() {
+        let max = crate::lists::MAX_LIST_ITEMS;
+        given_nothing::<ProposalState>()
+            .when(SubmitProposal {
+                priority_ids: (0..=max).map(|i| format!("civ-2023-x{i}")).collect(),
+                ..submit("pr")
+            })
+            .then_err(DomainError::bad_input(
+                "priorityIds",
+                "has 101 items; at most 100 are allowed",
+            ));
+        given_nothing::<ProposalState>()
+            .when(SubmitProposal {
+                themes: vec![Theme::Trafficking; max + 1],
+                ..submit("pr")
+            })
+            .then_code("BAD_USER_INPUT", "themes");
+        // At the limit: accepted (repeated themes are one set).
+        let state = given_nothing::<ProposalState>()
+            .when(SubmitProposal {
+                themes: vec![Theme::Trafficking; max],
+                ..submit("pr")
+            })
+            .then_ok();
+        assert_eq!(state.entity.unwrap().themes, vec![Theme::Trafficking]);
     }
 
     #[test]

@@ -25,14 +25,23 @@ pub struct Settings {
     pub store: Option<String>,
     /// PostgreSQL schema that holds the store's tables.
     pub pg_schema: String,
+    /// KurrentDB stream that holds the whole ledger (several ledgers can share
+    /// one KurrentDB under different names).
+    pub kurrentdb_stream: String,
     pub listen: SocketAddr,
     pub log_format: LogFormat,
     /// Largest request body, in bytes.
     pub max_body_bytes: usize,
     /// Longest a request may take, in seconds.
     pub request_timeout_secs: u64,
-    /// Actor recorded in events until authentication lands.
-    pub actor: String,
+    /// Anonymous callers may read (a transparency portal); writes always
+    /// need a token.
+    pub public_read: bool,
+    /// Requests per second allowed to one token (or one address without a
+    /// token); 0 turns the limit off.
+    pub rate_limit_per_second: u32,
+    /// Requests one token may send at once above the rate.
+    pub rate_limit_burst: u32,
     /// Directory of the read-model snapshots (default: `<data_dir>/snapshots`
     /// with the embedded store, `./fundtrail-snapshots` with PostgreSQL).
     #[serde(default)]
@@ -56,11 +65,14 @@ impl Default for Settings {
             data_dir: PathBuf::from("./fundtrail-data"),
             store: None,
             pg_schema: "fundtrail".into(),
+            kurrentdb_stream: "fundtrail-ledger".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8087)),
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
-            actor: "anonymous".into(),
+            public_read: false,
+            rate_limit_per_second: 50,
+            rate_limit_burst: 200,
             snapshot_dir: None,
         }
     }
@@ -71,11 +83,14 @@ const SETTINGS: &[&str] = &[
     "data_dir",
     "store",
     "pg_schema",
+    "kurrentdb_stream",
     "listen",
     "log_format",
     "max_body_bytes",
     "request_timeout_secs",
-    "actor",
+    "public_read",
+    "rate_limit_per_second",
+    "rate_limit_burst",
     "snapshot_dir",
 ];
 
@@ -92,6 +107,8 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_read: Option<bool>,
 }
 
 pub fn load(
@@ -111,6 +128,10 @@ pub fn load(
         .map_err(Box::new)
 }
 
+/// ops/fundtrail.example.toml against [`SETTINGS`] and the loader.
+#[cfg(test)]
+mod example_file;
+
 #[cfg(test)]
 // figment::Jail's closures return figment::Error, a large type we do not choose.
 #[allow(clippy::result_large_err)]
@@ -122,9 +143,9 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
                 "fundtrail.toml",
-                "listen = \"127.0.0.1:9000\"\nactor = \"from-file\"\npg_schema = \"file\"",
+                "listen = \"127.0.0.1:9000\"\nrate_limit_burst = 7\npg_schema = \"file\"",
             )?;
-            jail.set_env("FUNDTRAIL_ACTOR", "from-env");
+            jail.set_env("FUNDTRAIL_RATE_LIMIT_BURST", "9");
             jail.set_env("FUNDTRAIL_PG_SCHEMA", "env");
             let overrides = Overrides {
                 listen: Some("127.0.0.1:9001".parse().unwrap()),
@@ -132,8 +153,9 @@ mod tests {
             };
             let settings = load(Some(std::path::Path::new("fundtrail.toml")), &overrides).unwrap();
             assert_eq!(settings.listen.port(), 9001);
-            assert_eq!(settings.actor, "from-env");
+            assert_eq!(settings.rate_limit_burst, 9);
             assert_eq!(settings.pg_schema, "env");
+            assert!(!settings.public_read, "reads need a token by default");
             assert_eq!(settings.data_dir, PathBuf::from("./fundtrail-data"));
             assert_eq!(settings.snapshot_dir, None);
             assert_eq!(
@@ -173,9 +195,9 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("FUNDTRAIL_TEST_PG_URL", "postgres://elsewhere/db");
             jail.set_env("FUNDTRAIL_CONFIG", "fundtrail.toml");
-            jail.set_env("FUNDTRAIL_ACTOR", "from-env");
+            jail.set_env("FUNDTRAIL_PUBLIC_READ", "true");
             let settings = load(None, &Overrides::default()).unwrap();
-            assert_eq!(settings.actor, "from-env");
+            assert!(settings.public_read);
             assert_eq!(settings.store, None);
             Ok(())
         });

@@ -1,7 +1,11 @@
 //! `fundtrail`: serve the API, import a report, verify the ledger's hash chain,
 //! export tables, print the schema.
 
+pub mod backup;
 mod config;
+mod kurrent_store;
+mod ops;
+mod tokens;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,10 +36,11 @@ struct Cli {
 #[derive(clap::Args, Clone, Default)]
 struct StoreArgs {
     /// Directory of the embedded store [default: ./fundtrail-data]
-    #[arg(long)]
+    #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
-    /// A postgres://… URL to use PostgreSQL instead of the embedded store.
-    #[arg(long)]
+    /// A postgres://… or kurrentdb://… (esdb://…) URL to use PostgreSQL or KurrentDB
+    /// instead of the embedded store.
+    #[arg(long, global = true)]
     store: Option<String>,
 }
 
@@ -59,6 +64,18 @@ enum Command {
         /// Côte d'Ivoire 2023 report, imported before listening.
         #[arg(long, conflicts_with_all = ["data_dir", "store", "snapshot_dir"])]
         demo: bool,
+        /// Let anonymous callers read (a transparency portal); writes always
+        /// need a token.
+        #[arg(long)]
+        public_read: bool,
+    },
+    /// Manage principals' API tokens (run where the store is: the local
+    /// administrator). Roles: viewer, officer, auditor, admin.
+    Token {
+        #[command(subcommand)]
+        action: tokens::TokenCommand,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Import a country's YAML report (format: ops/demo/civ-2023.yaml) through
     /// the ledger. Importing the same file again appends nothing; a file with
@@ -75,7 +92,8 @@ enum Command {
         store: StoreArgs,
     },
     /// Export a table (funding by priority, pledges, partnerships, proposals,
-    /// donors) as CSV, JSON or XLSX; CSV and JSON go to stdout unless --out.
+    /// donors) as CSV, JSON or XLSX, or the pledges as IATI activity XML 2.03
+    /// (`pledges --format iati`, docs/iati.md); all but XLSX go to stdout unless --out.
     Export {
         /// The table.
         #[arg(value_enum)]
@@ -94,9 +112,16 @@ enum Command {
         on: Option<String>,
         #[arg(long, value_enum)]
         format: ExportFormat,
-        /// Language of the column headers.
+        /// Language of the column headers; for iati, the language the
+        /// ledger's own texts are written in.
         #[arg(long, value_enum, default_value = "en")]
         lang: ExportLang,
+        /// iati: the id of the publishing organisation in this ledger.
+        #[arg(long)]
+        reporting_org: Option<String>,
+        /// iati: the publisher's IATI organisation identifier (e.g. AA-AAA-123456789).
+        #[arg(long)]
+        reporting_org_ref: Option<String>,
         /// The file to write (required for xlsx).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -105,6 +130,9 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// backup, restore, rebuild (docs/operations.md).
+    #[command(flatten)]
+    Ops(ops::OpsCommand),
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -121,6 +149,8 @@ enum ExportFormat {
     Csv,
     Json,
     Xlsx,
+    /// IATI activity XML 2.03 (pledges only).
+    Iati,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -130,7 +160,7 @@ enum ExportLang {
 }
 
 #[derive(Debug, thiserror::Error)]
-enum Failure {
+pub(crate) enum Failure {
     #[error("configuration: {0}")]
     Config(#[from] Box<figment::Error>),
     #[error("store: {0}")]
@@ -143,8 +173,14 @@ enum Failure {
     Ledger(#[from] fundtrail_ledger::ServiceError),
     #[error("{file}: {count} problem(s), nothing imported")]
     Invalid { file: String, count: usize },
+    #[error("import: {0}")]
+    Import(#[from] fundtrail_import::ImportError),
     #[error("import incomplete: {0}")]
     Incomplete(String),
+    #[error("{0}")]
+    Backup(#[from] backup::BackupError),
+    #[error("rebuild: {0}")]
+    Rebuild(#[from] fundtrail_api::rebuild::RebuildError),
     #[error("export: {0}")]
     Export(#[from] fundtrail_api::export::ExportError),
 }
@@ -173,6 +209,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             log_format,
             snapshot_dir,
             demo,
+            public_read,
         } => {
             let overrides = Overrides {
                 data_dir: store.data_dir,
@@ -180,6 +217,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 listen,
                 log_format,
                 snapshot_dir,
+                public_read: public_read.then_some(true),
             };
             let mut settings = config::load(cli.config.as_deref(), &overrides)?;
             init_logging(settings.log_format);
@@ -195,6 +233,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             settings.snapshot_dir = None;
             tracing::info!(dir = %temporary.path().display(), "demo: a temporary store, removed at exit");
             serve(settings, true).await
+        }
+        Command::Token { action, store } => {
+            let overrides = Overrides {
+                data_dir: store.data_dir,
+                store: store.store,
+                ..Default::default()
+            };
+            let settings = config::load(cli.config.as_deref(), &overrides)?;
+            init_logging(LogFormat::Text);
+            let store = open_store(&settings).await?;
+            let state = AppState::start(store, Limits::default()).await?;
+            while !state.is_ready() {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokens::run(&state, action).await
         }
         Command::Import { file, store } => {
             let overrides = Overrides {
@@ -236,6 +289,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             on,
             format,
             lang,
+            reporting_org,
+            reporting_org_ref,
             out,
             store,
         } => {
@@ -251,6 +306,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ExportFormat::Csv => Format::Csv,
                 ExportFormat::Json => Format::Json,
                 ExportFormat::Xlsx => Format::Xlsx,
+                ExportFormat::Iati => Format::Iati,
             };
             if format == Format::Xlsx && out.is_none() {
                 return Err(ExportError::BadRequest("xlsx needs --out FILE".into()).into());
@@ -262,6 +318,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ("currency", currency),
                 ("asOf", as_of),
                 ("on", on),
+                ("reportingOrg", reporting_org),
+                ("reportingOrgRef", reporting_org_ref),
             ] {
                 if let Some(value) = value {
                     params.insert(key.to_owned(), value);
@@ -297,6 +355,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
+        Command::Ops(command) => ops::run(cli.config.as_deref(), command).await,
         Command::Schema => {
             print!("{}", fundtrail_api::graphql::sdl());
             Ok(())
@@ -305,14 +364,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn init_logging(format: LogFormat) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    // tungstenite's trace lines quote whole websocket frames, and a
+    // `connection_init` frame holds the caller's token: never logged, even
+    // with RUST_LOG=trace (tests/tests/e2e/hostile.rs looks).
+    let no_frames = tracing_subscriber::filter::filter_fn(|metadata| {
+        !(*metadata.level() == tracing::Level::TRACE
+            && metadata.target().starts_with("tungstenite"))
+    });
+    let registry = tracing_subscriber::registry().with(filter).with(no_frames);
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => registry.with(layer).try_init(),
+        LogFormat::Json => registry.with(layer.json()).try_init(),
     };
 }
 
@@ -324,9 +391,12 @@ async fn open_store(settings: &Settings) -> Result<Arc<dyn EventStore>, Failure>
                     .await?;
             Ok(Arc::new(store))
         }
+        Some(url) if kurrent_store::is_url(url) => {
+            Ok(kurrent_store::open(url, &settings.kurrentdb_stream).await?)
+        }
         Some(other) => Err(Failure::Store(fundtrail_store::StoreError::InvalidRequest(
             format!(
-                "unsupported store {other:?}: use a postgres:// URL, or --data-dir for the embedded store"
+                "unsupported store {other:?}: use a postgres:// or kurrentdb:// URL, or --data-dir for the embedded store"
             ),
         ))),
         None => Ok(Arc::new(SqliteStore::open(&settings.data_dir)?)),
@@ -351,19 +421,63 @@ async fn serve(settings: Settings, demo: bool) -> Result<(), Failure> {
             fundtrail_import::DEMO_FILE_NAME
         );
     }
+    let demo_token = if demo {
+        Some(tokens::create_admin(&state, "demo-admin").await?)
+    } else {
+        None
+    };
     let schema = build_schema(state.clone());
     let options = ServeOptions {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
-        actor: settings.actor.clone(),
+        auth: fundtrail_api::auth::AuthPolicy {
+            public_read: settings.public_read,
+        },
+        rate_limit: (settings.rate_limit_per_second > 0).then_some(
+            fundtrail_api::rate_limit::RateLimit {
+                per_second: settings.rate_limit_per_second,
+                burst: settings.rate_limit_burst,
+            },
+        ),
     };
-    let app = router(schema, state.clone(), options);
+    // The web pages (issue #8) beside the API, on the same port.
+    let (pages, web) = fundtrail_web::routes(
+        state.clone(),
+        fundtrail_web::WebOptions {
+            public_read: settings.public_read,
+            demo,
+        },
+    );
+    let app = router(schema, state.clone(), options).merge(pages);
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, backend = store.backend(), "fundtrail is listening; GraphiQL at http://{address}/graphiql");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    tracing::info!(%address, backend = store.backend(), public_read = settings.public_read, "fundtrail is listening; web pages at http://{address}/, GraphiQL at http://{address}/graphiql");
+    if let Some(token) = &demo_token {
+        // Printed, not logged: log files outlive a demo.
+        println!(
+            "\nOpen the dashboard (this link signs you in once):\n\n    http://{address}{}\n",
+            web.one_time_login_path(token)
+        );
+        println!(
+            "\nDemo admin token (this store only, gone at exit):\n\n    {token}\n\n\
+             In GraphiQL (http://{address}/graphiql) open Headers and paste:\n\n    \
+             {{\"Authorization\": \"Bearer {token}\"}}\n\n\
+             or: curl -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \
+             -d '{{\"query\":\"{{ me {{ name role }} }}\"}}' http://{address}/graphql\n"
+        );
+    } else if state.read().tokens().is_empty() {
+        tracing::warn!(
+            "this ledger has no API tokens yet: create the first admin token with \
+             `fundtrail token create --name NAME --role admin` (with the server stopped, \
+             for the embedded store)"
+        );
+    }
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     if let Some(position) = state.snapshot_now().await {
         tracing::info!(position, "read-model snapshot written on shutdown");
     }
@@ -395,19 +509,33 @@ async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failu
     };
     let store = open_store(settings).await?;
     let state = AppState::start(store, Limits::default()).await?;
+    // Planned and dry-run in full against the ledger as it is: a file that
+    // does not fit (a correction no command makes, say) appends nothing.
+    let changes = match fundtrail_import::changes(&state, &plan).await {
+        Ok(changes) => changes,
+        Err(fundtrail_import::ImportError::Refused(problems)) => {
+            for p in &problems {
+                eprintln!("{}: {p}", file.display());
+            }
+            return Err(Failure::Invalid {
+                file: file.display().to_string(),
+                count: problems.len(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(plan.steps.len() as u64);
+        let bar = indicatif::ProgressBar::new(changes.steps.len() as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         bar
     });
-    let summary = fundtrail_import::apply(&state, &plan, |step, outcome| {
+    let summary = fundtrail_import::run(&state, &changes, |step, outcome| {
         let what = match outcome {
             Outcome::Appended => "appended".to_owned(),
             Outcome::Unchanged => "unchanged".to_owned(),
-            Outcome::Changed => "changed since the last import, not applied".to_owned(),
             Outcome::Refused(reason) => format!("refused: {reason}"),
         };
         match &bar {
@@ -426,12 +554,13 @@ async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failu
         bar.finish_and_clear();
     }
     println!(
-        "{name}: {} records read, {} events appended, {} records unchanged",
-        summary.records_read, summary.events_appended, summary.records_unchanged
+        "{name}: {} records read, {} events appended, {} records unchanged, {} records corrected, {} records added",
+        summary.records_read,
+        summary.events_appended,
+        summary.records_unchanged,
+        summary.records_corrected,
+        summary.records_added
     );
-    for c in &summary.changed {
-        println!("  {c}: changed since the last import, not applied");
-    }
     for r in &summary.refused {
         println!("  {r}");
     }
@@ -439,8 +568,7 @@ async fn import(settings: &Settings, file: &std::path::Path) -> Result<(), Failu
         Ok(())
     } else {
         Err(Failure::Incomplete(format!(
-            "{} step(s) changed since the last import, {} refused",
-            summary.changed.len(),
+            "{} step(s) refused",
             summary.refused.len()
         )))
     }

@@ -1,53 +1,94 @@
 //! `fundtrail import`: a country's YAML report (see `ops/demo/civ-2023.yaml`
-//! for the format) turned into ledger commands.
+//! for the format, `docs/import.md` for the rules) turned into ledger commands.
 //!
 //! 1. [`plan`] parses and validates the whole file, reporting every problem
 //!    (record id, field, reason), then dry-runs every command against the pure
 //!    domain on an empty world, so a file that [`plan`] accepts holds together
 //!    on its own. Nothing touches the store.
-//! 2. [`apply`] runs the commands through the ledger ([`AppState::execute`]),
-//!    with actor `import:<file name>` and commandId
-//!    `import:<file name>:<record id>:<step>`: importing the same file again
-//!    replays the first results and appends nothing. A step whose commandId
-//!    was used before for a different input (the file was corrected) is not
-//!    applied and reported as changed.
+//! 2. [`changes`] compares every record with what the ledger holds now (the
+//!    read models): a record the ledger lacks gets its creating steps, a
+//!    record equal to the ledger's gets none, a record that differs gets the
+//!    ordinary corrective commands that take the entity from its current
+//!    state to the file's. Every step is dry-run, in order, against the
+//!    current state. A difference no command can make, or a step the domain
+//!    would refuse, refuses the whole file before anything is appended.
+//! 3. [`run`] sends the steps through the ledger ([`AppState::execute`]), with
+//!    actor `import:<file name>`. [`apply`] is 2 then 3.
 //!
-//! Mapping decisions:
+//! commandIds: a creating step is `import:<file name>:<record id>:<step>`; a
+//! corrective step is `import:<file name>:<record id>:<step>:v<version>:<hash>`
+//! with the entity's version it starts from (also sent as `expectedVersion`)
+//! and 12 hex digits of the SHA-256 of the command and that version. Both are
+//! deterministic: the same file against the same ledger gives the same ids, so
+//! a retried or concurrent import of it appends once. Importing a file again
+//! once it is in plans no step at all (appends nothing); importing the
+//! original after a corrected copy is a correction back, under new ids (the
+//! version moved), as is every later swap.
+//!
+//! Creating steps:
 //! - organisations → `registerOrganisation`;
 //! - roadmaps → `createRoadmap` (the file's `country` and `currency`), then
 //!   `definePriority` per priority with the file's priority ids; `next_steps`
 //!   and `prospects` have no command yet and are not imported;
-//! - partnerships → `recordPartnership`; proposals → `submitProposal`
-//!   (status SUBMITTED only, `submittedOn` unknown);
+//! - partnerships → `recordPartnership` (in the file's status);
+//! - proposals → `submitProposal` (`submittedOn` unknown), then for APPROVED,
+//!   REJECTED or WITHDRAWN `decideProposal` on the proposal's `decided_on`
+//!   (required for them); DRAFT cannot be imported (no command makes a draft);
 //! - contributions → `pledge`, then `commitPledge` for COMMITTED and DISBURSED,
 //!   then `recordDisbursement` of the whole amount (or a delivery without
-//!   amount when unvalued) for DISBURSED. The contribution's `date`, when
-//!   given, dates all three; when absent they stay unknown. Without an amount
-//!   the pledge is unvalued and carries the `priorities` as `priorityIds`;
-//!   with an amount, the whole of it is allocated to the single listed
-//!   priority, or left unallocated when none or several are listed. The
-//!   pledge's roadmap is the roadmap of its priorities, else the file's
-//!   first roadmap;
+//!   amount when unvalued) for DISBURSED, or `cancelPledge` for CANCELLED. The
+//!   contribution's `date`, when given, dates the pledge, the commitment and
+//!   the disbursement; when absent they stay unknown. Without an amount the
+//!   pledge is unvalued and carries the `priorities` as `priorityIds`; with an
+//!   amount, the whole of it is allocated to the single listed priority, or
+//!   left unallocated when none or several are listed. The pledge's roadmap
+//!   is the roadmap of its priorities, else the file's first roadmap;
 //! - references must name records of the same file.
+//!
+//! Corrections (a record the ledger holds, that differs from it):
+//! - contribution amount or allocations → `revisePledge` (valuing an unvalued
+//!   one included; a ledger split over exactly the several priorities a
+//!   valued record lists agrees with it); an amount cannot be taken away;
+//! - contribution status forward → `commitPledge` and/or `recordDisbursement`
+//!   of the rest of the amount (after the revision); CANCELLED →
+//!   `cancelPledge`; a status going back, or out of CANCELLED, is refused;
+//! - partnership status → `changePartnershipStatus` (NEGOTIATING → ENDED goes
+//!   through SIGNED; `signed_on` dates the signing); other moves are refused;
+//! - proposal SUBMITTED → APPROVED, REJECTED or WITHDRAWN → `decideProposal`
+//!   (on `decided_on`); a decision is never changed;
+//! - every other field (names, titles, kinds, countries, periods, ranks,
+//!   parties, themes, natures, donors, recipients, dates, quantities,
+//!   descriptions, requested amounts) has no command and is refused.
+//!
+//! The value date of a revision, a cancellation and a partnership's end is
+//! the file's top-level `corrected_on`, else (revision, cancellation) the
+//! record's `date`; a revision or a cancellation with neither is refused. Its
+//! reason is the record's `reason`, else `import of <file name>: ...` saying
+//! what changed. A record missing from the file is left as the ledger has it.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use fundtrail_api::AppState;
 use fundtrail_domain::enums::*;
-use fundtrail_domain::organisation::{OrganisationState, RegisterOrganisation};
-use fundtrail_domain::partnership::{PartnershipState, RecordPartnership};
+use fundtrail_domain::organisation::RegisterOrganisation;
+use fundtrail_domain::partnership::RecordPartnership;
 use fundtrail_domain::pledge::{
-    AllocationInput, CommitPledge, MakePledge, PledgeState, QuantityInput, RecordDisbursement,
+    AllocationInput, CancelPledge, CommitPledge, MakePledge, QuantityInput, RecordDisbursement,
 };
-use fundtrail_domain::priority::{DefinePriority, PriorityState};
-use fundtrail_domain::proposal::{ProposalState, SubmitProposal};
-use fundtrail_domain::roadmap::{CreateRoadmap, RoadmapState};
-use fundtrail_domain::{Aggregate, AnyEvent, Currency, DomainError, InMemoryReferences, Money};
+use fundtrail_domain::priority::DefinePriority;
+use fundtrail_domain::proposal::{DecideProposal, SubmitProposal};
+use fundtrail_domain::roadmap::CreateRoadmap;
+use fundtrail_domain::{Currency, Money};
 use fundtrail_ledger::{Command, CommandContext, ServiceError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+
+mod correct;
+mod world;
+
+use world::{States, World};
 
 /// The Côte d'Ivoire 2023 report, shipped with the binary for `serve --demo`.
 pub const DEMO: &str = include_str!("../../../ops/demo/civ-2023.yaml");
@@ -73,27 +114,92 @@ impl std::fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub record_id: String,
-    /// `register`, `create`, `define`, `record`, `submit`, `pledge`, `commit`, `disburse`.
+    /// Creating: `register`, `create`, `define`, `record`, `submit`, `decide`,
+    /// `pledge`, `commit`, `disburse`, `cancel`. Correcting: `revise`,
+    /// `commit`, `disburse`, `cancel`, `sign`, `end`, `terminate`, `decide`.
     pub step: &'static str,
     pub command: Command,
+    pub command_id: String,
+    /// The entity's version the step was planned from (corrections only).
+    pub expected_version: Option<u64>,
 }
 
-/// What a valid file becomes.
+/// What a valid file becomes, before it meets a ledger.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub file_name: String,
     /// Records read (organisations, roadmaps, priorities, partnerships, proposals, contributions).
     pub records: usize,
+    /// The creating steps of every record, in file order (all of them for an empty ledger).
     pub steps: Vec<Step>,
+    /// The file's `corrected_on`: the value date of its corrections.
+    pub corrected_on: Option<NaiveDate>,
+    entries: Vec<Entry>,
+    /// Every entity as the file describes it (the creating steps folded).
+    desired: States,
 }
 
 impl Plan {
     pub fn actor(&self) -> String {
         format!("import:{}", self.file_name)
     }
+}
 
-    pub fn command_id(&self, step: &Step) -> String {
-        format!("import:{}:{}:{}", self.file_name, step.record_id, step.step)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordKind {
+    Organisation,
+    Roadmap,
+    Priority,
+    Partnership,
+    Proposal,
+    Contribution,
+}
+
+impl RecordKind {
+    fn stream_prefix(self) -> &'static str {
+        match self {
+            RecordKind::Organisation => "organisation",
+            RecordKind::Roadmap => "roadmap",
+            RecordKind::Priority => "priority",
+            RecordKind::Partnership => "partnership",
+            RecordKind::Proposal => "proposal",
+            RecordKind::Contribution => "pledge",
+        }
+    }
+}
+
+/// One record of the file, as corrections need it.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    kind: RecordKind,
+    stream: String,
+    /// A contribution's `date`.
+    date: Option<NaiveDate>,
+    /// The record's `reason` (for corrections).
+    reason: Option<String>,
+    /// A contribution's `priorities`.
+    priorities: Vec<String>,
+}
+
+/// What a plan changes in one ledger: the steps to run, and what becomes of
+/// each record.
+#[derive(Debug, Clone)]
+pub struct Changes {
+    pub file_name: String,
+    pub records_read: usize,
+    pub steps: Vec<Step>,
+    /// Records the ledger does not hold yet.
+    pub added: Vec<String>,
+    /// Records the ledger holds otherwise.
+    pub corrected: Vec<String>,
+    /// Records the ledger holds as the file says.
+    pub unchanged: Vec<String>,
+}
+
+impl Changes {
+    pub fn actor(&self) -> String {
+        format!("import:{}", self.file_name)
     }
 }
 
@@ -103,6 +209,7 @@ impl Plan {
 struct RawFile {
     country: Option<String>,
     currency: Option<String>,
+    corrected_on: Option<String>,
     #[serde(default)]
     organisations: Vec<RawOrganisation>,
     #[serde(default)]
@@ -160,6 +267,7 @@ struct RawPartnership {
     signed_on: Option<String>,
     #[serde(default)]
     priorities: Vec<String>,
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +310,8 @@ struct RawProposal {
     #[serde(default)]
     themes: Vec<String>,
     requested: Option<RawMoney>,
+    decided_on: Option<String>,
+    reason: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -219,6 +329,7 @@ struct RawContribution {
     #[serde(default)]
     priorities: Vec<String>,
     description: Option<String>,
+    reason: Option<String>,
 }
 
 /// Collects problems while records are checked.
@@ -342,7 +453,15 @@ impl Checker {
             Some(n) => {
                 let text = n.text();
                 match text.trim().parse::<Decimal>() {
-                    Ok(d) => Some(d),
+                    Ok(d) if d > Decimal::ZERO => Some(d),
+                    Ok(_) => {
+                        self.problem(
+                            record,
+                            &format!("{field}.value"),
+                            format!("{text} is not a positive amount"),
+                        );
+                        None
+                    }
                     Err(_) => {
                         self.problem(
                             record,
@@ -355,6 +474,44 @@ impl Checker {
             }
         };
         Some(Money::new(value?, currency?))
+    }
+}
+
+/// Collects the creating steps and the records.
+struct Steps<'f> {
+    file_name: &'f str,
+    steps: Vec<Step>,
+    entries: Vec<Entry>,
+}
+
+impl Steps<'_> {
+    fn push(&mut self, record_id: &str, step: &'static str, command: Command) {
+        self.steps.push(Step {
+            record_id: record_id.to_owned(),
+            step,
+            command_id: format!("import:{}:{record_id}:{step}", self.file_name),
+            expected_version: None,
+            command,
+        });
+    }
+
+    fn entry(
+        &mut self,
+        id: &str,
+        kind: RecordKind,
+        date: Option<NaiveDate>,
+        reason: Option<&String>,
+    ) -> &mut Entry {
+        self.entries.push(Entry {
+            id: id.to_owned(),
+            kind,
+            stream: format!("{}-{id}", kind.stream_prefix()),
+            date,
+            reason: reason.filter(|r| !r.trim().is_empty()).cloned(),
+            priorities: Vec::new(),
+        });
+        let last = self.entries.len() - 1;
+        &mut self.entries[last]
     }
 }
 
@@ -372,11 +529,16 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         problems: Vec::new(),
         ids: HashSet::new(),
     };
-    let mut steps = Vec::new();
+    let mut out = Steps {
+        file_name,
+        steps: Vec::new(),
+        entries: Vec::new(),
+    };
     let mut records = 0;
 
     let country = c.required("file", "country", &raw.country);
     let currency = c.currency("file", "currency", &raw.currency);
+    let corrected_on = c.date("file", "corrected_on", &raw.corrected_on);
 
     // Known ids, so references to later records are found too.
     let organisations: HashSet<&str> = raw
@@ -411,21 +573,16 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         let name = c.required(&id, "name", &o.name);
         let kind = c.required_enum::<OrganisationKind>(&id, "kind", &o.kind);
         let org_country = c.required(&id, "country", &o.country);
+        out.entry(&id, RecordKind::Organisation, None, None);
         if let Some(kind) = kind {
-            steps.push(Step {
-                record_id: id.clone(),
-                step: "register",
-                command: Command::Organisation(
-                    RegisterOrganisation {
-                        id,
-                        name,
-                        acronym: o.acronym.clone(),
-                        kind,
-                        country: org_country,
-                    }
-                    .into(),
-                ),
-            });
+            let command = RegisterOrganisation {
+                id: id.clone(),
+                name,
+                acronym: o.acronym.clone(),
+                kind,
+                country: org_country,
+            };
+            out.push(&id, "register", Command::Organisation(command.into()));
         }
     }
 
@@ -450,44 +607,34 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 (None, None)
             }
         };
+        out.entry(&id, RecordKind::Roadmap, None, None);
         if let (Some(period_start), Some(period_end), Some(currency)) = (start, end, currency) {
-            steps.push(Step {
-                record_id: id.clone(),
-                step: "create",
-                command: Command::Roadmap(
-                    CreateRoadmap {
-                        id: id.clone(),
-                        country: country.clone(),
-                        title,
-                        period_start,
-                        period_end,
-                        currency,
-                    }
-                    .into(),
-                ),
-            });
+            let command = CreateRoadmap {
+                id: id.clone(),
+                country: country.clone(),
+                title,
+                period_start,
+                period_end,
+                currency,
+            };
+            out.push(&id, "create", Command::Roadmap(command.into()));
         }
         for (j, p) in r.priorities.iter().enumerate() {
             records += 1;
             let pid = c.id(&format!("{id}.priorities"), j, &p.id);
             let title = c.required(&pid, "title", &p.title);
+            out.entry(&pid, RecordKind::Priority, None, None);
             let Some(rank) = p.rank else {
                 c.problem(&pid, "rank", "missing");
                 continue;
             };
-            steps.push(Step {
-                record_id: pid.clone(),
-                step: "define",
-                command: Command::Priority(
-                    DefinePriority {
-                        id: pid,
-                        roadmap_id: id.clone(),
-                        rank,
-                        title,
-                    }
-                    .into(),
-                ),
-            });
+            let command = DefinePriority {
+                id: pid.clone(),
+                roadmap_id: id.clone(),
+                rank,
+                title,
+            };
+            out.push(&pid, "define", Command::Priority(command.into()));
         }
     }
 
@@ -503,24 +650,19 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         let themes = c.list::<Theme>(&id, "themes", &p.themes);
         let nature = c.list::<PartnershipNature>(&id, "nature", &p.nature);
         let signed_on = c.date(&id, "signed_on", &p.signed_on);
+        out.entry(&id, RecordKind::Partnership, None, p.reason.as_ref());
         if let Some(status) = status {
-            steps.push(Step {
-                record_id: id.clone(),
-                step: "record",
-                command: Command::Partnership(
-                    RecordPartnership {
-                        id,
-                        party_ids: p.parties.clone(),
-                        title,
-                        themes,
-                        nature,
-                        priority_ids: p.priorities.clone(),
-                        status,
-                        signed_on,
-                    }
-                    .into(),
-                ),
-            });
+            let command = RecordPartnership {
+                id: id.clone(),
+                party_ids: p.parties.clone(),
+                title,
+                themes,
+                nature,
+                priority_ids: p.priorities.clone(),
+                status,
+                signed_on,
+            };
+            out.push(&id, "record", Command::Partnership(command.into()));
         }
     }
 
@@ -537,37 +679,64 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         }
         let title = c.required(&id, "title", &p.title);
         let status = c.required_enum::<ProposalStatus>(&id, "status", &p.status);
-        if let Some(s) = status
-            && s != ProposalStatus::Submitted
-        {
-            c.problem(
-                &id,
-                "status",
-                format!("{s} cannot be imported yet (only SUBMITTED: a decision needs its date)"),
-            );
-        }
+        let decided_on = c.date(&id, "decided_on", &p.decided_on);
+        let decision = match status {
+            Some(ProposalStatus::Draft) => {
+                c.problem(
+                    &id,
+                    "status",
+                    "DRAFT cannot be imported (no command makes a draft): use SUBMITTED",
+                );
+                None
+            }
+            Some(ProposalStatus::Submitted) => {
+                if p.decided_on.is_some() {
+                    c.problem(
+                        &id,
+                        "decided_on",
+                        "a SUBMITTED proposal is not decided yet: no decided_on",
+                    );
+                }
+                None
+            }
+            Some(decided) => {
+                if p.decided_on.is_none() {
+                    c.problem(
+                        &id,
+                        "decided_on",
+                        format!("missing: a proposal {decided} needs the date of its decision"),
+                    );
+                }
+                decided_on.map(|on| (decided, on))
+            }
+            None => None,
+        };
         let themes = c.list::<Theme>(&id, "themes", &p.themes);
         let requested = p
             .requested
             .as_ref()
             .and_then(|m| c.money(&id, "requested", m));
-        steps.push(Step {
-            record_id: id.clone(),
-            step: "submit",
-            command: Command::Proposal(
-                SubmitProposal {
-                    id,
-                    applicant_id: applicant,
-                    donor_id: donor,
-                    title,
-                    requested,
-                    themes,
-                    priority_ids: vec![],
-                    submitted_on: None,
-                }
-                .into(),
-            ),
-        });
+        out.entry(&id, RecordKind::Proposal, None, p.reason.as_ref());
+        let command = SubmitProposal {
+            id: id.clone(),
+            applicant_id: applicant,
+            donor_id: donor,
+            title,
+            requested,
+            themes,
+            priority_ids: vec![],
+            submitted_on: None,
+        };
+        out.push(&id, "submit", Command::Proposal(command.into()));
+        if let Some((status, decided_on)) = decision {
+            let command = DecideProposal {
+                proposal_id: id.clone(),
+                status,
+                decided_on,
+                reason: p.reason.clone().filter(|r| !r.trim().is_empty()),
+            };
+            out.push(&id, "decide", Command::Proposal(command.into()));
+        }
     }
 
     let first_roadmap = raw.roadmaps.first().and_then(|r| r.id.clone());
@@ -586,15 +755,12 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         let kind = c.required_enum::<ContributionKind>(&id, "kind", &k.kind);
         let status = c.required_enum::<PledgeStatus>(&id, "status", &k.status);
         if let Some(s) = status
-            && !matches!(
-                s,
-                PledgeStatus::Pledged | PledgeStatus::Committed | PledgeStatus::Disbursed
-            )
+            && s == PledgeStatus::PartlyDisbursed
         {
             c.problem(
                 &id,
                 "status",
-                format!("{s} is not PLEDGED, COMMITTED or DISBURSED"),
+                format!("{s} is not PLEDGED, COMMITTED, DISBURSED or CANCELLED"),
             );
         }
         let themes = c.list::<Theme>(&id, "themes", &k.themes);
@@ -610,6 +776,15 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             }
         });
         let date = c.date(&id, "date", &k.date);
+        // A cancellation is dated like a correction.
+        let cancelled_on = corrected_on.or(date);
+        if status == Some(PledgeStatus::Cancelled) && cancelled_on.is_none() {
+            c.problem(
+                &id,
+                "status",
+                "CANCELLED needs the date of the cancellation: give the file a corrected_on (or the contribution a date)",
+            );
+        }
         let roadmaps: Vec<&str> = {
             let mut r: Vec<&str> = k
                 .priorities
@@ -644,136 +819,121 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             ),
             (Some(_), _) => (vec![], vec![]),
         };
+        out.entry(&id, RecordKind::Contribution, date, k.reason.as_ref())
+            .priorities = k.priorities.clone();
         let (Some(kind), Some(status)) = (kind, status) else {
             continue;
         };
         let disbursed = amount.as_ref().map(|m| m.amount);
-        steps.push(Step {
-            record_id: id.clone(),
-            step: "pledge",
-            command: Command::Pledge(
-                MakePledge {
-                    id: id.clone(),
-                    donor_id: donor,
-                    recipient_id: recipient,
-                    roadmap_id,
-                    kind,
-                    amount,
-                    quantity,
-                    allocations,
-                    priority_ids,
-                    pledged_on: date,
-                    proposal_id: None,
-                    partnership_id: None,
-                    themes,
-                    description: k.description.clone(),
-                }
-                .into(),
-            ),
-        });
+        let command = MakePledge {
+            id: id.clone(),
+            donor_id: donor,
+            recipient_id: recipient,
+            roadmap_id,
+            kind,
+            amount,
+            quantity,
+            allocations,
+            priority_ids,
+            pledged_on: date,
+            proposal_id: None,
+            partnership_id: None,
+            themes,
+            description: k.description.clone(),
+        };
+        out.push(&id, "pledge", Command::Pledge(command.into()));
         if matches!(status, PledgeStatus::Committed | PledgeStatus::Disbursed) {
-            steps.push(Step {
-                record_id: id.clone(),
-                step: "commit",
-                command: Command::Pledge(
-                    CommitPledge {
-                        pledge_id: id.clone(),
-                        committed_on: date,
-                    }
-                    .into(),
-                ),
-            });
+            let command = CommitPledge {
+                pledge_id: id.clone(),
+                committed_on: date,
+            };
+            out.push(&id, "commit", Command::Pledge(command.into()));
         }
         if status == PledgeStatus::Disbursed {
-            steps.push(Step {
-                record_id: id.clone(),
-                step: "disburse",
-                command: Command::Pledge(
-                    RecordDisbursement {
-                        pledge_id: id,
-                        amount: disbursed,
-                        disbursed_on: date,
-                    }
-                    .into(),
-                ),
-            });
+            let command = RecordDisbursement {
+                pledge_id: id.clone(),
+                amount: disbursed,
+                disbursed_on: date,
+            };
+            out.push(&id, "disburse", Command::Pledge(command.into()));
+        }
+        if status == PledgeStatus::Cancelled
+            && let Some(cancelled_on) = cancelled_on
+        {
+            let reason = k
+                .reason
+                .clone()
+                .filter(|r| !r.trim().is_empty())
+                .unwrap_or_else(|| format!("import of {file_name}: cancelled"));
+            let command = CancelPledge {
+                pledge_id: id.clone(),
+                cancelled_on,
+                reason,
+            };
+            out.push(&id, "cancel", Command::Pledge(command.into()));
         }
     }
 
+    let mut desired = World::empty();
     if c.problems.is_empty() {
-        dry_run(&steps, &mut c.problems);
+        // Every step against the pure domain, on an empty world: catches what
+        // only the domain's rules know (ids, texts, periods, allocations...).
+        for s in &out.steps {
+            if let Err(e) = desired.run(&s.command) {
+                c.problem(&s.record_id, s.step, e.to_string());
+            }
+        }
     }
     if c.problems.is_empty() {
         Ok(Plan {
             file_name: file_name.to_owned(),
             records,
-            steps,
+            steps: out.steps,
+            corrected_on,
+            entries: out.entries,
+            desired: desired.into_states(),
         })
     } else {
         Err(c.problems)
     }
 }
 
-/// Every step against the pure domain, on an empty world: catches what only
-/// the domain's rules know (ids, texts, periods, allocations...).
-fn dry_run(steps: &[Step], problems: &mut Vec<Problem>) {
-    #[derive(Default)]
-    struct World {
-        refs: InMemoryReferences,
-        organisations: HashMap<String, OrganisationState>,
-        roadmaps: HashMap<String, RoadmapState>,
-        priorities: HashMap<String, PriorityState>,
-        partnerships: HashMap<String, PartnershipState>,
-        proposals: HashMap<String, ProposalState>,
-        pledges: HashMap<String, PledgeState>,
+/// Why an import appended nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ImportError {
+    /// The file does not fit the ledger as it is (every problem listed).
+    #[error("{} problem(s), nothing imported", .0.len())]
+    Refused(Vec<Problem>),
+    #[error(transparent)]
+    Ledger(#[from] ServiceError),
+}
+
+impl From<fundtrail_store::StoreError> for ImportError {
+    fn from(e: fundtrail_store::StoreError) -> Self {
+        ImportError::Ledger(ServiceError::Store(e))
     }
-    fn run<A: Aggregate>(
-        states: &mut HashMap<String, A>,
-        refs: &mut InMemoryReferences,
-        stream: String,
-        command: &A::Command,
-    ) -> Result<(), DomainError>
-    where
-        A::Event: Clone + Into<AnyEvent>,
-    {
-        let state = states.entry(stream).or_default();
-        let events = state.decide(command, refs)?;
-        for e in events {
-            state.apply(&e);
-            refs.apply(&e.into());
-        }
-        Ok(())
+}
+
+/// What `plan` changes in the ledger of `state`, planned and dry-run in full
+/// against its current state (see the crate's docs). Waits first for the read
+/// models to show everything the store holds.
+pub async fn changes(state: &AppState, plan: &Plan) -> Result<Changes, ImportError> {
+    let head = state.store().head().await?.position;
+    while state.applied() < head {
+        state.wait_for(head).await;
     }
-    let mut w = World::default();
-    for s in steps {
-        let result = s.command.stream_id().and_then(|stream| match &s.command {
-            Command::Organisation(c) => run(&mut w.organisations, &mut w.refs, stream, c),
-            Command::Roadmap(c) => run(&mut w.roadmaps, &mut w.refs, stream, c),
-            Command::Priority(c) => run(&mut w.priorities, &mut w.refs, stream, c),
-            Command::Partnership(c) => run(&mut w.partnerships, &mut w.refs, stream, c),
-            Command::Proposal(c) => run(&mut w.proposals, &mut w.refs, stream, c),
-            Command::Pledge(c) => run(&mut w.pledges, &mut w.refs, stream, c),
-            Command::ExchangeRate(_) => Ok(()),
-        });
-        if let Err(e) = result {
-            problems.push(Problem {
-                record: s.record_id.clone(),
-                field: s.step.to_owned(),
-                reason: e.to_string(),
-            });
-        }
-    }
+    let model = state.read();
+    correct::changes(&model, plan).map_err(ImportError::Refused)
 }
 
 /// What happened to one step.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Appended,
-    /// The same step was imported before: nothing appended.
+    /// The same command was run before (same commandId, same input): nothing appended.
     Unchanged,
-    /// The record changed since the last import: not applied.
-    Changed,
-    /// The ledger refused it (e.g. an entity of the same id made elsewhere).
+    /// The ledger refused it (another writer changed the entity since the
+    /// plan, say).
     Refused(String),
 }
 
@@ -781,71 +941,61 @@ pub enum Outcome {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     pub records_read: usize,
+    /// Steps run.
     pub commands: usize,
     pub events_appended: u64,
-    /// Records every step of which had been imported before.
+    /// Records the ledger did not hold, now recorded.
+    pub records_added: usize,
+    /// Records the ledger held otherwise, now corrected.
+    pub records_corrected: usize,
+    /// Records the ledger already held as the file says.
     pub records_unchanged: usize,
-    /// `record:step` changed since the last import, not applied.
-    pub changed: Vec<String>,
     /// `record:step: reason` the ledger refused.
     pub refused: Vec<String>,
 }
 
 impl Summary {
     pub fn is_complete(&self) -> bool {
-        self.changed.is_empty() && self.refused.is_empty()
+        self.refused.is_empty()
     }
 }
 
-/// Runs the plan's steps through the ledger, in order; `progress` hears of each.
-/// Waits first for the read models to catch up with the store (the domain's
-/// reference checks read them).
-pub async fn apply(
+/// Runs the steps through the ledger, in order; `progress` hears of each.
+pub async fn run(
     state: &AppState,
-    plan: &Plan,
+    changes: &Changes,
     mut progress: impl FnMut(&Step, &Outcome),
 ) -> Result<Summary, ServiceError> {
-    while !state.is_ready() {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let head_before = state.store().head().await?.position;
-    let actor = plan.actor();
+    let actor = changes.actor();
     let mut summary = Summary {
-        records_read: plan.records,
-        commands: plan.steps.len(),
+        records_read: changes.records_read,
+        commands: changes.steps.len(),
         ..Default::default()
     };
-    let mut touched: HashSet<&str> = HashSet::new();
-    let mut records: Vec<&str> = Vec::new();
-    for step in &plan.steps {
-        if !records.contains(&step.record_id.as_str()) {
-            records.push(&step.record_id);
-        }
+    let mut appended: HashSet<&str> = HashSet::new();
+    let mut refused: HashSet<&str> = HashSet::new();
+    for step in &changes.steps {
         let context = CommandContext {
-            actor: actor.clone(),
-            command_id: Some(plan.command_id(step)),
-            ..Default::default()
+            command_id: Some(step.command_id.clone()),
+            expected_version: step.expected_version,
+            ..CommandContext::by(actor.clone())
         };
         let outcome = match state.execute(&context, step.command.clone()).await {
             Ok(e) if e.replayed => Outcome::Unchanged,
-            Ok(_) => Outcome::Appended,
-            Err(ServiceError::IdempotencyConflict { .. }) => Outcome::Changed,
+            Ok(e) => {
+                summary.events_appended += e.last_position + 1 - e.first_position;
+                Outcome::Appended
+            }
             Err(e @ (ServiceError::Store(_) | ServiceError::Corrupt { .. })) => return Err(e),
             Err(e) => Outcome::Refused(e.to_string()),
         };
         match &outcome {
             Outcome::Unchanged => {}
             Outcome::Appended => {
-                touched.insert(&step.record_id);
-            }
-            Outcome::Changed => {
-                touched.insert(&step.record_id);
-                summary
-                    .changed
-                    .push(format!("{}:{}", step.record_id, step.step));
+                appended.insert(&step.record_id);
             }
             Outcome::Refused(reason) => {
-                touched.insert(&step.record_id);
+                refused.insert(&step.record_id);
                 summary
                     .refused
                     .push(format!("{}:{}: {reason}", step.record_id, step.step));
@@ -853,7 +1003,23 @@ pub async fn apply(
         }
         progress(step, &outcome);
     }
-    summary.records_unchanged = records.iter().filter(|r| !touched.contains(*r)).count();
-    summary.events_appended = state.store().head().await?.position - head_before;
+    let done = |r: &&String| appended.contains(r.as_str()) && !refused.contains(r.as_str());
+    summary.records_added = changes.added.iter().filter(done).count();
+    summary.records_corrected = changes.corrected.iter().filter(done).count();
+    // Unchanged: nothing to do, or every step had been run before.
+    let untouched = |r: &&String| !appended.contains(r.as_str()) && !refused.contains(r.as_str());
+    summary.records_unchanged = changes.unchanged.len()
+        + changes.added.iter().filter(untouched).count()
+        + changes.corrected.iter().filter(untouched).count();
     Ok(summary)
+}
+
+/// [`changes`] then [`run`]: nothing is appended unless the whole file fits.
+pub async fn apply(
+    state: &AppState,
+    plan: &Plan,
+    progress: impl FnMut(&Step, &Outcome),
+) -> Result<Summary, ImportError> {
+    let changes = changes(state, plan).await?;
+    Ok(run(state, &changes, progress).await?)
 }

@@ -24,8 +24,10 @@ async fn the_demo_file_imports_once() {
     let first = apply(&state, &plan, |_, _| seen += 1).await.unwrap();
     assert_eq!(seen, plan.steps.len());
     assert!(first.is_complete(), "{first:?}");
-    assert!(first.events_appended > 0);
+    assert_eq!(first.events_appended, 106);
     assert_eq!(first.records_unchanged, 0);
+    assert_eq!(first.records_added, 80);
+    assert_eq!(first.records_corrected, 0);
     // 42 organisations, 2 roadmaps, 8 priorities, 12 partnerships, 2 proposals, 14 contributions
     assert_eq!(first.records_read, 42 + 2 + 8 + 12 + 2 + 14);
     {
@@ -59,53 +61,185 @@ async fn the_demo_file_imports_once() {
     let again = apply(&state, &plan, |_, _| {}).await.unwrap();
     assert_eq!(again.events_appended, 0);
     assert_eq!(again.records_unchanged, first.records_read);
+    assert_eq!(again.commands, 0, "nothing to do, not even a replay");
     assert!(again.is_complete());
     assert_eq!(store.head().await.unwrap().position, head);
 }
 
-#[tokio::test]
-async fn a_corrected_record_is_reported_not_applied() {
-    let (_dir, store, state) = fresh().await;
-    apply(&state, &plan(DEMO_FILE_NAME, DEMO).unwrap(), |_, _| {})
-        .await
-        .unwrap();
-    let head = store.head().await.unwrap().position;
-    let corrected = DEMO.replace(
-        "name: \"Conseil du Café-Cacao\"",
-        "name: \"Conseil Café-Cacao\"",
-    );
-    let summary = apply(
-        &state,
-        &plan(DEMO_FILE_NAME, &corrected).unwrap(),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
-    assert_eq!(summary.changed, vec!["ccc:register".to_owned()]);
-    assert_eq!(summary.events_appended, 0);
-    assert_eq!(store.head().await.unwrap().position, head);
-}
+/// One mistake each: (what, replace, with, record, field, words of the reason).
+const MISTAKES: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "bad date",
+        "date: 2023-08-24",
+        "date: 2023-02-30",
+        "c-ccc-motos",
+        "date",
+        "\"2023-02-30\" is not a date (YYYY-MM-DD)",
+    ),
+    (
+        "bad date of the file",
+        "currency: XOF\n",
+        "currency: XOF\ncorrected_on: 15/01/2024\n",
+        "file",
+        "corrected_on",
+        "is not a date",
+    ),
+    (
+        "unknown currency",
+        r#"value: "10000000", currency: XOF"#,
+        r#"value: "10000000", currency: FCFA"#,
+        "c-stc-kits",
+        "amount.currency",
+        "\"FCFA\" is not an ISO 4217 currency",
+    ),
+    (
+        "unknown organisation",
+        "donor: cemoi,",
+        "donor: nobody,",
+        "c-cemoi-asa",
+        "donor",
+        "unknown organisation \"nobody\"",
+    ),
+    (
+        "unknown priority",
+        "priorities: [civ-2023-p2], description: \"Formation",
+        "priorities: [civ-2023-p9], description: \"Formation",
+        "c-ilo-training",
+        "priorities",
+        "unknown priority \"civ-2023-p9\"",
+    ),
+    (
+        "duplicate id",
+        "{id: cip,",
+        "{id: cibes,",
+        "cibes",
+        "id",
+        "duplicate id in the file",
+    ),
+    (
+        "negative amount",
+        r#"value: "10000000""#,
+        r#"value: "-10000000""#,
+        "c-stc-kits",
+        "amount.value",
+        "-10000000 is not a positive amount",
+    ),
+    (
+        "amount that is not a number",
+        r#"value: "10000000""#,
+        r#"value: "ten million""#,
+        "c-stc-kits",
+        "amount.value",
+        "is not a decimal number",
+    ),
+    (
+        "unknown contribution status",
+        "recipient: gov-civ, kind: CASH, status: COMMITTED,",
+        "recipient: gov-civ, kind: CASH, status: PROMISED,",
+        "c-iom-enacte",
+        "status",
+        "unknown value \"PROMISED\"",
+    ),
+    (
+        "unknown partnership status",
+        "parties: [cnltp, idlo], status: NEGOTIATING,",
+        "parties: [cnltp, idlo], status: PENDING,",
+        "pa-cnltp-idlo",
+        "status",
+        "unknown value \"PENDING\"",
+    ),
+    (
+        "unknown organisation kind",
+        "kind: FOUNDATION",
+        "kind: CHARITY",
+        "ici",
+        "kind",
+        "unknown value \"CHARITY\"",
+    ),
+    (
+        "missing donor",
+        "id: c-cargill-asa, donor: cargill,",
+        "id: c-cargill-asa,",
+        "c-cargill-asa",
+        "donor",
+        "missing",
+    ),
+    (
+        "missing name",
+        "acronym: VERITE, name: \"Verité\",",
+        "acronym: VERITE,",
+        "verite",
+        "name",
+        "missing",
+    ),
+    (
+        "missing id",
+        "{id: c-irc-parents, donor: irc,",
+        "{donor: irc,",
+        "contributions[13]",
+        "id",
+        "missing",
+    ),
+    (
+        "a decision without its date",
+        "donor: saco, title: \"Financement de la lutte contre le travail des enfants\", status: SUBMITTED,",
+        "donor: saco, title: \"Financement de la lutte contre le travail des enfants\", status: APPROVED,",
+        "pr-irc-saco",
+        "decided_on",
+        "missing: a proposal APPROVED needs the date of its decision",
+    ),
+    (
+        "a cancellation without its date",
+        "recipient: gov-civ, kind: CASH, status: COMMITTED,",
+        "recipient: gov-civ, kind: CASH, status: CANCELLED,",
+        "c-iom-enacte",
+        "status",
+        "CANCELLED needs the date of the cancellation",
+    ),
+];
 
 #[tokio::test]
 async fn a_broken_file_is_refused_whole() {
-    let broken = DEMO
-        .replace("kind: FOUNDATION", "kind: CHARITY")
-        .replace("donor: cemoi,", "donor: nobody,")
-        .replace("date: 2023-08-24", "date: 2023-02-30")
-        .replace("{id: cip,", "{id: cibes,");
-    let problems = plan("broken.yaml", &broken).unwrap_err();
-    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    let has = |record: &str, field: &str| {
+    let has = |problems: &[fundtrail_import::Problem], record: &str, field: &str, words: &str| {
         problems
             .iter()
-            .any(|p| p.record == record && p.field == field)
+            .any(|p| p.record == record && p.field == field && p.reason.contains(words))
     };
-    assert!(has("ici", "kind"), "{text:#?}");
-    assert!(has("c-cemoi-asa", "donor"), "{text:#?}");
-    assert!(has("c-ccc-motos", "date"), "{text:#?}");
-    assert!(has("cibes", "id"), "{text:#?}");
+    // Each kind of mistake alone: that problem, and only it.
+    for (what, from, to, record, field, words) in MISTAKES {
+        assert_eq!(DEMO.matches(from).count(), 1, "{what}: {from:?}");
+        let problems = plan("broken.yaml", &DEMO.replace(from, to)).unwrap_err();
+        assert!(
+            has(&problems, record, field, words),
+            "{what}: {problems:#?}"
+        );
+        assert_eq!(problems.len(), 1, "{what}: {problems:#?}");
+    }
+    // All of them in one file: every one reported, none hiding another.
+    let mut broken = DEMO.to_owned();
+    for (what, from, to, ..) in MISTAKES {
+        if broken.matches(from).count() == 1 {
+            broken = broken.replace(from, to);
+        } else {
+            // Two mistakes on the same text: the first one stays.
+            eprintln!("{what}: not combined");
+        }
+    }
+    let problems = plan("broken.yaml", &broken).unwrap_err();
+    let combined: Vec<_> = MISTAKES
+        .iter()
+        .filter(|(_, _, to, ..)| broken.contains(to))
+        .collect();
+    assert!(combined.len() >= 12, "{combined:?}");
+    for (what, _, _, record, field, words) in combined {
+        assert!(
+            has(&problems, record, field, words),
+            "{what}: {problems:#?}"
+        );
+    }
 
-    // Nothing is appended: plan refuses before any store is touched.
+    // Nothing is appended: a refused file never reaches the store, and
+    // `apply` on a plan that fits appends everything or nothing.
     let (_dir, store, _state) = fresh().await;
     assert_eq!(store.head().await.unwrap().position, 0);
 }

@@ -1,6 +1,7 @@
 //! Every mutation of the contract, as one enum over the entities' commands.
 
 use fundtrail_domain::DomainError;
+use fundtrail_domain::access::TokenCommand;
 use fundtrail_domain::exchange_rate::ExchangeRateCommand;
 use fundtrail_domain::organisation::OrganisationCommand;
 use fundtrail_domain::partnership::PartnershipCommand;
@@ -21,6 +22,7 @@ pub enum Command {
     Proposal(ProposalCommand),
     Pledge(PledgeCommand),
     ExchangeRate(ExchangeRateCommand),
+    Token(TokenCommand),
 }
 
 macro_rules! from_entity_command {
@@ -38,7 +40,8 @@ from_entity_command!(
     Partnership(PartnershipCommand),
     Proposal(ProposalCommand),
     Pledge(PledgeCommand),
-    ExchangeRate(ExchangeRateCommand)
+    ExchangeRate(ExchangeRateCommand),
+    Token(TokenCommand)
 );
 
 impl Command {
@@ -52,6 +55,7 @@ impl Command {
             Command::Proposal(c) => c.stream_id(),
             Command::Pledge(c) => c.stream_id(),
             Command::ExchangeRate(c) => c.stream_id(),
+            Command::Token(c) => c.stream_id(),
         }
     }
 }

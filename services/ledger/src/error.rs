@@ -1,11 +1,16 @@
 //! What the command side answers when it refuses.
 
 use fundtrail_domain::DomainError;
+use fundtrail_domain::access::AccessError;
 use fundtrail_domain::error::ErrorCode;
 use fundtrail_store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ServiceError {
+    /// The principal may not do this (`UNAUTHENTICATED` / `FORBIDDEN`).
+    #[error(transparent)]
+    Access(#[from] AccessError),
+
     /// A rule of the domain refused the command.
     #[error(transparent)]
     Domain(#[from] DomainError),
@@ -36,6 +41,10 @@ impl ServiceError {
     /// The contract's `extensions.code`; `None` for internal failures.
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
+            ServiceError::Access(AccessError::Unauthenticated(_)) => {
+                Some(ErrorCode::Unauthenticated)
+            }
+            ServiceError::Access(AccessError::Forbidden(_)) => Some(ErrorCode::Forbidden),
             ServiceError::Domain(e) => Some(e.error_code()),
             ServiceError::ConcurrencyConflict { .. } => Some(ErrorCode::ConcurrencyConflict),
             ServiceError::IdempotencyConflict { .. } => Some(ErrorCode::IdempotencyConflict),

@@ -2,6 +2,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use fundtrail_domain::access::{self, Action, Principal, TokenState};
 use fundtrail_domain::aggregate::Aggregate;
 use fundtrail_domain::events::{EventEnum, current_version, upcast};
 use fundtrail_domain::exchange_rate::ExchangeRateState;
@@ -28,20 +29,35 @@ pub const MAX_SELF_CONFLICT_RETRIES: usize = 5;
 const PAGE: usize = 1_000;
 
 /// Who sends the command, and the contract's optional `commandId` and `expectedVersion`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandContext {
-    pub actor: String,
+    /// Checked against every command (role and scope); its name is the
+    /// events' actor.
+    pub principal: Principal,
     pub command_id: Option<String>,
     pub expected_version: Option<u64>,
     pub correlation_id: Option<Uuid>,
 }
 
 impl CommandContext {
-    pub fn by(actor: impl Into<String>) -> Self {
+    /// A command from `principal`.
+    pub fn of(principal: Principal) -> Self {
         CommandContext {
-            actor: actor.into(),
-            ..Default::default()
+            principal,
+            command_id: None,
+            expected_version: None,
+            correlation_id: None,
         }
+    }
+
+    /// A command from a local process with direct access to the store (the
+    /// command line, the importer, tests): an admin named `actor`.
+    pub fn by(actor: impl Into<String>) -> Self {
+        Self::of(Principal::local(actor))
+    }
+
+    pub fn actor(&self) -> &str {
+        &self.principal.name
     }
 }
 
@@ -103,6 +119,15 @@ impl<R: ReferenceSource> Ledger<R> {
         command: Command,
     ) -> Result<Executed, ServiceError> {
         let stream_id = command.stream_id()?;
+        // Role first, before anything is looked up: a reader learns nothing
+        // from a refusal (not even whether a commandId was used).
+        let principal = &context.principal;
+        let role_allows = match &command {
+            Command::Token(_) => access::authorize(principal, &Action::ManageTokens),
+            _ if principal.may_record() => Ok(()),
+            _ => access::authorize(principal, &Action::Record(&Default::default())),
+        };
+        role_allows?;
         let fingerprint = fingerprint(&command, context.expected_version);
         if let Some(command_id) = &context.command_id
             && let Some(recorded) = self.store.find_command(command_id).await?
@@ -159,6 +184,10 @@ impl<R: ReferenceSource> Ledger<R> {
                 self.run::<ExchangeRateState>(context, stream_id, &c, fingerprint)
                     .await
             }
+            Command::Token(c) => {
+                self.run::<TokenState>(context, stream_id, &c, fingerprint)
+                    .await
+            }
         }
     }
 
@@ -183,9 +212,12 @@ impl<R: ReferenceSource> Ledger<R> {
                     actual: loaded,
                 });
             }
-            let decided = self
-                .references
-                .with_references(|refs| state.decide(command, refs))?;
+            let decided = self.references.with_references(|refs| {
+                let footprint = state.footprint(command, refs);
+                access::authorize(&context.principal, &Action::Record(&footprint))
+                    .map_err(ServiceError::from)?;
+                state.decide(command, refs).map_err(ServiceError::from)
+            })?;
             let request = append_request(context, &stream_id, loaded, &decided, &fingerprint)?;
             match self.store.append(request).await {
                 Ok(outcome) => {
@@ -301,7 +333,7 @@ fn append_request<E: EventEnum>(
     };
     let mut request =
         AppendRequest::new(stream_id, expected, events).with_metadata(EventMetadata {
-            actor: context.actor.clone(),
+            actor: context.principal.name.clone(),
             command_id: None,
             correlation_id: context.correlation_id,
             causation_id: None,

@@ -156,9 +156,8 @@ fn organisation(id: &str) -> fundtrail_domain::organisation::OrganisationCommand
 
 fn with_command_id(id: &str) -> CommandContext {
     CommandContext {
-        actor: "officer".into(),
         command_id: Some(id.into()),
-        ..Default::default()
+        ..CommandContext::by("officer")
     }
 }
 
@@ -265,9 +264,8 @@ async fn a_stale_expected_version_is_a_concurrency_conflict_with_the_actual_vers
     w.setup_committed_pledge().await;
     let before = w.head().await;
     let stale = CommandContext {
-        actor: "officer".into(),
         expected_version: Some(1),
-        ..Default::default()
+        ..CommandContext::by("officer")
     };
     let refused = w.run(&stale, disburse(1_000)).await;
     assert_eq!(

@@ -6,6 +6,7 @@
 //! [`cases`]. The cases are written once, against the traits only.
 
 pub mod cases;
+pub mod restore;
 
 use async_trait::async_trait;
 use fundtrail_store::EventStore;

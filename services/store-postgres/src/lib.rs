@@ -12,9 +12,11 @@
 //!
 //! Modules (the same in every backend crate): `store` (the trait
 //! implementation and connecting), `writer` (group commit), `reader` (queries
-//! and row mapping), `sql/` and `migrations/` (the SQL, kept in files).
+//! and row mapping), `sql/` and `migrations/` (the SQL, kept in files);
+//! `restore` (writing a backup's events as they were recorded).
 
 mod reader;
+mod restore;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

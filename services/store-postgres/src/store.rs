@@ -54,6 +54,8 @@ struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     head_position: watch::Receiver<u64>,
     subscription: SubscriptionOptions,
+    /// The LISTEN/NOTIFY channel of this schema.
+    channel: String,
 }
 
 impl Drop for Inner {
@@ -124,7 +126,7 @@ impl PostgresStore {
             pool: pool.clone(),
             jobs: jobs_rx,
             head_position: position_tx,
-            channel,
+            channel: channel.clone(),
             max_group_requests: options.max_group_requests,
             max_group_events: options.max_group_events,
             conn: None,
@@ -139,6 +141,7 @@ impl PostgresStore {
                 tasks: Mutex::new(vec![listen_task, writer_task]),
                 head_position: position_rx,
                 subscription: options.subscription,
+                channel,
             }),
         })
     }
@@ -146,6 +149,11 @@ impl PostgresStore {
     /// The connection pool (for tools that need plain SQL, such as tests).
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
+    }
+
+    /// The LISTEN/NOTIFY channel on which appends announce the new head.
+    pub(crate) fn channel(&self) -> &str {
+        &self.inner.channel
     }
 
     /// Lets queued appends finish, then closes the pool.

@@ -14,11 +14,13 @@ use fundtrail_store::plan::{
     plan_batch,
 };
 use fundtrail_store::types::{from_micros, to_micros};
-use fundtrail_store::{AppendOutcome, AppendRequest, EventHash, Head, RecordedCommand, StoreError};
+use fundtrail_store::{
+    AppendOutcome, AppendRequest, EventHash, Head, RecordedCommand, RecordedEvent, StoreError,
+};
 use serde::Deserialize;
-use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgPool;
+use sqlx::{PgConnection, Postgres};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
@@ -57,7 +59,7 @@ pub(crate) struct WriterCache {
 const MAX_CACHED_STREAMS: usize = 1_000_000;
 
 /// How a write statement ended.
-enum Written {
+pub(crate) enum Written {
     /// Committed.
     Moved,
     /// The head had moved (another writer): nothing written.
@@ -209,75 +211,17 @@ impl Writer {
     /// The group's one write statement: moves the head from `head` and
     /// inserts the planned events and commands.
     async fn write(&mut self, head: Head, plan: &Plan) -> Result<Written, StoreError> {
-        let e = &plan.events;
-        let c = &plan.commands;
         let channel = self.channel.clone();
         let conn = self.connection().await?;
-        let moved = sqlx::query(include_str!("sql/write_group.sql"))
-            .bind(plan.head.position as i64)
-            .bind(&plan.head.hash.0[..])
-            .bind(plan.head.recorded_at_micros)
-            .bind(head.position as i64)
-            .bind(e.iter().map(|e| e.position as i64).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.version as i64).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
-            .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
-            .bind(
-                e.iter()
-                    .map(|e| e.schema_version as i32)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
-            .bind(
-                e.iter()
-                    .map(|e| to_micros(e.recorded_at))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                e.iter()
-                    .map(|e| e.metadata.actor.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                e.iter()
-                    .map(|e| e.metadata.command_id.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                e.iter()
-                    .map(|e| e.metadata.correlation_id)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                e.iter()
-                    .map(|e| e.metadata.causation_id)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(e.iter().map(|e| &e.hash.0[..]).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.command_id.as_str()).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.fingerprint.as_str()).collect::<Vec<_>>())
-            .bind(c.iter().map(|c| c.stream_id.as_str()).collect::<Vec<_>>())
-            .bind(
-                c.iter()
-                    .map(|c| c.first_position as i64)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(c.iter().map(|c| c.last_position as i64).collect::<Vec<_>>())
-            .bind(
-                c.iter()
-                    .map(|c| to_micros(c.recorded_at))
-                    .collect::<Vec<_>>(),
-            )
-            .bind(&channel)
-            .fetch_optional(&mut **conn)
-            .await;
-        match moved {
-            Ok(Some(_)) => Ok(Written::Moved),
-            Ok(None) => Ok(Written::HeadMoved),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Written::Duplicate),
-            Err(e) => Err(pg_err(e)),
-        }
+        write_statement(
+            conn,
+            head.position,
+            &plan.head,
+            &plan.events,
+            &plan.commands,
+            &channel,
+        )
+        .await
     }
 
     async fn lookup_facts(&mut self, keys: &BatchKeys) -> Result<(Head, KnownFacts), StoreError> {
@@ -327,6 +271,87 @@ impl Writer {
             );
         }
         Ok((head, facts))
+    }
+}
+
+/// One statement, one transaction (`sql/write_group.sql`): moves the head
+/// from position `from` to `to` (compare-and-set), inserts `events` and
+/// `commands`, and notifies `channel`. Appends and restores both write
+/// through it.
+pub(crate) async fn write_statement(
+    conn: &mut PgConnection,
+    from: u64,
+    to: &Head,
+    events: &[RecordedEvent],
+    commands: &[RecordedCommand],
+    channel: &str,
+) -> Result<Written, StoreError> {
+    let e = events;
+    let c = commands;
+    let moved = sqlx::query(include_str!("sql/write_group.sql"))
+        .bind(to.position as i64)
+        .bind(&to.hash.0[..])
+        .bind(to.recorded_at_micros)
+        .bind(from as i64)
+        .bind(e.iter().map(|e| e.position as i64).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.version as i64).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind(e.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>())
+        .bind(
+            e.iter()
+                .map(|e| e.schema_version as i32)
+                .collect::<Vec<_>>(),
+        )
+        .bind(e.iter().map(|e| e.payload.as_str()).collect::<Vec<_>>())
+        .bind(
+            e.iter()
+                .map(|e| to_micros(e.recorded_at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            e.iter()
+                .map(|e| e.metadata.actor.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            e.iter()
+                .map(|e| e.metadata.command_id.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            e.iter()
+                .map(|e| e.metadata.correlation_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            e.iter()
+                .map(|e| e.metadata.causation_id)
+                .collect::<Vec<_>>(),
+        )
+        .bind(e.iter().map(|e| &e.hash.0[..]).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.command_id.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.fingerprint.as_str()).collect::<Vec<_>>())
+        .bind(c.iter().map(|c| c.stream_id.as_str()).collect::<Vec<_>>())
+        .bind(
+            c.iter()
+                .map(|c| c.first_position as i64)
+                .collect::<Vec<_>>(),
+        )
+        .bind(c.iter().map(|c| c.last_position as i64).collect::<Vec<_>>())
+        .bind(
+            c.iter()
+                .map(|c| to_micros(c.recorded_at))
+                .collect::<Vec<_>>(),
+        )
+        .bind(channel)
+        .fetch_optional(&mut *conn)
+        .await;
+    match moved {
+        Ok(Some(_)) => Ok(Written::Moved),
+        Ok(None) => Ok(Written::HeadMoved),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(Written::Duplicate),
+        Err(e) => Err(pg_err(e)),
     }
 }
 

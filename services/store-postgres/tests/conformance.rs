@@ -3,7 +3,7 @@
 mod support;
 
 use async_trait::async_trait;
-use fundtrail_store_conformance::{Harness, conformance_suite};
+use fundtrail_store_conformance::{Harness, conformance_suite, restore_suite};
 use fundtrail_store_postgres::PostgresStore;
 use support::Schema;
 
@@ -52,3 +52,4 @@ impl Harness for Postgres {
 }
 
 conformance_suite!(Postgres);
+restore_suite!(Postgres);

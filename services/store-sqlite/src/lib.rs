@@ -12,9 +12,12 @@
 //! row mapping), `sql/` (the SQL, kept in files).
 
 mod reader;
+mod readonly;
+mod restore;
 mod store;
 mod writer;
 
+pub use readonly::SqliteReader;
 pub use store::{SqliteOptions, SqliteStore};
 
 /// The database file inside the store directory.

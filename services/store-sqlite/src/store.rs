@@ -158,6 +158,13 @@ impl SqliteStore {
         }
     }
 
+    /// Hands a job to the writer thread.
+    pub(crate) fn send_job(&self, job: Job) -> Result<(), StoreError> {
+        let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
+        let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)
+    }
+
     /// Point lookups (a stream, a version, a command) take microseconds:
     /// they run on the calling thread, sparing a hand-off to the blocking pool.
     fn read_inline<T>(
@@ -286,16 +293,10 @@ impl EventAppender for SqliteStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         request.validate()?;
         let (reply, answer) = oneshot::channel();
-        {
-            let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
-            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(Job::Append {
-                    request: Box::new(request),
-                    reply,
-                })
-                .map_err(|_| StoreError::Closed)?;
-        }
+        self.send_job(Job::Append {
+            request: Box::new(request),
+            reply,
+        })?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 }

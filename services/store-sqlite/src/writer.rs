@@ -29,6 +29,8 @@ pub(crate) enum Job {
         request: Box<AppendRequest>,
         reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
     },
+    /// Already-recorded events from a backup (see `crate::restore`).
+    Restore(Box<crate::restore::RestoreJob>),
     Shutdown,
 }
 
@@ -69,6 +71,7 @@ impl Writer {
             let mut replies: Vec<Reply> = Vec::new();
             let mut events = 0;
             let mut shutdown = false;
+            let mut restore = None;
             let mut lingered = false;
             let mut deadline = None;
             let mut next = Some(first);
@@ -78,6 +81,10 @@ impl Writer {
                         events += request.events.len();
                         requests.push(*request);
                         replies.push(reply);
+                    }
+                    Job::Restore(job) => {
+                        restore = Some(job);
+                        break;
                     }
                     Job::Shutdown => {
                         shutdown = true;
@@ -110,6 +117,9 @@ impl Writer {
             previous = len;
             if !requests.is_empty() {
                 self.commit_group(requests, replies);
+            }
+            if let Some(job) = restore {
+                self.restore(*job);
             }
             if shutdown {
                 break;
@@ -223,7 +233,7 @@ impl Writer {
 }
 
 impl Writer {
-    fn versions(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    pub(crate) fn versions(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
         self.stream_versions.lock().expect("versions lock poisoned")
     }
 }
@@ -280,7 +290,7 @@ fn lookup_facts(
     Ok(facts)
 }
 
-fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> rusqlite::Result<()> {
+pub(crate) fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(include_str!("sql/insert_event.sql"))?;
     for e in events {
         stmt.execute(params![
@@ -305,7 +315,10 @@ fn insert_events(conn: &Connection, events: &[RecordedEvent]) -> rusqlite::Resul
     Ok(())
 }
 
-fn insert_commands(conn: &Connection, commands: &[RecordedCommand]) -> rusqlite::Result<()> {
+pub(crate) fn insert_commands(
+    conn: &Connection,
+    commands: &[RecordedCommand],
+) -> rusqlite::Result<()> {
     if commands.is_empty() {
         return Ok(());
     }

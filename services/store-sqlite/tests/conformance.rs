@@ -1,7 +1,7 @@
 //! The shared conformance suite against the embedded store.
 
 use async_trait::async_trait;
-use fundtrail_store_conformance::{Harness, conformance_suite};
+use fundtrail_store_conformance::{Harness, conformance_suite, restore_suite};
 use fundtrail_store_sqlite::{DATABASE_FILE, SqliteStore};
 use tempfile::TempDir;
 
@@ -56,6 +56,7 @@ impl Harness for Embedded {
 }
 
 conformance_suite!(Embedded);
+restore_suite!(Embedded);
 
 #[tokio::test]
 async fn a_second_process_cannot_open_the_same_directory() {

@@ -5,11 +5,13 @@
 //! `fundtrail-store-conformance`. What every backend must compute the same way
 //! lives here, once: the hash chain ([`hash`]), the planning of a group of
 //! appends against what is already stored ([`plan`]), catch-up-then-live
-//! subscriptions ([`subscription`]) and chain verification ([`verify`]).
+//! subscriptions ([`subscription`]), chain verification ([`verify`]) and the
+//! checks of a restore from a backup ([`restore`]).
 
 pub mod error;
 pub mod hash;
 pub mod plan;
+pub mod restore;
 pub mod subscription;
 pub mod traits;
 pub mod types;
@@ -17,6 +19,7 @@ pub mod verify;
 
 pub use error::StoreError;
 pub use hash::EventHash;
+pub use restore::EventRestorer;
 pub use traits::{EventAppender, EventReader, EventStore, EventSubscriber};
 pub use types::{
     AppendOutcome, AppendRequest, CommandStamp, Direction, EventMetadata, ExpectedVersion, Head,

@@ -1,14 +1,17 @@
 //! fundtrail end to end: the real server on a free port, spoken to over HTTP
-//! and websockets, with the same cases on the embedded store (`sqlite::`) and
-//! on PostgreSQL (`postgres::`, skipped with `SKIPPED:` when PostgreSQL is
-//! unreachable outside CI, failing under CI).
+//! and websockets, with the same cases on the embedded store (`sqlite::`), on
+//! PostgreSQL (`postgres::`, skipped with `SKIPPED:` when PostgreSQL is
+//! unreachable outside CI, failing under CI) and on KurrentDB (`kurrentdb::`,
+//! only when `FUNDTRAIL_TEST_KURRENTDB_URL` names a server).
 //!
 //! Each case gets a fresh store: a temporary directory, or a schema of its
 //! own dropped afterwards.
 
+mod auth;
 mod clocks;
 mod concurrency;
 mod errors;
+mod hostile;
 mod idempotency;
 mod mutations;
 mod process;
@@ -18,7 +21,8 @@ mod transport;
 
 /// One `#[tokio::test]` per case and backend. `server` cases receive a
 /// running in-process server over fresh storage; `storage` cases receive the
-/// fresh storage only (they start the `fundtrail` command on it).
+/// fresh storage only (they start the `fundtrail` command on it); `backend`
+/// cases start servers of their own (with other options).
 macro_rules! e2e_suite {
     ($backend:expr) => {
         e2e_suite!(@server $backend;
@@ -51,10 +55,28 @@ macro_rules! e2e_suite {
             transport::post_content_types_and_malformed_bodies,
             transport::status_codes_follow_the_accepted_media_type,
             transport::health_and_readiness,
+            auth::without_a_valid_token_nothing_is_read_or_written,
+            auth::roles_decide_what_a_principal_may_do,
+            auth::an_officer_stays_within_its_scope,
+            auth::admins_create_and_revoke_tokens_as_events,
+            hostile::bad_input_is_refused_and_the_server_keeps_serving,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,
+            hostile::no_token_appears_in_the_logs,
         );
+        e2e_suite!(@backend $backend;
+            auth::public_read_opens_reads_only,
+            auth::request_rates_are_limited_per_token,
+        );
+    };
+    (@backend $backend:expr; $($module:ident :: $case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                crate::$module::$case($backend).await;
+            }
+        )*
     };
     (@server $backend:expr; $($module:ident :: $case:ident),* $(,)?) => {
         $(
@@ -86,4 +108,9 @@ mod sqlite {
 
 mod postgres {
     e2e_suite!(fundtrail_e2e::Backend::Postgres);
+}
+
+/// Run only where `FUNDTRAIL_TEST_KURRENTDB_URL` is set (`SKIPPED:` otherwise).
+mod kurrentdb {
+    e2e_suite!(fundtrail_e2e::Backend::Kurrent);
 }

@@ -41,7 +41,8 @@ const HISTORY: &str = "history { version type actor commandId hash recordedAt }"
 
 pub async fn every_mutation_happy_path(server: &TestServer) {
     let c = &server.client;
-    let mut events = 0;
+    // the server's setup recorded the client's token
+    let mut events = c.event_count().await;
 
     // registerOrganisation: text is trimmed.
     let giz = c

@@ -19,10 +19,10 @@ const QUIET: Duration = Duration::from_millis(300);
 pub async fn funding_changed_pushes_new_figures_for_its_roadmap_only(server: &TestServer) {
     let c = &server.client;
     seed::world(c).await;
-    let mut ws = WsClient::connect(&server.ws_url()).await;
+    let mut ws = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
     ws.subscribe("civ", FUNDING_CHANGED, json!({ "roadmapId": "civ" }))
         .await;
-    let mut eur = WsClient::connect(&server.ws_url()).await;
+    let mut eur = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
     eur.subscribe(
         "civ-eur",
         FUNDING_CHANGED,
@@ -94,7 +94,7 @@ pub async fn funding_changed_pushes_new_figures_for_its_roadmap_only(server: &Te
     ws.expect_silence(QUIET).await;
 
     // A subscriber to gha sees gha's changes only.
-    let mut gha = WsClient::connect(&server.ws_url()).await;
+    let mut gha = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
     gha.subscribe("gha", FUNDING_CHANGED, json!({ "roadmapId": "gha" }))
         .await;
     seed::pledge(
@@ -141,7 +141,7 @@ pub async fn funding_changed_pushes_new_figures_for_its_roadmap_only(server: &Te
 }
 
 pub async fn funding_changed_on_an_unknown_roadmap_is_an_error(server: &TestServer) {
-    let mut ws = WsClient::connect(&server.ws_url()).await;
+    let mut ws = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
     ws.send(json!({ "id": "x", "type": "subscribe",
                     "payload": { "query": FUNDING_CHANGED, "variables": { "roadmapId": "nowhere" } } }))
         .await;

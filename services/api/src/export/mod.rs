@@ -1,7 +1,8 @@
 //! Exports of the read models as tables: funding by priority, pledges,
 //! partnerships, proposals and the donor map, in CSV, JSON or XLSX, with
 //! column headers in English or French. Used by `GET /export/{table}.{format}`
-//! and by `fundtrail export`.
+//! and by `fundtrail export`. Pledges also export as IATI activity XML 2.03
+//! ([`iati`], `GET /export/pledges.xml`, `--format iati`).
 //!
 //! Amounts stay [`Decimal`] all the way to the file: CSV and JSON write them
 //! as exact decimal strings; only XLSX cells turn them into `f64` (see
@@ -18,6 +19,8 @@ use fundtrail_projections::funding::{FundingError, FundingLine};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value};
+
+pub mod iati;
 
 /// The language of the column headers and sheet names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +47,8 @@ pub enum Format {
     Csv,
     Json,
     Xlsx,
+    /// IATI activity XML 2.03 (pledges only; see [`iati`]).
+    Iati,
 }
 
 impl Format {
@@ -52,6 +57,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Json => "json",
             Format::Xlsx => "xlsx",
+            Format::Iati => "xml",
         }
     }
 
@@ -60,6 +66,7 @@ impl Format {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Json => "application/json; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Iati => "application/xml; charset=utf-8",
         }
     }
 }
@@ -71,7 +78,11 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "xlsx" => Ok(Format::Xlsx),
-            other => Err(format!("unknown format {other:?}: use csv, json or xlsx")),
+            // The file extension of IATI activity XML.
+            "xml" => Ok(Format::Iati),
+            other => Err(format!(
+                "unknown format {other:?}: use csv, json, xlsx or xml (IATI)"
+            )),
         }
     }
 }
@@ -147,6 +158,10 @@ pub struct ExportQuery {
     pub lang: Lang,
     /// Dates conversions when `on` is absent.
     pub today: NaiveDate,
+    /// IATI only: the id of the publishing organisation in this ledger.
+    pub reporting_org: Option<String>,
+    /// IATI only: the publisher's IATI organisation identifier.
+    pub reporting_org_ref: Option<String>,
 }
 
 impl ExportQuery {
@@ -158,6 +173,8 @@ impl ExportQuery {
             on: None,
             lang: Lang::En,
             today,
+            reporting_org: None,
+            reporting_org_ref: None,
         }
     }
 }
@@ -545,6 +562,9 @@ pub fn render(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
         Format::Csv => csv_bytes(table),
         Format::Json => json_bytes(table),
         Format::Xlsx => xlsx_bytes(table),
+        Format::Iati => Err(ExportError::BadRequest(
+            "IATI XML is made from the ledger, not from a table: use export()".into(),
+        )),
     }
 }
 
@@ -653,12 +673,16 @@ pub fn export(
     q: &ExportQuery,
     format: Format,
 ) -> Result<Vec<u8>, ExportError> {
+    if format == Format::Iati {
+        return iati::export(state, kind, q);
+    }
     let table = build(&state.read(), kind, q)?;
     render(&table, format)
 }
 
 /// Parses the parameters of `GET /export/...` (`roadmap`, `currency`,
-/// `asOf`, `on`, `lang`); anything else is refused.
+/// `asOf`, `on`, `lang`, and for IATI `reportingOrg`, `reportingOrgRef`);
+/// anything else is refused.
 pub fn query_from(
     params: &std::collections::HashMap<String, String>,
     today: NaiveDate,
@@ -687,9 +711,12 @@ pub fn query_from(
                 q.on = Some(d);
             }
             "lang" => q.lang = value.parse().map_err(bad)?,
+            "reportingOrg" => q.reporting_org = Some(value.to_owned()),
+            "reportingOrgRef" => q.reporting_org_ref = Some(value.to_owned()),
             other => {
                 return Err(bad(format!(
-                    "unknown parameter {other:?}: use roadmap, currency, asOf, on or lang"
+                    "unknown parameter {other:?}: use roadmap, currency, asOf, on or lang \
+                     (and reportingOrg, reportingOrgRef for IATI)"
                 )));
             }
         }

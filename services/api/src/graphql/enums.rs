@@ -82,3 +82,13 @@ pub fn to_domain<A: Copy + Into<B>, B>(items: &[A]) -> Vec<B> {
 pub fn from_domain<A: Copy, B: From<A>>(items: &[A]) -> Vec<B> {
     items.iter().map(|i| B::from(*i)).collect()
 }
+
+/// What a principal may do (see `fundtrail_domain::access`).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "fundtrail_domain::enums::Role")]
+pub enum Role {
+    Viewer,
+    Officer,
+    Auditor,
+    Admin,
+}

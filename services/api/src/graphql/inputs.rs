@@ -66,6 +66,26 @@ pub fn new_id(id: &Option<ID>, command_id: &Option<ID>, prefix: &str) -> String 
     }
 }
 
+/// Longest accepted `commandId`, in bytes (a UUID is 36; it is stored with
+/// the command's fingerprint).
+pub const MAX_COMMAND_ID_BYTES: usize = 200;
+
+/// `commandId`, which must not be empty nor longer than [`MAX_COMMAND_ID_BYTES`].
+pub fn command_id(id: Option<&ID>) -> async_graphql::Result<Option<String>> {
+    match id {
+        None => Ok(None),
+        Some(id) if id.0.is_empty() => Err(bad_input("commandId", "must not be empty")),
+        Some(id) if id.0.len() > MAX_COMMAND_ID_BYTES => Err(bad_input(
+            "commandId",
+            format!(
+                "is {} bytes long; at most {MAX_COMMAND_ID_BYTES} are allowed (a UUID is 36)",
+                id.0.len()
+            ),
+        )),
+        Some(id) => Ok(Some(id.0.clone())),
+    }
+}
+
 /// `expectedVersion`, which must not be negative.
 pub fn expected_version(v: Option<i32>) -> async_graphql::Result<Option<u64>> {
     v.map(|v| u64::try_from(v).map_err(|_| bad_input("expectedVersion", "must be 0 or more")))

@@ -1,24 +1,35 @@
 //! The GraphQL schema of the contract.
 
+pub mod access;
 pub mod enums;
 pub mod errors;
 pub mod funding;
 pub mod inputs;
+pub mod limits;
 pub mod mutation;
 pub mod objects;
 pub mod query;
 pub mod scalars;
 pub mod subscription;
 
-use async_graphql::Schema;
+use async_graphql::{MergedObject, Schema};
 
 use crate::state::AppState;
-pub use mutation::Actor;
 
-pub type FundtrailSchema =
-    Schema<query::QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+/// The contract's queries, and `me`, `accessTokens`, `verifyLedger`.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct Query(query::QueryRoot, access::AccessQuery);
 
-/// Query depth, complexity and size limits (hostile input).
+/// The contract's mutations, and the admins' token mutations.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(mutation::MutationRoot, access::AccessMutation);
+
+pub type FundtrailSchema = Schema<Query, Mutation, subscription::SubscriptionRoot>;
+
+/// Query depth, complexity and size limits (hostile input); the document's
+/// aliases and selections are bounded first by [`limits::DocumentLimits`].
 pub const MAX_DEPTH: usize = 15;
 pub const MAX_COMPLEXITY: usize = 5_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
@@ -26,8 +37,8 @@ pub const MAX_DIRECTIVES: usize = 50;
 
 pub fn build_schema(state: AppState) -> FundtrailSchema {
     Schema::build(
-        query::QueryRoot,
-        mutation::MutationRoot,
+        Query::default(),
+        Mutation::default(),
         subscription::SubscriptionRoot,
     )
     .data(state)
@@ -35,14 +46,16 @@ pub fn build_schema(state: AppState) -> FundtrailSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
+    .extension(limits::DocumentLimits)
+    .extension(errors::ContractCodes)
     .finish()
 }
 
 /// The schema's SDL, as committed in `schema/fundtrail.graphql`.
 pub fn sdl() -> String {
     Schema::build(
-        query::QueryRoot,
-        mutation::MutationRoot,
+        Query::default(),
+        Mutation::default(),
         subscription::SubscriptionRoot,
     )
     .finish()

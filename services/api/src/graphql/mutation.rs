@@ -10,22 +10,14 @@ use super::objects::{
     ExchangeRate, Organisation, Partnership, Pledge, Priority, Proposal, Roadmap, state,
 };
 
-/// Who is acting: the authenticated principal once authentication lands
-/// (issue #6); until then the server's configured actor.
-#[derive(Debug, Clone)]
-pub struct Actor(pub String);
-
+#[derive(Default)]
 pub struct MutationRoot;
 
 /// Runs the input's command; returns the id of the entity it concerns.
 async fn run(ctx: &Context<'_>, input: impl CommandInput) -> Result<String> {
-    let actor = ctx
-        .data_opt::<Actor>()
-        .map(|a| a.0.clone())
-        .unwrap_or_else(|| "anonymous".into());
     let context = CommandContext {
-        actor,
-        command_id: input.command_id().map(|c| c.0.clone()),
+        principal: super::access::principal(ctx)?.clone(),
+        command_id: command_id(input.command_id())?,
         expected_version: expected_version(input.expected_version())?,
         correlation_id: None,
     };
@@ -58,7 +50,7 @@ async fn run_and_read<T>(
     shown(found, entity, &id)
 }
 
-#[Object(name = "Mutation")]
+#[Object(name = "ContractMutation")]
 impl MutationRoot {
     async fn register_organisation(
         &self,

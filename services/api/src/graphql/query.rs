@@ -14,9 +14,10 @@ use super::objects::{
 };
 use super::scalars::{Currency, Date, DateTime};
 
+#[derive(Default)]
 pub struct QueryRoot;
 
-#[Object(name = "Query")]
+#[Object(name = "ContractQuery")]
 impl QueryRoot {
     /// Required, pledged, committed and disbursed per priority of a roadmap,
     /// in a reporting currency, as recorded at `asOf` and as happened by `on`.
@@ -186,6 +187,7 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<AuditConnection> {
+        super::access::require_auditor(ctx, "the audit trail")?;
         let app = state(ctx);
         let max = app.limits().max_page;
         let first = match first {

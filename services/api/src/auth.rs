@@ -1,0 +1,198 @@
+//! Authentication: who sends a request, from its `Authorization: Bearer`
+//! token (HTTP) or the `connection_init` payload (websockets).
+//!
+//! A token is looked up by its SHA-256 in the read models (tokens are events
+//! like every other fact). No token means an anonymous caller, which may read
+//! only when the server runs with `--public-read`; a token that is unknown,
+//! revoked or expired is refused outright. Messages never repeat the token.
+//!
+//! What a principal may do is decided elsewhere: the command side checks role
+//! and scope of every command ([`fundtrail_domain::access::authorize`]); the
+//! GraphQL layer checks the readers' roles (audit trail, verification,
+//! tokens).
+
+use axum::http::{HeaderMap, header};
+use fundtrail_domain::access::{self, AccessError, Principal, TOKEN_PREFIX};
+use rand::RngCore;
+
+use crate::state::AppState;
+
+/// Who sends a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Anonymous,
+    Principal(Principal),
+}
+
+impl Caller {
+    pub fn principal(&self) -> Option<&Principal> {
+        match self {
+            Caller::Anonymous => None,
+            Caller::Principal(p) => Some(p),
+        }
+    }
+
+    /// What answers may depend on (`me`, the audit trail): the principal,
+    /// never the token.
+    pub fn cache_key(&self) -> String {
+        match self {
+            Caller::Anonymous => String::new(),
+            Caller::Principal(p) => format!("{}\u{0}{}\u{0}{}", p.role, p.name, p.scope),
+        }
+    }
+}
+
+/// How the server treats callers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuthPolicy {
+    /// Anonymous callers may read (a transparency portal); they never write.
+    pub public_read: bool,
+}
+
+impl AuthPolicy {
+    /// May this caller read at all?
+    pub fn admit(&self, caller: &Caller) -> Result<(), AccessError> {
+        match caller {
+            Caller::Anonymous if !self.public_read => Err(unauthenticated()),
+            _ => Ok(()),
+        }
+    }
+}
+
+pub fn unauthenticated() -> AccessError {
+    AccessError::Unauthenticated(
+        "this server needs an API token: send `Authorization: Bearer <token>` \
+         (create one with `fundtrail token create`)"
+            .into(),
+    )
+}
+
+/// The token in an `Authorization` header value, if it is a Bearer one.
+pub fn bearer(value: &str) -> Result<&str, AccessError> {
+    let value = value.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AccessError::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`".into(),
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(AccessError::Unauthenticated(
+            "the Authorization header has no token after `Bearer`".into(),
+        ));
+    }
+    Ok(token)
+}
+
+/// The caller a token stands for, today.
+pub fn authenticate_token(state: &AppState, token: &str) -> Result<Caller, AccessError> {
+    if token.len() > 256 {
+        return Err(AccessError::Unauthenticated(
+            "the token is not valid".into(),
+        ));
+    }
+    let hash = access::token_hash(token);
+    let today = chrono::Utc::now().date_naive();
+    let model = state.read();
+    match model.tokens().by_hash(&hash) {
+        Some(t) => t.authenticate(today).map(Caller::Principal),
+        None => Err(AccessError::Unauthenticated(
+            "the token is not valid (unknown to this ledger)".into(),
+        )),
+    }
+}
+
+/// The caller of an HTTP request: anonymous without an `Authorization` header.
+pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, AccessError> {
+    match headers.get(header::AUTHORIZATION) {
+        None => Ok(Caller::Anonymous),
+        Some(value) => {
+            let value = value.to_str().map_err(|_| {
+                AccessError::Unauthenticated("the Authorization header is not text".into())
+            })?;
+            authenticate_token(state, bearer(value)?)
+        }
+    }
+}
+
+/// The caller of a websocket, from the `connection_init` payload:
+/// `{"Authorization": "Bearer <token>"}` (any case of the key), or
+/// `{"token": "<token>"}`. Anonymous when the payload names none.
+pub fn authenticate_payload(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<Caller, AccessError> {
+    let Some(object) = payload.as_object() else {
+        return Ok(Caller::Anonymous);
+    };
+    let header = object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v);
+    if let Some(value) = header {
+        let text = value.as_str().ok_or_else(|| {
+            AccessError::Unauthenticated("`Authorization` must be a string".into())
+        })?;
+        return authenticate_token(state, bearer(text)?);
+    }
+    match object.get("token") {
+        None | Some(serde_json::Value::Null) => Ok(Caller::Anonymous),
+        Some(serde_json::Value::String(token)) => authenticate_token(state, token),
+        Some(_) => Err(AccessError::Unauthenticated(
+            "`token` must be a string".into(),
+        )),
+    }
+}
+
+/// A new token and its recorded hash: `ft_` and 64 hex digits (256 random bits).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
+    let hash = access::token_hash(&token);
+    (token, hash)
+}
+
+/// A new token id (32 hex digits).
+pub fn new_token_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(bearer("Bearer ft_abc").unwrap(), "ft_abc");
+        assert_eq!(bearer("bearer   ft_abc ").unwrap(), "ft_abc");
+        let e = bearer("Basic dXNlcjpwYXNz").unwrap_err();
+        assert_eq!(e.code(), "UNAUTHENTICATED");
+        assert!(!e.to_string().contains("dXNlcjpwYXNz"));
+        assert!(bearer("Bearer").is_err());
+        assert!(bearer("Bearer  ").is_err());
+    }
+
+    #[test]
+    fn new_tokens_are_random_and_hashed() {
+        let (a, ha) = new_token();
+        let (b, hb) = new_token();
+        assert_ne!(a, b);
+        assert_ne!(ha, hb);
+        assert!(a.starts_with("ft_") && a.len() == 3 + 64, "{a}");
+        assert_eq!(ha, access::token_hash(&a));
+        assert!(!ha.contains(&a[3..]));
+    }
+
+    #[test]
+    fn anonymous_readers_need_public_read() {
+        let closed = AuthPolicy::default();
+        assert_eq!(
+            closed.admit(&Caller::Anonymous).unwrap_err().code(),
+            "UNAUTHENTICATED"
+        );
+        let open = AuthPolicy { public_read: true };
+        assert!(open.admit(&Caller::Anonymous).is_ok());
+    }
+}

@@ -1,0 +1,457 @@
+//! A corrected copy of an imported file: only the differences are appended,
+//! as the domain's ordinary corrective commands; what no command can do
+//! refuses the whole file.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use fundtrail_api::{AppState, Limits};
+use fundtrail_import::{DEMO, DEMO_FILE_NAME, ImportError, Problem, Summary, apply, plan};
+use fundtrail_store::{Direction, EventStore, RecordedEvent};
+use fundtrail_store_sqlite::SqliteStore;
+use rust_decimal::Decimal;
+
+async fn demo() -> (tempfile::TempDir, Arc<dyn EventStore>, AppState) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let state = AppState::start(store.clone(), Limits::default())
+        .await
+        .unwrap();
+    let first = import(&state, DEMO).await.expect("the demo file imports");
+    assert_eq!(first.records_added, 80);
+    (dir, store, state)
+}
+
+async fn import(state: &AppState, text: &str) -> Result<Summary, ImportError> {
+    let plan = plan(DEMO_FILE_NAME, text).unwrap_or_else(|p| panic!("{p:#?}"));
+    apply(state, &plan, |_, _| {}).await
+}
+
+/// `DEMO` with `from` replaced by `to` (which must be there exactly once).
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(text.matches(from).count(), 1, "{from:?} in the file");
+    text.replace(from, to)
+}
+
+/// The demo with a correction date and `edits`.
+fn corrected(edits: &[(&str, &str)]) -> String {
+    let mut text = edit(
+        DEMO,
+        "currency: XOF\n",
+        "currency: XOF\ncorrected_on: 2024-01-15\n",
+    );
+    for (from, to) in edits {
+        text = edit(&text, from, to);
+    }
+    text
+}
+
+async fn events_after(store: &Arc<dyn EventStore>, position: u64) -> Vec<RecordedEvent> {
+    store
+        .read_all(position + 1, Direction::Forward, 1_000)
+        .await
+        .unwrap()
+}
+
+fn refused(result: Result<Summary, ImportError>) -> Vec<Problem> {
+    match result {
+        Err(ImportError::Refused(problems)) => problems,
+        other => panic!("expected the file to be refused, got {other:?}"),
+    }
+}
+
+fn has(problems: &[Problem], record: &str, field: &str, words: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.record == record && p.field == field && p.reason.contains(words))
+}
+
+const KITS_AMOUNT: &str = r#"amount: {value: "10000000", currency: XOF}"#;
+const IDLO: &str = "parties: [cnltp, idlo], status: NEGOTIATING,";
+const IRC_BC: &str = "donor: barry-callebaut, title: \"Financement de la lutte contre le travail des enfants\", status: SUBMITTED,";
+const CENTRES: &str = "recipient: meps, kind: CASH, status: COMMITTED,";
+const ENACTE: &str = "recipient: gov-civ, kind: CASH, status: COMMITTED, themes: [CHILD_LABOUR],";
+
+#[tokio::test]
+async fn a_corrected_file_appends_only_its_corrections() {
+    let (_dir, store, state) = demo().await;
+    let head = store.head().await.unwrap().position;
+    let text = corrected(&[
+        // an amount: 10,000,000 -> 12,000,000 XOF, already disbursed in full
+        (KITS_AMOUNT, r#"amount: {value: "12000000", currency: XOF}"#),
+        // a status forward: COMMITTED -> DISBURSED (delivered, unvalued)
+        (CENTRES, "recipient: meps, kind: CASH, status: DISBURSED,"),
+        // a partnership signed
+        (
+            IDLO,
+            "parties: [cnltp, idlo], status: SIGNED, signed_on: 2024-01-10,",
+        ),
+        // a proposal decided
+        (
+            IRC_BC,
+            "donor: barry-callebaut, title: \"Financement de la lutte contre le travail des enfants\", status: REJECTED, decided_on: 2024-01-05,",
+        ),
+    ]);
+    let summary = import(&state, &text).await.unwrap();
+    assert!(summary.is_complete(), "{summary:?}");
+    assert_eq!(summary.records_read, 80);
+    assert_eq!(summary.records_corrected, 4, "{summary:?}");
+    assert_eq!(summary.records_unchanged, 76, "{summary:?}");
+    assert_eq!(summary.records_added, 0);
+    assert_eq!(summary.events_appended, 5);
+
+    // Exactly these events, in file order, by the importer.
+    let events = events_after(&store, head).await;
+    let seen: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e.stream_id.as_str(), e.event_type.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("partnership-pa-cnltp-idlo", "PartnershipStatusChanged"),
+            ("proposal-pr-irc-bc", "ProposalDecided"),
+            ("pledge-c-stc-kits", "PledgeRevised"),
+            ("pledge-c-stc-kits", "DisbursementRecorded"),
+            ("pledge-c-gov-centres", "DisbursementRecorded"),
+        ]
+    );
+    for e in &events {
+        assert_eq!(e.metadata.actor, "import:civ-2023.yaml");
+    }
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e.metadata.command_id.as_deref().unwrap())
+        .collect();
+    assert!(
+        ids[2].starts_with("import:civ-2023.yaml:c-stc-kits:revise:v3:"),
+        "{ids:?}"
+    );
+    assert!(
+        ids[3].starts_with("import:civ-2023.yaml:c-stc-kits:disburse:v4:"),
+        "{ids:?}"
+    );
+    let revised: serde_json::Value = serde_json::from_str(&events[2].payload).unwrap();
+    assert_eq!(revised["amount"]["amount"], "12000000");
+    assert_eq!(revised["previousAmount"]["amount"], "10000000");
+    assert_eq!(revised["revisedOn"], "2024-01-15");
+    assert_eq!(
+        revised["reason"],
+        "import of civ-2023.yaml: amount corrected from 10000000 XOF to 12000000 XOF"
+    );
+    let rest: serde_json::Value = serde_json::from_str(&events[3].payload).unwrap();
+    assert_eq!(
+        rest["amount"]["amount"], "2000000",
+        "the rest of the amount"
+    );
+
+    // The read models show the corrected figures.
+    {
+        let m = state.read();
+        let kits = m.pledge("c-stc-kits").unwrap();
+        assert_eq!(kits.amount.unwrap().amount, Decimal::from(12_000_000));
+        assert_eq!(kits.disbursed, Decimal::from(12_000_000));
+        assert_eq!(kits.status.as_str(), "DISBURSED");
+        assert_eq!(
+            m.pledge("c-gov-centres").unwrap().status.as_str(),
+            "DISBURSED"
+        );
+        let idlo = m.partnership("pa-cnltp-idlo").unwrap();
+        assert_eq!(idlo.status.as_str(), "SIGNED");
+        assert_eq!(idlo.signed_on, NaiveDate::from_ymd_opt(2024, 1, 10));
+        assert_eq!(m.proposal("pr-irc-bc").unwrap().status.as_str(), "REJECTED");
+        let today = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let f = m.funding("civ-2023", None, None, None, today).unwrap();
+        assert_eq!(f.total.pledged.amount, Decimal::from(12_000_000));
+        assert_eq!(f.total.committed.amount, Decimal::from(12_000_000));
+        assert_eq!(f.total.disbursed.amount, Decimal::from(12_000_000));
+        assert_eq!(f.total.unvalued_count, 13);
+    }
+
+    // The same corrected file again: nothing to do.
+    let head = store.head().await.unwrap().position;
+    let again = import(&state, &text).await.unwrap();
+    assert_eq!(again.events_appended, 0);
+    assert_eq!(again.records_unchanged, 80);
+    assert_eq!(again.commands, 0);
+    assert_eq!(store.head().await.unwrap().position, head);
+
+    // The original again is a correction back, which the lifecycle forbids
+    // here: the whole file is refused and nothing is appended. (It has no
+    // corrected_on, and c-stc-kits no date, so the revision has no date either.)
+    let problems = refused(import(&state, DEMO).await);
+    assert!(
+        has(&problems, "c-stc-kits", "amount", "corrected_on"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(&problems, "c-gov-centres", "status", "forward"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(&problems, "pa-cnltp-idlo", "status", "never back"),
+        "{problems:#?}"
+    );
+    assert!(
+        has(&problems, "pr-irc-bc", "status", "decided once"),
+        "{problems:#?}"
+    );
+    assert_eq!(problems.len(), 4, "{problems:#?}");
+    let dated = corrected(&[]);
+    let problems = refused(import(&state, &dated).await);
+    assert!(
+        has(
+            &problems,
+            "c-stc-kits",
+            "amount",
+            "below the 12000000 XOF already disbursed"
+        ),
+        "{problems:#?}"
+    );
+    assert_eq!(store.head().await.unwrap().position, head);
+}
+
+#[tokio::test]
+async fn a_correction_back_and_forth_is_a_new_revision_each_time() {
+    let (_dir, store, state) = demo().await;
+    let valued = |amount: &str| {
+        corrected(&[(
+            ENACTE,
+            &format!("{ENACTE} amount: {{value: \"{amount}\", currency: XOF}},"),
+        )])
+    };
+    let five = valued("5000000");
+    let six = valued("6000000");
+    let mut ids = Vec::new();
+    for (text, expected) in [(&five, 5_000_000), (&six, 6_000_000), (&five, 5_000_000)] {
+        let head = store.head().await.unwrap().position;
+        let summary = import(&state, text).await.unwrap();
+        assert_eq!(summary.events_appended, 1, "{summary:?}");
+        assert_eq!(summary.records_corrected, 1);
+        let events = events_after(&store, head).await;
+        assert_eq!(events[0].event_type, "PledgeRevised");
+        ids.push(events[0].metadata.command_id.clone().unwrap());
+        let m = state.read();
+        let p = m.pledge("c-iom-enacte").unwrap();
+        assert_eq!(p.amount.unwrap().amount, Decimal::from(expected));
+        assert_eq!(p.status.as_str(), "COMMITTED");
+        // The unvalued pledge named one priority: all of it goes there.
+        assert_eq!(p.allocations.len(), 1);
+        assert_eq!(p.allocations[0].priority_id.as_str(), "civ-2023-p4");
+    }
+    assert_ne!(ids[0], ids[2], "the same values from another version");
+    assert!(ids[0].contains(":c-iom-enacte:revise:v2:"), "{ids:?}");
+    assert!(ids[2].contains(":c-iom-enacte:revise:v4:"), "{ids:?}");
+
+    // Cancelling it is a correction too; it is final.
+    let cancelled = edit(
+        &five,
+        "status: COMMITTED, themes: [CHILD_LABOUR], amount",
+        "status: CANCELLED, themes: [CHILD_LABOUR], amount",
+    );
+    let summary = import(&state, &cancelled).await.unwrap();
+    assert_eq!(summary.events_appended, 1);
+    assert_eq!(
+        state.read().pledge("c-iom-enacte").unwrap().status.as_str(),
+        "CANCELLED"
+    );
+    let problems = refused(import(&state, &five).await);
+    assert!(
+        has(&problems, "c-iom-enacte", "status", "final"),
+        "{problems:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_correction_without_a_command_refuses_the_whole_file() {
+    let (_dir, store, state) = demo().await;
+    let head = store.head().await.unwrap().position;
+    let text = corrected(&[
+        // fine on its own: would be appended if the file were accepted
+        (IDLO, "parties: [cnltp, idlo], status: SIGNED,"),
+        // below what was disbursed: the domain refuses the revision
+        (KITS_AMOUNT, r#"amount: {value: "8000000", currency: XOF}"#),
+        // no command renames an organisation
+        (
+            "name: \"Conseil du Café-Cacao\"",
+            "name: \"Conseil Café-Cacao\"",
+        ),
+        // a status going back
+        (
+            "recipient: ccc, kind: IN_KIND, status: DISBURSED,",
+            "recipient: ccc, kind: IN_KIND, status: PLEDGED,",
+        ),
+        // a donor is not corrected
+        (
+            "id: c-cargill-asa, donor: cargill,",
+            "id: c-cargill-asa, donor: cemoi,",
+        ),
+    ]);
+    let problems = refused(import(&state, &text).await);
+    let text_of: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(
+        has(&problems, "c-stc-kits", "amount", "already disbursed"),
+        "{text_of:#?}"
+    );
+    assert!(
+        has(
+            &problems,
+            "ccc",
+            "name",
+            "no command corrects an organisation's name"
+        ),
+        "{text_of:#?}"
+    );
+    assert!(
+        has(&problems, "c-ccc-motos", "status", "DISBURSED"),
+        "{text_of:#?}"
+    );
+    assert!(
+        has(&problems, "c-cargill-asa", "donor", "cargill"),
+        "{text_of:#?}"
+    );
+    assert_eq!(problems.len(), 4, "{text_of:#?}");
+    assert_eq!(
+        store.head().await.unwrap().position,
+        head,
+        "nothing appended"
+    );
+    assert_eq!(
+        state
+            .read()
+            .partnership("pa-cnltp-idlo")
+            .unwrap()
+            .status
+            .as_str(),
+        "NEGOTIATING"
+    );
+}
+
+#[tokio::test]
+async fn a_revision_needs_its_date() {
+    let (_dir, store, state) = demo().await;
+    let head = store.head().await.unwrap().position;
+    // No corrected_on, and c-iom-enacte has no date of its own.
+    let text = edit(
+        DEMO,
+        ENACTE,
+        &format!("{ENACTE} amount: {{value: \"5000000\", currency: XOF}},"),
+    );
+    let problems = refused(import(&state, &text).await);
+    assert!(
+        has(&problems, "c-iom-enacte", "amount", "corrected_on"),
+        "{problems:#?}"
+    );
+    assert_eq!(store.head().await.unwrap().position, head);
+
+    // A dated contribution is revised on its own date without corrected_on.
+    let text = edit(
+        DEMO,
+        "quantity: {count: 100, unit: motorcycles},",
+        "amount: {value: \"150000000\", currency: XOF}, quantity: {count: 100, unit: motorcycles},",
+    );
+    let summary = import(&state, &text).await.unwrap();
+    assert_eq!(summary.events_appended, 1, "{summary:?}");
+    let events = events_after(&store, head).await;
+    let revised: serde_json::Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(revised["revisedOn"], "2023-08-24");
+    // Delivered without amount: valuing it keeps it delivered, its disbursed money unknown.
+    assert_eq!(
+        state.read().pledge("c-ccc-motos").unwrap().status.as_str(),
+        "DISBURSED"
+    );
+}
+
+#[tokio::test]
+async fn new_records_in_a_corrected_file_are_added() {
+    let (_dir, store, state) = demo().await;
+    let head = store.head().await.unwrap().position;
+    let text = corrected(&[(
+        "contributions:\n",
+        "contributions:\n  - {id: c-giz-2024, donor: giz, recipient: cnltp, kind: CASH, status: COMMITTED, themes: [TRAFFICKING], amount: {value: \"3000000\", currency: XOF}, date: 2024-02-01, priorities: [civ-2024-p1], description: \"Appui 2024\"}\n",
+    )]);
+    let summary = import(&state, &text).await.unwrap();
+    assert_eq!(summary.records_read, 81);
+    assert_eq!(summary.records_added, 1);
+    assert_eq!(summary.records_unchanged, 80);
+    assert_eq!(summary.events_appended, 2);
+    let events = events_after(&store, head).await;
+    assert_eq!(
+        events[0].metadata.command_id.as_deref(),
+        Some("import:civ-2023.yaml:c-giz-2024:pledge")
+    );
+    assert_eq!(events[1].event_type, "PledgeCommitted");
+}
+
+#[tokio::test]
+async fn a_split_the_file_cannot_say_is_kept_when_it_agrees() {
+    use fundtrail_domain::pledge::{AllocationInput, RevisePledge};
+    use fundtrail_ledger::{Command, CommandContext};
+
+    let (_dir, store, state) = demo().await;
+    // A valued contribution meant for two priorities: unallocated on import.
+    let text = corrected(&[(
+        "contributions:\n",
+        "contributions:\n  - {id: c-giz-split, donor: giz, recipient: cnltp, kind: CASH, status: PLEDGED, themes: [TRAFFICKING], amount: {value: \"1000000\", currency: XOF}, priorities: [civ-2023-p1, civ-2023-p2], description: \"Appui\"}\n",
+    )]);
+    assert_eq!(import(&state, &text).await.unwrap().records_added, 1);
+    // An officer splits it over those two priorities through the API.
+    let split = |first: &str, second: &str| {
+        Command::Pledge(
+            RevisePledge {
+                pledge_id: "c-giz-split".into(),
+                amount: fundtrail_domain::Money::new(
+                    Decimal::from(1_000_000),
+                    "XOF".parse().unwrap(),
+                ),
+                allocations: Some(vec![
+                    AllocationInput {
+                        priority_id: first.into(),
+                        amount: Decimal::from(600_000),
+                    },
+                    AllocationInput {
+                        priority_id: second.into(),
+                        amount: Decimal::from(400_000),
+                    },
+                ]),
+                revised_on: NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
+                reason: "split agreed with the donor".into(),
+            }
+            .into(),
+        )
+    };
+    state
+        .execute(
+            &CommandContext::by("clerk"),
+            split("civ-2023-p1", "civ-2023-p2"),
+        )
+        .await
+        .unwrap();
+    // The file says no less: nothing to correct.
+    let again = import(&state, &text).await.unwrap();
+    assert_eq!(again.events_appended, 0, "{again:?}");
+    assert_eq!(again.records_unchanged, 81);
+
+    // A split over other priorities than the file lists is corrected back.
+    state
+        .execute(
+            &CommandContext::by("clerk"),
+            split("civ-2023-p1", "civ-2023-p3"),
+        )
+        .await
+        .unwrap();
+    let head = store.head().await.unwrap().position;
+    let back = import(&state, &text).await.unwrap();
+    assert_eq!(back.records_corrected, 1, "{back:?}");
+    let events = events_after(&store, head).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type, "PledgeRevised");
+    assert!(
+        state
+            .read()
+            .pledge("c-giz-split")
+            .unwrap()
+            .allocations
+            .is_empty()
+    );
+}

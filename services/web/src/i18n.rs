@@ -1,0 +1,473 @@
+//! French and English: the language of a request, every label (given in both
+//! languages where it is used, so none can be missing), and how numbers,
+//! money, percentages and dates are written in each.
+
+use axum::http::{HeaderMap, header};
+use chrono::{Datelike, NaiveDate};
+use fundtrail_domain::enums::{
+    ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, PledgeStatus,
+    ProposalStatus, Role, Theme,
+};
+use fundtrail_domain::money::{Currency, Money};
+use rust_decimal::Decimal;
+
+/// The cookie that keeps the language chosen with the switch.
+pub const LANG_COOKIE: &str = "ft_lang";
+
+/// Narrow no-break space: the French thousands separator.
+const NNBSP: char = '\u{202F}';
+/// No-break space: between a number and its unit.
+const NBSP: char = '\u{00A0}';
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Lang::En),
+            "fr" => Some(Lang::Fr),
+            _ => None,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Fr,
+            Lang::Fr => Lang::En,
+        }
+    }
+
+    /// The language's own name (for the switch).
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+        }
+    }
+
+    /// The text in this language.
+    pub fn t<'a>(self, en: &'a str, fr: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Fr => fr,
+        }
+    }
+
+    /// The language of a request: the switch's cookie, else the best of
+    /// `Accept-Language`, else English.
+    pub fn of_request(headers: &HeaderMap) -> Lang {
+        if let Some(lang) = crate::session::cookie(headers, LANG_COOKIE).and_then(Lang::parse) {
+            return lang;
+        }
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(from_accept_language)
+            .unwrap_or(Lang::En)
+    }
+
+    // ---- numbers ----
+
+    /// An exact decimal with thousands separators, `places` decimals
+    /// (`10 000 000`, `1 250,50` in French; `10,000,000`, `1,250.50` in English).
+    pub fn number(self, value: Decimal, places: u32) -> String {
+        let rounded = value
+            .round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointNearestEven);
+        let text = format!("{:.*}", places as usize, rounded.abs());
+        let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let (group, point) = match self {
+            Lang::En => (',', '.'),
+            Lang::Fr => (NNBSP, ','),
+        };
+        let mut out = String::with_capacity(text.len() + 8);
+        if rounded.is_sign_negative() && !rounded.is_zero() {
+            out.push('-');
+        }
+        let digits = int.len();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (digits - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(c);
+        }
+        if !frac.is_empty() {
+            out.push(point);
+            out.push_str(frac);
+        }
+        out
+    }
+
+    /// An amount in its currency: `10 000 000 F CFA`, `1 250,50 €` in
+    /// French; `XOF 10,000,000`, `EUR 1,250.50` in English.
+    pub fn money(self, m: Money) -> String {
+        self.amount(m.amount, m.currency)
+    }
+
+    pub fn amount(self, amount: Decimal, currency: Currency) -> String {
+        let n = self.number(amount, currency.minor_units());
+        match self {
+            Lang::En => format!("{}{NBSP}{n}", currency.code()),
+            Lang::Fr => {
+                let symbol = match currency.code() {
+                    "XOF" | "XAF" => "F\u{00A0}CFA",
+                    "EUR" => "€",
+                    "USD" => "$\u{00A0}US",
+                    other => other,
+                };
+                format!("{n}{NBSP}{symbol}")
+            }
+        }
+    }
+
+    /// A ratio as a percentage with one decimal (`0.1234` → `12.3%` / `12,3 %`).
+    pub fn percent(self, ratio: Decimal) -> String {
+        let n = self.number(ratio * Decimal::ONE_HUNDRED, 1);
+        match self {
+            Lang::En => format!("{n}%"),
+            Lang::Fr => format!("{n}{NNBSP}%"),
+        }
+    }
+
+    pub fn count(self, n: impl Into<u64>) -> String {
+        self.number(Decimal::from(n.into()), 0)
+    }
+
+    /// `2 June 2023` / `2 juin 2023`.
+    pub fn date(self, d: NaiveDate) -> String {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const FR: [&str; 12] = [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ];
+        let month = d.month0() as usize;
+        match self {
+            Lang::En => format!("{} {} {}", d.day(), EN[month], d.year()),
+            Lang::Fr if d.day() == 1 => format!("1er {} {}", FR[month], d.year()),
+            Lang::Fr => format!("{} {} {}", d.day(), FR[month], d.year()),
+        }
+    }
+
+    pub fn opt_date(self, d: Option<NaiveDate>) -> String {
+        d.map_or_else(
+            || self.t("date unknown", "date inconnue").to_owned(),
+            |d| self.date(d),
+        )
+    }
+
+    /// A recorded instant, in UTC.
+    pub fn instant(self, t: chrono::DateTime<chrono::Utc>) -> String {
+        format!("{} {} UTC", self.date(t.date_naive()), t.format("%H:%M:%S"))
+    }
+
+    // ---- the domain's words ----
+
+    pub fn kind(self, k: OrganisationKind) -> &'static str {
+        use OrganisationKind::*;
+        match k {
+            Government => self.t("Government", "Gouvernement"),
+            UnAgency => self.t("UN agency", "Agence des Nations Unies"),
+            BilateralAgency => self.t("Bilateral agency", "Agence bilatérale"),
+            MultilateralBank => self.t("Multilateral bank", "Banque multilatérale"),
+            Intergovernmental => self.t(
+                "Intergovernmental organisation",
+                "Organisation intergouvernementale",
+            ),
+            InternationalNgo => self.t("International NGO", "ONG internationale"),
+            NationalNgo => self.t("National NGO", "ONG nationale"),
+            Foundation => self.t("Foundation", "Fondation"),
+            PrivateSector => self.t("Private sector", "Secteur privé"),
+            EmployersOrganisation => self.t("Employers' organisation", "Organisation d'employeurs"),
+            WorkersOrganisation => self.t("Workers' organisation", "Organisation de travailleurs"),
+            Other => self.t("Other", "Autre"),
+        }
+    }
+
+    pub fn theme(self, t: Theme) -> &'static str {
+        match t {
+            Theme::ChildLabour => self.t("Child labour", "Travail des enfants"),
+            Theme::ForcedLabour => self.t("Forced labour", "Travail forcé"),
+            Theme::Trafficking => self.t("Trafficking in persons", "Traite des personnes"),
+            Theme::ModernSlavery => self.t("Modern slavery", "Esclavage moderne"),
+        }
+    }
+
+    pub fn themes(self, ts: &[Theme]) -> String {
+        ts.iter()
+            .map(|t| self.theme(*t))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn nature(self, n: PartnershipNature) -> &'static str {
+        match n {
+            PartnershipNature::Technical => self.t("Technical", "Technique"),
+            PartnershipNature::Financial => self.t("Financial", "Financier"),
+            PartnershipNature::InKind => self.t("In kind", "En nature"),
+            PartnershipNature::Coordination => self.t("Coordination", "Coordination"),
+        }
+    }
+
+    pub fn partnership_status(self, s: PartnershipStatus) -> &'static str {
+        match s {
+            PartnershipStatus::Negotiating => self.t("Negotiating", "En négociation"),
+            PartnershipStatus::Signed => self.t("Signed", "Signé"),
+            PartnershipStatus::Ended => self.t("Ended", "Terminé"),
+            PartnershipStatus::Terminated => self.t("Terminated", "Résilié"),
+        }
+    }
+
+    pub fn proposal_status(self, s: ProposalStatus) -> &'static str {
+        match s {
+            ProposalStatus::Draft => self.t("Draft", "Brouillon"),
+            ProposalStatus::Submitted => self.t("Submitted", "Soumise"),
+            ProposalStatus::Approved => self.t("Approved", "Approuvée"),
+            ProposalStatus::Rejected => self.t("Rejected", "Rejetée"),
+            ProposalStatus::Withdrawn => self.t("Withdrawn", "Retirée"),
+        }
+    }
+
+    pub fn pledge_status(self, s: PledgeStatus) -> &'static str {
+        match s {
+            PledgeStatus::Pledged => self.t("Pledged", "Annoncé"),
+            PledgeStatus::Committed => self.t("Committed", "Engagé"),
+            PledgeStatus::PartlyDisbursed => self.t("Partly disbursed", "Partiellement décaissé"),
+            PledgeStatus::Disbursed => self.t("Disbursed", "Décaissé"),
+            PledgeStatus::Cancelled => self.t("Cancelled", "Annulé"),
+        }
+    }
+
+    pub fn contribution_kind(self, k: ContributionKind) -> &'static str {
+        match k {
+            ContributionKind::Cash => self.t("Cash", "Numéraire"),
+            ContributionKind::InKind => self.t("In kind", "En nature"),
+        }
+    }
+
+    pub fn role(self, r: Role) -> &'static str {
+        match r {
+            Role::Viewer => self.t("viewer", "lecteur"),
+            Role::Officer => self.t("officer", "chargé de saisie"),
+            Role::Auditor => self.t("auditor", "auditeur"),
+            Role::Admin => self.t("administrator", "administrateur"),
+        }
+    }
+
+    /// The contract's error codes, as a person reads them.
+    pub fn error_code(self, code: &str) -> &'static str {
+        match code {
+            "BAD_USER_INPUT" => self.t("Please check this entry", "Veuillez vérifier cette saisie"),
+            "NOT_FOUND" => self.t("Not found", "Introuvable"),
+            "ALREADY_EXISTS" => self.t("Already recorded", "Déjà enregistré"),
+            "INVALID_STATE" => self.t(
+                "Not possible in the record's current state",
+                "Impossible dans l'état actuel de la fiche",
+            ),
+            "CONCURRENCY_CONFLICT" => self.t(
+                "Someone else changed this record since you opened the form",
+                "Quelqu'un d'autre a modifié cette fiche depuis l'ouverture du formulaire",
+            ),
+            "IDEMPOTENCY_CONFLICT" => self.t(
+                "This form was already sent with other values",
+                "Ce formulaire a déjà été envoyé avec d'autres valeurs",
+            ),
+            "UNAUTHENTICATED" => self.t("Please sign in again", "Veuillez vous reconnecter"),
+            "FORBIDDEN" => self.t(
+                "Your role does not allow this",
+                "Votre rôle ne le permet pas",
+            ),
+            _ => self.t(
+                "The server could not do this",
+                "Le serveur n'a pas pu le faire",
+            ),
+        }
+    }
+
+    /// Common phrases of the domain's (English) messages, in French; the
+    /// English text is shown as it is.
+    pub fn detail(self, message: &str) -> String {
+        if self == Lang::En {
+            return message.to_owned();
+        }
+        const PHRASES: [(&str, &str); 16] = [
+            ("must not be empty", "ne doit pas être vide"),
+            ("does not exist", "n'existe pas"),
+            ("already exists", "existe déjà"),
+            ("must be positive", "doit être positif"),
+            ("must add up exactly to", "doivent totaliser exactement"),
+            ("is not a date", "n'est pas une date"),
+            ("must not be before", "ne doit pas précéder"),
+            ("current state", "état actuel"),
+            ("is at version", "est à la version"),
+            ("not the expected version", "et non à la version attendue"),
+            ("characters", "caractères"),
+            ("is not a currency code", "n'est pas un code de devise"),
+            ("more than the amount", "plus que le montant"),
+            ("cannot be", "ne peut pas être"),
+            (
+                "does not belong to roadmap",
+                "n'appartient pas à la feuille de route",
+            ),
+            ("is not", "n'est pas"),
+        ];
+        let mut out = message.to_owned();
+        for (en, fr) in PHRASES {
+            out = out.replace(en, fr);
+        }
+        out
+    }
+}
+
+/// The preferred supported language of an `Accept-Language` value.
+fn from_accept_language(value: &str) -> Option<Lang> {
+    let mut best: Option<(f32, usize, Lang)> = None;
+    for (i, part) in value.split(',').enumerate() {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let Some(lang) = Lang::parse(primary) else {
+            continue;
+        };
+        if q <= 0.0 {
+            continue;
+        }
+        // Highest q wins; on a tie, the first listed.
+        if best.is_none_or(|(bq, bi, _)| q > bq || (q == bq && i < bi)) {
+            best = Some((q, i, lang));
+        }
+    }
+    best.map(|(_, _, l)| l)
+}
+
+/// Reads an amount typed by a person: spaces and the other language's
+/// separators are tolerated (`10 000 000`, `1 250,50`, `1,250.50`).
+pub fn parse_amount(lang: Lang, raw: &str) -> Option<Decimal> {
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != NNBSP && *c != NBSP && *c != '_' && *c != '\'')
+        .collect();
+    if cleaned.is_empty() {
+        return None;
+    }
+    let last_comma = cleaned.rfind(',');
+    let last_dot = cleaned.rfind('.');
+    let grouped = |sep: char| {
+        let parts: Vec<&str> = cleaned.trim_start_matches('-').split(sep).collect();
+        parts.len() > 1
+            && !parts[0].is_empty()
+            && parts[0].len() <= 3
+            && parts[1..].iter().all(|p| p.len() == 3)
+    };
+    let normal = match (last_comma, last_dot) {
+        (Some(c), Some(d)) if c > d => cleaned.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => cleaned.replace(',', ""),
+        (Some(_), None) if lang == Lang::En && grouped(',') => cleaned.replace(',', ""),
+        (Some(_), None) => cleaned.replace(',', "."),
+        (None, Some(_)) if lang == Lang::Fr && grouped('.') => cleaned.replace('.', ""),
+        _ => cleaned,
+    };
+    if !normal
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return None;
+    }
+    normal.parse::<Decimal>().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn money_in_both_languages() {
+        let m = Money::new(d("10000000"), Currency::XOF);
+        assert_eq!(
+            Lang::Fr.money(m),
+            "10\u{202F}000\u{202F}000\u{A0}F\u{A0}CFA"
+        );
+        assert_eq!(Lang::En.money(m), "XOF\u{A0}10,000,000");
+        let e = Money::new(d("1250.5"), Currency::EUR);
+        assert_eq!(Lang::En.money(e), "EUR\u{A0}1,250.50");
+        assert_eq!(Lang::Fr.money(e), "1\u{202F}250,50\u{A0}€");
+        assert_eq!(Lang::En.number(d("999"), 0), "999");
+        assert_eq!(Lang::En.number(d("-1234"), 0), "-1,234");
+    }
+
+    #[test]
+    fn percentages_and_dates() {
+        assert_eq!(Lang::En.percent(d("0.1234")), "12.3%");
+        assert_eq!(Lang::Fr.percent(d("0.1234")), "12,3\u{202F}%");
+        let day = NaiveDate::from_ymd_opt(2023, 6, 2).unwrap();
+        assert_eq!(Lang::En.date(day), "2 June 2023");
+        assert_eq!(Lang::Fr.date(day), "2 juin 2023");
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(
+            from_accept_language("fr-CI,fr;q=0.9,en;q=0.8"),
+            Some(Lang::Fr)
+        );
+        assert_eq!(
+            from_accept_language("de, en;q=0.5, fr;q=0.4"),
+            Some(Lang::En)
+        );
+        assert_eq!(from_accept_language("de"), None);
+        assert_eq!(from_accept_language("en;q=0.2, fr;q=0.9"), Some(Lang::Fr));
+    }
+
+    #[test]
+    fn typed_amounts() {
+        assert_eq!(parse_amount(Lang::Fr, "10 000 000"), Some(d("10000000")));
+        assert_eq!(parse_amount(Lang::Fr, "1 250,50"), Some(d("1250.50")));
+        assert_eq!(parse_amount(Lang::En, "1,250.50"), Some(d("1250.50")));
+        assert_eq!(parse_amount(Lang::En, "1,250,000"), Some(d("1250000")));
+        assert_eq!(parse_amount(Lang::Fr, "1.250.000"), Some(d("1250000")));
+        assert_eq!(parse_amount(Lang::En, "12.5"), Some(d("12.5")));
+        assert_eq!(parse_amount(Lang::En, "twelve"), None);
+        assert_eq!(parse_amount(Lang::En, ""), None);
+    }
+}

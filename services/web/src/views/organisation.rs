@@ -1,0 +1,143 @@
+//! `/organisations/{id}`: an organisation, its pledges, partnerships and
+//! proposals, what it brings to each roadmap's priorities, and its history.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use chrono::Utc;
+use fundtrail_domain::organisation;
+use maud::html;
+
+use super::{amount_cell, history, money_opt, org_link, priority_link};
+use crate::layout::{self, Nav};
+use crate::{Ctx, Web, enc, param, query_pairs};
+
+/// Most pledges listed on the page.
+const MAX_PLEDGES: usize = 200;
+
+pub async fn page(
+    State(web): State<Web>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let ctx = Ctx::new(&web, &headers, &uri);
+    if let Err(r) = ctx.require_reader() {
+        return r;
+    }
+    let l = ctx.lang;
+    let done = param(&query_pairs(&uri), "done").is_some();
+    let stream = web
+        .app
+        .read()
+        .organisation(&id)
+        .map(|o| organisation::stream_id(&o.id));
+    let Some(stream) = stream else {
+        return super::not_found(&ctx, l.t("The organisation", "L'organisation"), &id);
+    };
+    let events = match history::read(&web.app, &stream).await {
+        Ok(e) => e,
+        Err(()) => return super::failed(&ctx),
+    };
+    let model = web.app.read();
+    let Some(o) = model.organisation(&id) else {
+        drop(model);
+        return super::not_found(&ctx, l.t("The organisation", "L'organisation"), &id);
+    };
+    let today = Utc::now().date_naive();
+    let pledges = model.pledges(None, Some(&id), None);
+    let partnerships = model.partnerships(None, Some(&id));
+    let as_donor = model.proposals(None, Some(&id), None);
+    let as_applicant = model.proposals(None, None, Some(&id));
+    let roadmaps = model.roadmaps();
+    let title = o.name.clone();
+    let body = html! {
+        @if done { p.notice role="status" data-testid="recorded" { (l.t("Recorded.", "Enregistré.")) } }
+        h1 { (o.name) }
+        dl.facts {
+            @if let Some(a) = &o.acronym { dt { (l.t("Acronym", "Sigle")) } dd { (a) } }
+            dt { (l.t("Kind", "Type")) } dd { (l.kind(o.kind)) }
+            dt { (l.t("Country", "Pays")) } dd { (o.country) }
+            dt { (l.t("Version", "Version")) } dd { (o.version) }
+        }
+        @if ctx.may_record() {
+            div.actions {
+                @for r in &roadmaps {
+                    a.button href={ "/new/pledge?roadmap=" (enc(r.id.as_str())) "&donor=" (enc(&id)) } { (l.t("Record a pledge by it to", "Enregistrer une annonce de sa part pour")) " " (r.id) }
+                }
+                a.button.secondary href={ "/new/proposal?donor=" (enc(&id)) } { (l.t("A proposal to it", "Une proposition à lui soumettre")) }
+                a.button.secondary href={ "/new/partnership?party=" (enc(&id)) } { (l.t("A partnership", "Un partenariat")) }
+            }
+        }
+        h2 { (l.t("What it brings to each priority", "Ce qu'elle apporte à chaque priorité")) }
+        // Only pledges put a donor on a funding line: only their roadmaps are asked.
+        @for r in roadmaps.iter().filter(|r| pledges.iter().any(|p| p.roadmap_id == r.id)) {
+            @if let Ok(f) = model.funding_shared(r.id.as_str(), None, None, None, today) {
+                @let lines: Vec<_> = f.priorities.iter().filter_map(|p| p.line.donors.iter().find(|d| d.organisation_id == id).map(|d| (Some(p.priority_id.as_str()), d)))
+                    .chain(f.unallocated.donors.iter().find(|d| d.organisation_id == id).map(|d| (None, d))).collect();
+                @if !lines.is_empty() {
+                    table {
+                        caption { (r.title) " (" (f.currency.code()) ")" }
+                        thead { tr {
+                            th scope="col" { (l.t("Priority", "Priorité")) }
+                            th.num scope="col" { (l.t("Committed", "Engagé")) }
+                            th.num scope="col" { (l.t("Disbursed", "Décaissé")) }
+                            th.num scope="col" { (l.t("Pledged (apart)", "Annoncé (à part)")) }
+                            th.num scope="col" { (l.t("Unvalued", "Non chiffrés")) }
+                        } }
+                        tbody {
+                            @for (p, d) in &lines {
+                                tr {
+                                    th scope="row" { @match p { Some(p) => (priority_link(&model, p)), None => (l.t("Not allocated", "Non affecté")) } }
+                                    (amount_cell(l, "committed", Some(d.committed)))
+                                    (amount_cell(l, "disbursed", Some(d.disbursed)))
+                                    (amount_cell(l, "pledged", Some(d.pledged)))
+                                    td.num { (d.unvalued_count) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (l.t("Pledges it made", "Annonces faites")) " (" (pledges.len()) ")" }
+        @if pledges.is_empty() { p.muted { (l.t("None.", "Aucune.")) } } @else {
+            table data-testid="org-pledges" {
+                thead { tr {
+                    th scope="col" { (l.t("Pledge", "Annonce")) }
+                    th scope="col" { (l.t("Recipient", "Bénéficiaire")) }
+                    th scope="col" { (l.t("Status", "Statut")) }
+                    th.num scope="col" { (l.t("Amount", "Montant")) }
+                    th scope="col" { (l.t("Pledged on", "Annoncé le")) }
+                } }
+                tbody {
+                    @for p in pledges.iter().take(MAX_PLEDGES) {
+                        tr {
+                            td { a href={ "/pledges/" (enc(p.id.as_str())) } { (p.description.clone().unwrap_or_else(|| p.id.to_string())) } }
+                            td { (org_link(&model, p.recipient_id.as_str())) }
+                            td { (l.pledge_status(p.status)) }
+                            td.num { (money_opt(l, p.amount)) }
+                            td { (l.opt_date(p.pledged_on)) }
+                        }
+                    }
+                }
+            }
+            @if pledges.len() > MAX_PLEDGES { p.muted { (l.t("Only the first ones are listed.", "Seules les premières sont listées.")) } }
+        }
+        h2 { (l.t("Partnerships", "Partenariats")) " (" (partnerships.len()) ")" }
+        @if partnerships.is_empty() { p.muted { (l.t("None.", "Aucun.")) } } @else {
+            ul { @for p in &partnerships { li { a href={ "/partnerships/" (enc(p.id.as_str())) } { (p.title) } " — " (l.partnership_status(p.status)) } } }
+        }
+        h2 { (l.t("Proposals", "Propositions")) " (" (as_donor.len() + as_applicant.len()) ")" }
+        @if as_donor.is_empty() && as_applicant.is_empty() { p.muted { (l.t("None.", "Aucune.")) } } @else {
+            ul {
+                @for p in &as_donor { li { a href={ "/proposals/" (enc(p.id.as_str())) } { (p.title) } " — " (l.t("from", "de")) " " (org_link(&model, p.applicant_id.as_str())) " — " (l.proposal_status(p.status)) } }
+                @for p in &as_applicant { li { a href={ "/proposals/" (enc(p.id.as_str())) } { (p.title) } " — " (l.t("to", "à")) " " (org_link(&model, p.donor_id.as_str())) " — " (l.proposal_status(p.status)) } }
+            }
+        }
+        h2 { (l.t("History", "Historique")) }
+        (history::table(l, &events, false, false))
+    };
+    drop(model);
+    layout::page(&ctx, &title, Nav::Donors, body)
+}

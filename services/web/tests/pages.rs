@@ -1,0 +1,393 @@
+//! The pages and forms in process, over the Côte d'Ivoire demo: sign-in,
+//! roles, the dashboard's figures, forms with `commandId` and
+//! `expectedVersion`, errors in both languages. (The same in a real browser:
+//! tests/browser.)
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fundtrail_api::{AppState, Limits};
+use fundtrail_domain::Role;
+use fundtrail_domain::access::IssueToken;
+use fundtrail_ledger::{Command, CommandContext};
+use fundtrail_web::{Web, WebOptions};
+use tower::ServiceExt;
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    web: Web,
+    router: Router,
+}
+
+async fn demo(options: WebOptions) -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        Arc::new(fundtrail_store_sqlite::SqliteStore::open(dir.path().join("data")).unwrap());
+    let state = AppState::start(store, Limits::default()).await.unwrap();
+    while !state.is_ready() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let plan =
+        fundtrail_import::plan(fundtrail_import::DEMO_FILE_NAME, fundtrail_import::DEMO).unwrap();
+    fundtrail_import::apply(&state, &plan, |_, _| {})
+        .await
+        .unwrap();
+    let web = Web::new(state.clone(), options);
+    let router = web.routes();
+    Demo {
+        _dir: dir,
+        state,
+        web,
+        router,
+    }
+}
+
+impl Demo {
+    async fn token(&self, role: Role) -> String {
+        let (token, token_hash) = fundtrail_api::auth::new_token();
+        let command = Command::Token(
+            IssueToken {
+                token_id: fundtrail_api::auth::new_token_id(),
+                principal: format!("Test {role}"),
+                role,
+                roadmaps: vec![],
+                organisations: vec![],
+                expires_on: None,
+                token_hash,
+            }
+            .into(),
+        );
+        self.state
+            .execute(&CommandContext::by("test"), command)
+            .await
+            .unwrap();
+        token
+    }
+
+    async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    async fn get(&self, path: &str, cookie: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .header(header::ACCEPT_LANGUAGE, "en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Signs in; the `Cookie` header value of the session.
+    async fn sign_in(&self, token: &str) -> String {
+        let (status, headers, _) = self
+            .post("/login", "", &[("token", token), ("next", "/")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let set = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        assert!(!set.contains(&token[3..]), "the cookie is not the token");
+        set.split(';').next().unwrap().to_owned()
+    }
+}
+
+/// The value of a hidden input in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in the form"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_show_the_read_models_figures() {
+    let d = demo(WebOptions::default()).await;
+    let (status, headers, _) = d.get("/", "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login?next=%2F");
+    let cookie = d.sign_in(&d.token(Role::Viewer).await).await;
+    let (status, headers, html) = d.get("/?roadmap=civ-2023", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["server-timing"]
+            .to_str()
+            .unwrap()
+            .starts_with("app;dur=")
+    );
+    assert!(
+        headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let f = d
+        .state
+        .read()
+        .funding(
+            "civ-2023",
+            None,
+            None,
+            None,
+            chrono::Utc::now().date_naive(),
+        )
+        .unwrap();
+    let total = f.total.pledged.amount.to_string();
+    assert!(
+        html.contains(&format!("data-field=\"pledged\" data-amount=\"{total}\"")),
+        "total pledged {total}"
+    );
+    assert!(html.contains("XOF\u{a0}10,000,000"), "English money format");
+    assert!(html.contains("<svg"), "the chart");
+    // French, by Accept-Language
+    let (_, _, fr) = d
+        .send(
+            Request::get("/?roadmap=civ-2023")
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_LANGUAGE, "fr-CI,fr;q=0.9")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(fr.contains("lang=\"fr\""));
+    assert!(
+        fr.contains("10\u{202f}000\u{202f}000\u{a0}F\u{a0}CFA"),
+        "French money format"
+    );
+    for path in [
+        "/donors",
+        "/pipeline",
+        "/organisations/stc-ci",
+        "/pledges/c-stc-kits",
+        "/partnerships/pa-enacte",
+        "/proposals/pr-irc-bc",
+        "/roadmaps/civ-2023",
+        "/priorities/civ-2023-p4",
+    ] {
+        let (status, _, html) = d.get(path, &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(html.contains("</html>"), "{path}");
+    }
+    assert_eq!(
+        d.get("/pledges/nope", &cookie).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_sees_no_forms_and_an_auditor_the_trail() {
+    let d = demo(WebOptions::default()).await;
+    let viewer = d.sign_in(&d.token(Role::Viewer).await).await;
+    let (_, _, html) = d.get("/pledges/c-stc-kits", &viewer).await;
+    assert!(!html.contains("href=\"/new\""));
+    assert!(!html.contains("/revise"));
+    assert_eq!(d.get("/new/pledge", &viewer).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(d.get("/audit", &viewer).await.0, StatusCode::FORBIDDEN);
+    let auditor = d.sign_in(&d.token(Role::Auditor).await).await;
+    let (status, _, html) = d.get("/audit?verify=1", &auditor).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("data-testid=\"chain-ok\""),
+        "the chain is intact"
+    );
+    assert_eq!(
+        d.get("/new/pledge", &auditor).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn a_form_sent_twice_records_once_and_a_stale_version_is_a_conflict() {
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in(&d.token(Role::Officer).await).await;
+    let (status, _, form) = d.get("/new/pledge?roadmap=civ-2023", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = hidden(&form, "_csrf");
+    let command_id = hidden(&form, "commandId");
+    let before = d.state.read().pledges(Some("civ-2023"), None, None).len();
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("commandId", command_id.as_str()),
+        ("roadmapId", "civ-2023"),
+        ("donorId", "giz"),
+        ("recipientId", "cnltp"),
+        ("kind", "CASH"),
+        ("amount", "1 000 000"),
+        ("currency", "XOF"),
+        ("alloc.civ-2023-p2", "1 000 000"),
+        ("pledgedOn", "2023-07-01"),
+    ];
+    let (first, headers, _) = d.post("/new/pledge", &cookie, &fields).await;
+    assert_eq!(first, StatusCode::SEE_OTHER);
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let (again, headers, _) = d.post("/new/pledge", &cookie, &fields).await;
+    assert_eq!(again, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[header::LOCATION].to_str().unwrap(),
+        location,
+        "the same pledge"
+    );
+    assert_eq!(
+        d.state.read().pledges(Some("civ-2023"), None, None).len(),
+        before + 1
+    );
+
+    // committing with the version seen before someone else's change
+    let pledge = location
+        .trim_start_matches("/pledges/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (_, _, form) = d.get(&format!("/pledges/{pledge}/commit"), &cookie).await;
+    let stale = hidden(&form, "expectedVersion");
+    assert_eq!(stale, "1");
+    let commit = |command: &'static str| {
+        [
+            ("_csrf", csrf.clone()),
+            ("commandId", command.to_owned()),
+            ("expectedVersion", stale.clone()),
+            ("committedOn", "2023-08-01".to_owned()),
+        ]
+    };
+    let revise = [
+        ("_csrf", csrf.as_str()),
+        ("commandId", "revise-1"),
+        ("expectedVersion", "1"),
+        ("amount", "2000000"),
+        ("currency", "XOF"),
+        ("alloc.civ-2023-p2", "2000000"),
+        ("revisedOn", "2023-07-15"),
+        ("reason", "avenant"),
+    ];
+    assert_eq!(
+        d.post(&format!("/pledges/{pledge}/revise"), &cookie, &revise)
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let fields = commit("commit-1");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, html) = d
+        .post(&format!("/pledges/{pledge}/commit"), &cookie, &pairs)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("data-testid=\"conflict\""));
+    assert_eq!(
+        hidden(&html, "expectedVersion"),
+        "2",
+        "the form now carries the version shown"
+    );
+}
+
+#[tokio::test]
+async fn errors_are_shown_beside_their_fields_in_the_readers_language() {
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in(&d.token(Role::Admin).await).await;
+    let (_, _, form) = d.get("/new/pledge?roadmap=civ-2023", &cookie).await;
+    let csrf = hidden(&form, "_csrf");
+    let fields = [
+        ("_csrf", csrf.as_str()),
+        ("commandId", "c-1"),
+        ("roadmapId", "civ-2023"),
+        ("donorId", "giz"),
+        ("recipientId", "cnltp"),
+        ("amount", "1000"),
+        ("currency", "XOF"),
+        ("alloc.civ-2023-p1", "600"),
+        ("pledgedOn", "2023-07-01"),
+    ];
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let (status, _, html) = d
+        .send(
+            Request::post("/new/pledge")
+                .header(header::COOKIE, &cookie)
+                .header(header::ACCEPT_LANGUAGE, "fr")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Rien n'a été enregistré"), "French summary");
+    assert!(
+        html.contains("id=\"f-alloc-civ-2023-p1-error\""),
+        "the domain's allocations error beside the first allocation"
+    );
+    // a form-level error, in English
+    let (status, _, html) = d
+        .post(
+            "/new/pledge",
+            &cookie,
+            &[
+                ("_csrf", &csrf),
+                ("roadmapId", "civ-2023"),
+                ("amount", "lots"),
+                ("currency", "XOF"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in ["donorId", "recipientId", "amount", "pledgedOn"] {
+        assert!(html.contains(&format!("id=\"f-{field}-error\"")), "{field}");
+    }
+    // without the form key nothing is done
+    assert_eq!(
+        d.post("/new/pledge", &cookie, &[("amount", "1")]).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn public_read_and_the_demo_link() {
+    let d = demo(WebOptions {
+        public_read: true,
+        demo: true,
+    })
+    .await;
+    assert_eq!(d.get("/?roadmap=civ-2023", "").await.0, StatusCode::OK);
+    assert_eq!(d.get("/new/pledge", "").await.0, StatusCode::SEE_OTHER);
+    let token = d.token(Role::Admin).await;
+    let path = d.web.one_time_login_path(&token);
+    assert!(!path.contains(&token[3..]));
+    let (status, headers, _) = d.get(&path, "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers.get(header::SET_COOKIE).is_some());
+    let (status, headers, _) = d.get(&path, "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "/login?used=1", "used once only");
+}

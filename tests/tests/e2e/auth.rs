@@ -1,0 +1,503 @@
+//! Who may do what: tokens, roles, scopes, the audit identity, and the
+//! refusals (`UNAUTHENTICATED`, `FORBIDDEN`) that change nothing.
+
+use fundtrail_api::ServeOptions;
+use fundtrail_api::auth::AuthPolicy;
+use fundtrail_api::rate_limit::RateLimit;
+use fundtrail_domain::Role;
+use fundtrail_domain::access::IssueToken;
+use fundtrail_e2e::TestServer;
+use fundtrail_e2e::client::{Client, expect_code, expect_no_errors, mutation_text};
+use fundtrail_e2e::seed::{self, cash_pledge};
+use fundtrail_e2e::server::Backend;
+use fundtrail_e2e::ws::WsClient;
+use serde_json::{Value, json};
+
+/// POSTs a query; returns the status and the JSON body, whatever they are.
+async fn post(c: &Client, query: &str, variables: Value) -> (u16, Value) {
+    let response = c
+        .http()
+        .post(c.url("/graphql"))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .expect("POST /graphql");
+    let status = response.status().as_u16();
+    let body = response.json().await.expect("a JSON body");
+    (status, body)
+}
+
+fn code_of(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+const REGISTER: &str = r#"mutation { registerOrganisation(input: { id: "x-ngo", name: "X", kind: NATIONAL_NGO, country: "CIV" }) { id } }"#;
+
+pub async fn without_a_valid_token_nothing_is_read_or_written(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let before = admin.event_count().await;
+
+    // No token: neither reads nor writes (no --public-read).
+    let anonymous = admin.as_token(None);
+    for query in ["{ roadmaps { id } }", REGISTER] {
+        let (status, body) = post(&anonymous, query, json!({})).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(code_of(&body), "UNAUTHENTICATED", "{body}");
+    }
+    let export = anonymous
+        .http()
+        .get(anonymous.url("/export/funding.csv?roadmap=civ"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status().as_u16(), 401);
+
+    // A token that is not one of this ledger's, or not a Bearer one: refused,
+    // and the answer never repeats it.
+    let forged = "ft_0000000000000000000000000000000000000000000000000000000000000000";
+    for client in [
+        admin.as_token(Some(forged)),
+        admin.as_token(Some("not-even-a-token")),
+    ] {
+        let (status, body) = post(&client, "{ roadmaps { id } }", json!({})).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(code_of(&body), "UNAUTHENTICATED");
+        assert!(
+            !body.to_string().contains(client.token().unwrap()),
+            "{body}"
+        );
+    }
+    let basic = admin
+        .http()
+        .post(admin.url("/graphql"))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .json(&json!({ "query": "{ roadmaps { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status().as_u16(), 401);
+
+    // Websockets: the token comes in connection_init.
+    let reason = WsClient::open(&server.ws_url())
+        .await
+        .init_refused(json!({}))
+        .await;
+    assert!(reason.contains("UNAUTHENTICATED"), "{reason}");
+    let reason = WsClient::open(&server.ws_url())
+        .await
+        .init_refused(json!({ "Authorization": format!("Bearer {forged}") }))
+        .await;
+    assert!(reason.contains("UNAUTHENTICATED"), "{reason}");
+    assert!(!reason.contains(forged));
+    WsClient::connect_as(&server.ws_url(), server.default_token())
+        .await
+        .close()
+        .await;
+
+    assert_eq!(admin.event_count().await, before, "nothing was appended");
+}
+
+pub async fn roles_decide_what_a_principal_may_do(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let viewer = admin.as_token(Some(&server.token("Viewer One", Role::Viewer).await));
+    let auditor = admin.as_token(Some(&server.token("Auditor One", Role::Auditor).await));
+    let officer = admin.as_token(Some(&server.token("Awa Koné", Role::Officer).await));
+    let before = admin.event_count().await;
+
+    // A viewer reads, and records nothing.
+    let data = viewer
+        .data("{ roadmaps { id } me { name role } }", json!({}))
+        .await;
+    assert_eq!(
+        data["me"],
+        json!({ "name": "Viewer One", "role": "VIEWER" })
+    );
+    let body = viewer.gql(REGISTER, json!({})).await;
+    let error = expect_code(&body, "FORBIDDEN");
+    assert!(
+        error["message"].as_str().unwrap().contains("may only read"),
+        "{error}"
+    );
+    for query in [
+        "{ auditTrail { totalCount } }",
+        "{ verifyLedger { intact } }",
+        "{ accessTokens { id } }",
+    ] {
+        expect_code(&viewer.gql(query, json!({})).await, "FORBIDDEN");
+    }
+    assert_eq!(admin.event_count().await, before);
+
+    // An auditor reads the trail and checks the chain, and records nothing.
+    let checked = auditor
+        .data(
+            "{ verifyLedger { intact eventsChecked firstBadPosition } auditTrail { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(checked["verifyLedger"]["intact"], true);
+    assert_eq!(checked["verifyLedger"]["eventsChecked"], before);
+    assert_eq!(checked["auditTrail"]["totalCount"], before);
+    expect_code(&auditor.gql(REGISTER, json!({})).await, "FORBIDDEN");
+    expect_code(
+        &auditor
+            .gql(
+                &mutation_text("createAccessToken", "token"),
+                json!({ "input": { "name": "x", "role": "ADMIN" } }),
+            )
+            .await,
+        "FORBIDDEN",
+    );
+
+    // An officer records; its name is the actor in the history.
+    let pledge = officer
+        .mutate_ok(
+            "pledge",
+            cash_pledge(
+                "p1",
+                "giz",
+                "1000",
+                "EUR",
+                &[("civ-p1", "1000")],
+                "2024-01-10",
+            ),
+            "id history { actor }",
+        )
+        .await;
+    assert_eq!(pledge["history"][0]["actor"], "Awa Koné");
+    let trail = auditor
+        .data(
+            r#"{ auditTrail(actor: "Awa Koné") { totalCount edges { node { type entityId } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(trail["auditTrail"]["totalCount"], 1);
+    assert_eq!(trail["auditTrail"]["edges"][0]["node"]["entityId"], "p1");
+    // ... but manages no tokens.
+    expect_code(
+        &officer
+            .gql(
+                &mutation_text("createAccessToken", "token"),
+                json!({ "input": { "name": "x", "role": "ADMIN" } }),
+            )
+            .await,
+        "FORBIDDEN",
+    );
+}
+
+pub async fn an_officer_stays_within_its_scope(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let civ_officer = admin.as_token(Some(
+        &server
+            .scoped_token(IssueToken {
+                token_id: String::new(),
+                principal: "CNLTP officer".into(),
+                role: Role::Officer,
+                roadmaps: vec!["civ".into()],
+                organisations: vec![],
+                expires_on: None,
+                token_hash: String::new(),
+            })
+            .await,
+    ));
+    let sci_officer = admin.as_token(Some(
+        &server
+            .scoped_token(IssueToken {
+                token_id: String::new(),
+                principal: "Save the Children officer".into(),
+                role: Role::Officer,
+                roadmaps: vec![],
+                organisations: vec!["sci".into()],
+                expires_on: None,
+                token_hash: String::new(),
+            })
+            .await,
+    ));
+    let me = civ_officer
+        .data("{ me { roadmaps organisations } }", json!({}))
+        .await;
+    assert_eq!(
+        me["me"],
+        json!({ "roadmaps": ["civ"], "organisations": [] })
+    );
+
+    // Roadmap scope: civ yes, gha no, shared exchange rates no.
+    civ_officer
+        .mutate_ok(
+            "pledge",
+            cash_pledge(
+                "p-civ",
+                "giz",
+                "10",
+                "EUR",
+                &[("civ-p1", "10")],
+                "2024-01-10",
+            ),
+            "id",
+        )
+        .await;
+    let mut gha = cash_pledge(
+        "p-gha",
+        "giz",
+        "10",
+        "EUR",
+        &[("gha-p1", "10")],
+        "2024-01-10",
+    );
+    gha["roadmapId"] = json!("gha");
+    let refused = admin_checked_refusal(admin, &civ_officer, "pledge", gha.clone()).await;
+    assert!(refused.contains("roadmap 'gha'"), "{refused}");
+    let refused = admin_checked_refusal(
+        admin,
+        &civ_officer,
+        "recordExchangeRate",
+        json!({ "base": "USD", "quote": "EUR", "rate": "0.9", "validFrom": "2024-01-01" }),
+    )
+    .await;
+    assert!(refused.contains("reference data"), "{refused}");
+    // Changing a pledge of another roadmap: the scope comes from the pledge.
+    admin.mutate_ok("pledge", gha, "id").await;
+    admin_checked_refusal(
+        admin,
+        &civ_officer,
+        "commitPledge",
+        json!({ "pledgeId": "p-gha", "committedOn": "2024-02-01" }),
+    )
+    .await;
+
+    // Organisation scope: facts of Save the Children only.
+    sci_officer
+        .mutate_ok(
+            "pledge",
+            cash_pledge(
+                "p-sci",
+                "sci",
+                "10",
+                "EUR",
+                &[("civ-p1", "10")],
+                "2024-01-10",
+            ),
+            "id",
+        )
+        .await;
+    let refused = admin_checked_refusal(
+        admin,
+        &sci_officer,
+        "pledge",
+        cash_pledge(
+            "p-giz",
+            "giz",
+            "10",
+            "EUR",
+            &[("civ-p1", "10")],
+            "2024-01-10",
+        ),
+    )
+    .await;
+    assert!(refused.contains("'giz'"), "{refused}");
+}
+
+/// `mutation` by `client` is FORBIDDEN and appends nothing (counted by the
+/// admin); returns the message.
+async fn admin_checked_refusal(
+    admin: &Client,
+    client: &Client,
+    mutation: &str,
+    input: Value,
+) -> String {
+    let before = admin.event_count().await;
+    let body = client.mutate(mutation, input, "__typename").await;
+    let error = expect_code(&body, "FORBIDDEN").clone();
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(
+        admin.event_count().await,
+        before,
+        "a refused {mutation} appended events"
+    );
+    error["message"].as_str().unwrap_or_default().to_owned()
+}
+
+pub async fn admins_create_and_revoke_tokens_as_events(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let created = admin
+        .mutate_ok(
+            "createAccessToken",
+            json!({ "name": "Koffi (ICI)", "role": "OFFICER", "organisations": ["giz"] }),
+            "token accessToken { id name role organisations revoked createdBy }",
+        )
+        .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ft_"), "{created}");
+    let id = created["accessToken"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created["accessToken"]["createdBy"],
+        fundtrail_e2e::server::ACTOR
+    );
+    assert_eq!(created["accessToken"]["organisations"], json!(["giz"]));
+
+    // The token works at once; only its hash is in the ledger.
+    let koffi = admin.as_token(Some(&token));
+    assert_eq!(
+        koffi.data("{ me { name } }", json!({})).await["me"]["name"],
+        "Koffi (ICI)"
+    );
+    let trail = admin
+        .data(
+            r#"query($id: ID) { auditTrail(entityId: $id) { edges { node { type actor data } } } }"#,
+            json!({ "id": id }),
+        )
+        .await;
+    let text = trail.to_string();
+    assert!(text.contains("AccessTokenIssued"), "{text}");
+    assert!(!text.contains(&token), "the token itself is never recorded");
+    let listed = admin
+        .data("{ accessTokens { id name revoked } }", json!({}))
+        .await;
+    assert!(
+        listed["accessTokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id.as_str() && t["revoked"] == false)
+    );
+
+    // Revoked: refused from now on, and who revoked it is on record.
+    let revoked = admin
+        .mutate_ok(
+            "revokeAccessToken",
+            json!({ "id": id, "reason": "left the project" }),
+            "revoked revokedBy revokeReason",
+        )
+        .await;
+    assert_eq!(
+        revoked,
+        json!({ "revoked": true, "revokedBy": fundtrail_e2e::server::ACTOR, "revokeReason": "left the project" })
+    );
+    let (status, body) = post(&koffi, "{ me { name } }", json!({})).await;
+    assert_eq!((status, code_of(&body)), (401, "UNAUTHENTICATED"), "{body}");
+    assert!(body.to_string().contains("revoked"), "{body}");
+    // Revoking twice is a clear refusal.
+    let again = admin
+        .mutate("revokeAccessToken", json!({ "id": id }), "revoked")
+        .await;
+    expect_code(&again, "INVALID_STATE");
+
+    // An expired token is refused too.
+    let expired = admin
+        .mutate_ok(
+            "createAccessToken",
+            json!({ "name": "old", "role": "VIEWER", "expiresOn": "2020-01-01" }),
+            "token",
+        )
+        .await;
+    let old = admin.as_token(expired["token"].as_str());
+    let (status, body) = post(&old, "{ roadmaps { id } }", json!({})).await;
+    assert_eq!(status, 401);
+    assert!(body.to_string().contains("expired on 2020-01-01"), "{body}");
+    // Scopes only for officers, and only known ids.
+    expect_code(
+        &admin
+            .mutate(
+                "createAccessToken",
+                json!({ "name": "v", "role": "VIEWER", "roadmaps": ["civ"] }),
+                "token",
+            )
+            .await,
+        "BAD_USER_INPUT",
+    );
+    expect_code(
+        &admin
+            .mutate(
+                "createAccessToken",
+                json!({ "name": "o", "role": "OFFICER", "roadmaps": ["nowhere"] }),
+                "token",
+            )
+            .await,
+        "NOT_FOUND",
+    );
+}
+
+/// `--public-read`: anonymous callers read, and still write nothing.
+pub async fn public_read_opens_reads_only(backend: Backend) {
+    let options = ServeOptions {
+        auth: AuthPolicy { public_read: true },
+        ..ServeOptions::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    seed::world(&server.client).await;
+    let before = server.client.event_count().await;
+    let anonymous = server.client.as_token(None);
+    let data = anonymous
+        .data("{ roadmaps { id } me { name } }", json!({}))
+        .await;
+    assert_eq!(data["roadmaps"].as_array().unwrap().len(), 2);
+    assert_eq!(data["me"], Value::Null);
+    let body = anonymous.gql(REGISTER, json!({})).await;
+    expect_code(&body, "UNAUTHENTICATED");
+    expect_code(
+        &anonymous
+            .gql("{ auditTrail { totalCount } }", json!({}))
+            .await,
+        "UNAUTHENTICATED",
+    );
+    let mut ws = WsClient::connect(&server.ws_url()).await;
+    ws.subscribe(
+        "s",
+        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
+        json!({}),
+    )
+    .await;
+    ws.close().await;
+    // A bad token is still refused, even where anonymous reads are allowed.
+    let forged = server.client.as_token(Some(
+        "ft_1111111111111111111111111111111111111111111111111111111111111111",
+    ));
+    let (status, _) = post(&forged, "{ roadmaps { id } }", json!({})).await;
+    assert_eq!(status, 401);
+    assert_eq!(server.client.event_count().await, before);
+}
+
+/// Per-token request rates: past the burst, 429 with Retry-After; other
+/// tokens are not held back.
+pub async fn request_rates_are_limited_per_token(backend: Backend) {
+    let options = ServeOptions {
+        rate_limit: Some(RateLimit {
+            per_second: 1,
+            burst: 5,
+        }),
+        ..ServeOptions::default()
+    };
+    let Some(server) = TestServer::start_with(backend, options).await else {
+        return;
+    };
+    let c = &server.client;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = c
+            .http()
+            .post(c.url("/graphql"))
+            .json(&json!({ "query": "{ roadmaps { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status().as_u16() == 429 {
+            assert!(response.headers().get("retry-after").is_some());
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(code_of(&body), "RATE_LIMITED", "{body}");
+        }
+    }
+    assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
+    assert!(statuses[5..].contains(&429), "{statuses:?}");
+    // Another principal has a bucket of its own.
+    let other = c.as_token(Some(&server.token("other", Role::Viewer).await));
+    let body = other.gql("{ roadmaps { id } }", json!({})).await;
+    expect_no_errors(&body);
+}
