@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use fundtrail_api::auth::TokenFor;
 use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
 use fundtrail_domain::Role;
-use fundtrail_domain::access::IssueToken;
-use fundtrail_ledger::{Command, CommandContext};
+use fundtrail_ledger::CommandContext;
 use fundtrail_store::EventStore;
 use fundtrail_store_kurrentdb::{KurrentOptions, KurrentStore};
 use fundtrail_store_postgres::PostgresStore;
@@ -157,35 +157,15 @@ impl Storage {
 
 /// Records a token for `name` with `role` (no scope) as the local admin; returns it.
 pub async fn create_token(state: &AppState, name: &str, role: Role) -> String {
-    issue_token(
-        state,
-        IssueToken {
-            token_id: String::new(),
-            principal: name.into(),
-            role,
-            roadmaps: vec![],
-            organisations: vec![],
-            expires_on: None,
-            token_hash: String::new(),
-        },
-    )
-    .await
+    issue_token(state, TokenFor::new(name, role)).await
 }
 
-/// Records `issue` with a fresh token (its `token_id` and `token_hash` are
-/// filled in) as the local admin; returns the token.
-pub async fn issue_token(state: &AppState, mut issue: IssueToken) -> String {
-    let (token, hash) = fundtrail_api::auth::new_token();
-    issue.token_id = fundtrail_api::auth::new_token_id();
-    issue.token_hash = hash;
-    state
-        .execute(
-            &CommandContext::by("e2e-setup"),
-            Command::Token(issue.into()),
-        )
+/// Records a token for `request` as the local admin; returns it.
+pub async fn issue_token(state: &AppState, request: TokenFor) -> String {
+    fundtrail_api::auth::create_token(state, &CommandContext::by("e2e-setup"), request)
         .await
-        .expect("record a token");
-    token
+        .expect("record a token")
+        .token
 }
 
 /// `fundtrail-api` on `127.0.0.1:<free port>`, stopped when dropped.
@@ -269,8 +249,8 @@ impl TestServer {
     }
 
     /// A token whose role and scope are given in full.
-    pub async fn scoped_token(&self, issue: IssueToken) -> String {
-        issue_token(&self.state, issue).await
+    pub async fn scoped_token(&self, request: TokenFor) -> String {
+        issue_token(&self.state, request).await
     }
 
     /// The default client's token (an admin named [`ACTOR`]).

@@ -12,7 +12,10 @@
 //! tokens).
 
 use axum::http::{HeaderMap, header};
-use fundtrail_domain::access::{self, AccessError, Principal, TOKEN_PREFIX};
+use chrono::NaiveDate;
+use fundtrail_domain::Role;
+use fundtrail_domain::access::{self, AccessError, IssueToken, Principal, TOKEN_PREFIX};
+use fundtrail_ledger::{Command, CommandContext, ServiceError};
 use rand::RngCore;
 
 use crate::state::AppState;
@@ -145,8 +148,67 @@ pub fn authenticate_payload(
     }
 }
 
+/// Who a new token is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFor {
+    /// The principal's name: the actor of the events recorded with the token.
+    pub name: String,
+    pub role: Role,
+    /// Officers only: the roadmaps it may record facts about (empty: all).
+    pub roadmaps: Vec<String>,
+    /// Officers only: the organisations whose facts it may record (empty: all).
+    pub organisations: Vec<String>,
+    /// The last day the token is valid (UTC).
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl TokenFor {
+    /// A token for `name` with `role`, no scope, no expiry.
+    pub fn new(name: impl Into<String>, role: Role) -> Self {
+        TokenFor {
+            name: name.into(),
+            role,
+            roadmaps: Vec::new(),
+            organisations: Vec::new(),
+            expires_on: None,
+        }
+    }
+}
+
+/// A token just recorded: `token` is shown once; only its hash is in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedToken {
+    pub token: String,
+    pub token_id: String,
+}
+
+/// Makes a token for `request` and records it through the ledger as
+/// `context`'s principal (who must be an admin).
+pub async fn create_token(
+    state: &AppState,
+    context: &CommandContext,
+    request: TokenFor,
+) -> Result<CreatedToken, ServiceError> {
+    let (token, token_hash) = new_token();
+    let token_id = new_token_id();
+    let command = Command::Token(
+        IssueToken {
+            token_id: token_id.clone(),
+            principal: request.name,
+            role: request.role,
+            roadmaps: request.roadmaps,
+            organisations: request.organisations,
+            expires_on: request.expires_on,
+            token_hash,
+        }
+        .into(),
+    );
+    state.execute(context, command).await?;
+    Ok(CreatedToken { token, token_id })
+}
+
 /// A new token and its recorded hash: `ft_` and 64 hex digits (256 random bits).
-pub fn new_token() -> (String, String) {
+fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token = format!("{TOKEN_PREFIX}{}", hex::encode(bytes));
@@ -155,7 +217,7 @@ pub fn new_token() -> (String, String) {
 }
 
 /// A new token id (32 hex digits).
-pub fn new_token_id() -> String {
+fn new_token_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 

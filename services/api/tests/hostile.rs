@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use fundtrail_api::auth::{TokenFor, create_token};
 use fundtrail_api::graphql::limits::{MAX_ALIASES, MAX_SELECTIONS};
 use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
 use fundtrail_domain::Role;
-use fundtrail_domain::access::IssueToken;
-use fundtrail_ledger::{Command, CommandContext};
+use fundtrail_ledger::CommandContext;
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;
 use serde_json::{Value, json};
@@ -30,25 +30,14 @@ async fn app() -> App {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let state = AppState::start(store, Limits::default()).await.unwrap();
-    let (token, hash) = fundtrail_api::auth::new_token();
-    state
-        .execute(
-            &CommandContext::by("hostile-setup"),
-            Command::Token(
-                IssueToken {
-                    token_id: fundtrail_api::auth::new_token_id(),
-                    principal: "admin".into(),
-                    role: Role::Admin,
-                    roadmaps: vec![],
-                    organisations: vec![],
-                    expires_on: None,
-                    token_hash: hash,
-                }
-                .into(),
-            ),
-        )
-        .await
-        .unwrap();
+    let token = create_token(
+        &state,
+        &CommandContext::by("hostile-setup"),
+        TokenFor::new("admin", Role::Admin),
+    )
+    .await
+    .unwrap()
+    .token;
     let router = router(build_schema(state.clone()), state, ServeOptions::default());
     App {
         _dir: dir,

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 use fundtrail_api::AppState;
-use fundtrail_api::auth::{new_token, new_token_id};
+use fundtrail_api::auth::{CreatedToken, TokenFor, create_token};
 use fundtrail_domain::Role;
-use fundtrail_domain::access::{IssueToken, RevokeToken};
+use fundtrail_domain::access::RevokeToken;
 use fundtrail_ledger::{Command, CommandContext};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -71,23 +71,9 @@ pub async fn create_admin(
     state: &AppState,
     name: &str,
 ) -> Result<String, fundtrail_ledger::ServiceError> {
-    let (token, token_hash) = new_token();
-    let command = Command::Token(
-        IssueToken {
-            token_id: new_token_id(),
-            principal: name.into(),
-            role: Role::Admin,
-            roadmaps: vec![],
-            organisations: vec![],
-            expires_on: None,
-            token_hash,
-        }
-        .into(),
-    );
-    state
-        .execute(&CommandContext::by(local_actor()), command)
-        .await?;
-    Ok(token)
+    let context = CommandContext::by(local_actor());
+    let created = create_token(state, &context, TokenFor::new(name, Role::Admin)).await?;
+    Ok(created.token)
 }
 
 pub async fn run(state: &AppState, command: TokenCommand) -> Result<(), crate::Failure> {
@@ -100,21 +86,14 @@ pub async fn run(state: &AppState, command: TokenCommand) -> Result<(), crate::F
             roadmaps,
             expires,
         } => {
-            let (token, token_hash) = new_token();
-            let token_id = new_token_id();
-            let command = Command::Token(
-                IssueToken {
-                    token_id: token_id.clone(),
-                    principal: name.clone(),
-                    role: role.into(),
-                    roadmaps,
-                    organisations,
-                    expires_on: expires,
-                    token_hash,
-                }
-                .into(),
-            );
-            state.execute(&context, command).await?;
+            let request = TokenFor {
+                name: name.clone(),
+                role: role.into(),
+                roadmaps,
+                organisations,
+                expires_on: expires,
+            };
+            let CreatedToken { token, token_id } = create_token(state, &context, request).await?;
             eprintln!(
                 "token {token_id} for {name:?} ({}): shown once, keep it secret",
                 Role::from(role)

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use fundtrail_api::auth::{TokenFor, create_token};
 use fundtrail_api::{AppState, Limits};
 use fundtrail_domain::Role;
-use fundtrail_domain::access::IssueToken;
-use fundtrail_ledger::{Command, CommandContext};
+use fundtrail_ledger::CommandContext;
 use fundtrail_web::{Web, WebOptions};
 use tower::ServiceExt;
 
@@ -47,24 +47,11 @@ async fn demo(options: WebOptions) -> Demo {
 
 impl Demo {
     async fn token(&self, role: Role) -> String {
-        let (token, token_hash) = fundtrail_api::auth::new_token();
-        let command = Command::Token(
-            IssueToken {
-                token_id: fundtrail_api::auth::new_token_id(),
-                principal: format!("Test {role}"),
-                role,
-                roadmaps: vec![],
-                organisations: vec![],
-                expires_on: None,
-                token_hash,
-            }
-            .into(),
-        );
-        self.state
-            .execute(&CommandContext::by("test"), command)
+        let request = TokenFor::new(format!("Test {role}"), role);
+        create_token(&self.state, &CommandContext::by("test"), request)
             .await
-            .unwrap();
-        token
+            .unwrap()
+            .token
     }
 
     async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {

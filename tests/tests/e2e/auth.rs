@@ -2,10 +2,9 @@
 //! refusals (`UNAUTHENTICATED`, `FORBIDDEN`) that change nothing.
 
 use fundtrail_api::ServeOptions;
-use fundtrail_api::auth::AuthPolicy;
+use fundtrail_api::auth::{AuthPolicy, TokenFor};
 use fundtrail_api::rate_limit::RateLimit;
 use fundtrail_domain::Role;
-use fundtrail_domain::access::IssueToken;
 use fundtrail_e2e::TestServer;
 use fundtrail_e2e::client::{Client, expect_code, expect_no_errors, mutation_text};
 use fundtrail_e2e::seed::{self, cash_pledge};
@@ -193,27 +192,17 @@ pub async fn an_officer_stays_within_its_scope(server: &TestServer) {
     seed::world(admin).await;
     let civ_officer = admin.as_token(Some(
         &server
-            .scoped_token(IssueToken {
-                token_id: String::new(),
-                principal: "CNLTP officer".into(),
-                role: Role::Officer,
+            .scoped_token(TokenFor {
                 roadmaps: vec!["civ".into()],
-                organisations: vec![],
-                expires_on: None,
-                token_hash: String::new(),
+                ..TokenFor::new("CNLTP officer", Role::Officer)
             })
             .await,
     ));
     let sci_officer = admin.as_token(Some(
         &server
-            .scoped_token(IssueToken {
-                token_id: String::new(),
-                principal: "Save the Children officer".into(),
-                role: Role::Officer,
-                roadmaps: vec![],
+            .scoped_token(TokenFor {
                 organisations: vec!["sci".into()],
-                expires_on: None,
-                token_hash: String::new(),
+                ..TokenFor::new("Save the Children officer", Role::Officer)
             })
             .await,
     ));

@@ -5,7 +5,7 @@
 //! Writes are checked again, role and scope, by the command side.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use fundtrail_domain::access::{AccessError, IssueToken, Principal, RevokeToken};
+use fundtrail_domain::access::{AccessError, Principal, RevokeToken};
 use fundtrail_ledger::{Command, CommandContext};
 use fundtrail_projections::tokens::TokenView;
 use fundtrail_store::VerifyReport;
@@ -242,24 +242,18 @@ impl AccessMutation {
         input: CreateAccessTokenInput,
     ) -> Result<CreatedAccessToken> {
         let admin = require_admin(ctx, "create tokens")?.clone();
-        let (token, token_hash) = auth::new_token();
-        let token_id = auth::new_token_id();
-        let command = Command::Token(
-            IssueToken {
-                token_id: token_id.clone(),
-                principal: input.name,
-                role: input.role.into(),
-                roadmaps: input.roadmaps.into_iter().map(|r| r.0).collect(),
-                organisations: input.organisations.into_iter().map(|o| o.0).collect(),
-                expires_on: input.expires_on.map(|d| d.0),
-                token_hash,
-            }
-            .into(),
-        );
         let app = state(ctx);
-        app.execute(&CommandContext::of(admin), command)
-            .await
-            .map_err(service_error)?;
+        let request = auth::TokenFor {
+            name: input.name,
+            role: input.role.into(),
+            roadmaps: input.roadmaps.into_iter().map(|r| r.0).collect(),
+            organisations: input.organisations.into_iter().map(|o| o.0).collect(),
+            expires_on: input.expires_on.map(|d| d.0),
+        };
+        let auth::CreatedToken { token, token_id } =
+            auth::create_token(app, &CommandContext::of(admin), request)
+                .await
+                .map_err(service_error)?;
         let view = app.read().tokens().get(&token_id).cloned();
         let view = view.ok_or_else(|| {
             super::errors::coded(
