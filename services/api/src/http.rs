@@ -239,7 +239,16 @@ async fn graphql_ws(
             GraphQLWebSocket::new(stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let caller = auth::authenticate_payload(&http.state, &payload)
-                        .and_then(|caller| http.auth.admit(&caller).map(|()| caller))
+                        .and_then(|caller| {
+                            // the HTTP wording (a header) does not fit here
+                            http.auth.admit(&caller).map_err(|_| {
+                                AccessError::Unauthenticated(
+                                    "send {\"Authorization\": \"Bearer <token>\"} in connection_init"
+                                        .into(),
+                                )
+                            })?;
+                            Ok(caller)
+                        })
                         .map_err(|e| async_graphql::Error::new(close_reason(&e)))?;
                     let mut data = async_graphql::Data::default();
                     data.insert(caller);
@@ -251,13 +260,7 @@ async fn graphql_ws(
 
 /// A websocket close reason: at most 123 bytes, the code first.
 fn close_reason(e: &AccessError) -> String {
-    let message = match e {
-        AccessError::Unauthenticated(m) if m.starts_with("this server needs") => {
-            "send {\"Authorization\": \"Bearer <token>\"} in connection_init"
-        }
-        AccessError::Unauthenticated(m) | AccessError::Forbidden(m) => m.as_str(),
-    };
-    let mut reason = format!("{}: {message}", e.code());
+    let mut reason = format!("{}: {e}", e.code());
     if reason.len() > 123 {
         let mut end = 120;
         while !reason.is_char_boundary(end) {
