@@ -22,10 +22,10 @@ use std::sync::{Arc, LazyLock};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
+use fundtrail_api::auth::{TokenFor, create_token};
 use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
 use fundtrail_domain::Role;
-use fundtrail_domain::access::IssueToken;
-use fundtrail_ledger::{Command, CommandContext};
+use fundtrail_ledger::CommandContext;
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;
 use libfuzzer_sys::fuzz_target;
@@ -84,25 +84,14 @@ static APP: LazyLock<App> = LazyLock::new(|| {
         let state = AppState::start(store, Limits::default())
             .await
             .expect("start the API state");
-        let (token, hash) = fundtrail_api::auth::new_token();
-        state
-            .execute(
-                &CommandContext::by("fuzz-setup"),
-                Command::Token(
-                    IssueToken {
-                        token_id: fundtrail_api::auth::new_token_id(),
-                        principal: "fuzz-admin".into(),
-                        role: Role::Admin,
-                        roadmaps: vec![],
-                        organisations: vec![],
-                        expires_on: None,
-                        token_hash: hash,
-                    }
-                    .into(),
-                ),
-            )
-            .await
-            .expect("record the admin token");
+        let token = create_token(
+            &state,
+            &CommandContext::by("fuzz-setup"),
+            TokenFor::new("fuzz-admin", Role::Admin),
+        )
+        .await
+        .expect("record the admin token")
+        .token;
         let router = router(build_schema(state.clone()), state, ServeOptions::default());
         let bearer = format!("Bearer {token}");
         for mutation in WORLD {
