@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fundtrail_api::auth::TokenFor;
-use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_api::{ServeOptions, build_schema, router};
+use fundtrail_app::auth::TokenFor;
+use fundtrail_app::{AppState, Limits};
 use fundtrail_domain::Role;
 use fundtrail_ledger::CommandContext;
 use fundtrail_store::EventStore;
@@ -162,7 +163,7 @@ pub async fn create_token(state: &AppState, name: &str, role: Role) -> String {
 
 /// Records a token for `request` as the local admin; returns it.
 pub async fn issue_token(state: &AppState, request: TokenFor) -> String {
-    fundtrail_api::auth::create_token(state, &CommandContext::by("e2e-setup"), request)
+    fundtrail_app::auth::create_token(state, &CommandContext::by("e2e-setup"), request)
         .await
         .expect("record a token")
         .token

@@ -64,6 +64,15 @@ impl WsClient {
         WsClient { socket }
     }
 
+    /// Sends `message` if the socket still takes it (the server may be
+    /// closing it); says whether it went out.
+    pub async fn try_send(&mut self, message: Value) -> bool {
+        self.socket
+            .send(Message::text(message.to_string()))
+            .await
+            .is_ok()
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.socket
             .send(Message::text(message.to_string()))
@@ -165,6 +174,25 @@ impl WsClient {
                 }
                 Ok(Some(Ok(_))) => continue,
                 Ok(Some(Err(_))) => return String::new(),
+            }
+        }
+    }
+
+    /// Waits (up to `wait`) for the server to close the socket, answering
+    /// pings and skipping other messages; returns the close code and reason.
+    /// Panics when the socket is still open after `wait`.
+    pub async fn expect_closed(&mut self, wait: Duration) -> (u16, String) {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => panic!("the server did not close the socket within {wait:?}"),
+                Ok(None) | Ok(Some(Err(_))) => return (0, String::new()),
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    return frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or_default();
+                }
+                Ok(Some(Ok(_))) => continue,
             }
         }
     }

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_api::{ServeOptions, build_schema, router};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_domain::Role;
 use fundtrail_e2e::Client;
 use fundtrail_e2e::pg::{Schema, url};
@@ -75,13 +76,9 @@ async fn serve(store: Arc<dyn EventStore>, token: Option<String>) -> (Served, St
         // The ledger's own admin: a token recorded in it, restored with it.
         None => create_token(&state, "migration-admin", Role::Admin).await,
     };
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        while !state.is_ready() {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("read models ready");
+    tokio::time::timeout(std::time::Duration::from_secs(30), state.ready())
+        .await
+        .expect("read models ready");
     let app = router(
         build_schema(state.clone()),
         state.clone(),

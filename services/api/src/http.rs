@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use async_graphql_axum::GraphQLProtocol;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::WebSocketUpgrade;
@@ -22,11 +22,11 @@ use tower_http::trace::TraceLayer;
 
 use std::sync::Arc;
 
-use crate::auth::{self, AuthPolicy, Caller};
 use crate::graphql::FundtrailSchema;
 use crate::rate_limit::{self, RateLimit};
 use crate::response_cache::{Key, ResponseCache};
-use crate::state::AppState;
+use fundtrail_app::AppState;
+use fundtrail_app::auth::{self, AuthPolicy, Caller};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -112,7 +112,7 @@ async fn export_file(
     if let Err(refused) = http.caller(&headers) {
         return refused_plain(&refused);
     }
-    use crate::export::{self, ExportError, Format, Kind};
+    use fundtrail_export::{ExportError, ExportQuery, Format, Kind};
     let text_error = |status: StatusCode, message: String| {
         let mut response = (status, format!("{message}\n")).into_response();
         response.headers_mut().insert(
@@ -131,12 +131,12 @@ async fn export_file(
         (Ok(kind), Ok(format)) => (kind, format),
         (Err(e), _) | (_, Err(e)) => return text_error(StatusCode::NOT_FOUND, e),
     };
-    let today = chrono::Utc::now().date_naive();
+    let now = chrono::Utc::now();
     // Building a workbook is CPU work: keep it off the async workers.
     let state = http.state.clone();
     let result = tokio::task::spawn_blocking(move || {
-        export::query_from(&params, today).and_then(|q| {
-            let bytes = export::export(&state, kind, &q, format)?;
+        ExportQuery::from_params(&params, now.date_naive()).and_then(|q| {
+            let bytes = fundtrail_export::export(&state.read(), kind, &q, format, now)?;
             Ok((q, bytes))
         })
     })
@@ -184,7 +184,10 @@ async fn export_file(
 impl Http {
     /// The request's caller, if it may read at all.
     fn caller(&self, headers: &HeaderMap) -> Result<Caller, AccessError> {
-        let caller = auth::authenticate(&self.state, headers)?;
+        let header = headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().map_err(|_| ()));
+        let caller = auth::authenticate_header(&self.state, header)?;
         self.auth.admit(&caller)?;
         Ok(caller)
     }
@@ -225,8 +228,8 @@ fn refused_graphql(e: &AccessError, media: Media) -> Response {
     response
 }
 
-/// Subscriptions over `graphql-transport-ws` (and the older `graphql-ws`):
-/// the caller comes from the `connection_init` payload.
+/// Subscriptions (and queries and mutations) over websockets; see
+/// [`crate::websocket`] for how each message is authorised.
 async fn graphql_ws(
     State(http): State<Http>,
     protocol: GraphQLProtocol,
@@ -234,42 +237,15 @@ async fn graphql_ws(
 ) -> Response {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let schema = http.schema.clone();
-            GraphQLWebSocket::new(stream, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    let caller = auth::authenticate_payload(&http.state, &payload)
-                        .and_then(|caller| {
-                            // the HTTP wording (a header) does not fit here
-                            http.auth.admit(&caller).map_err(|_| {
-                                AccessError::Unauthenticated(
-                                    "send {\"Authorization\": \"Bearer <token>\"} in connection_init"
-                                        .into(),
-                                )
-                            })?;
-                            Ok(caller)
-                        })
-                        .map_err(|e| async_graphql::Error::new(close_reason(&e)))?;
-                    let mut data = async_graphql::Data::default();
-                    data.insert(caller);
-                    Ok(data)
-                })
-                .serve()
+        .on_upgrade(move |socket| {
+            crate::websocket::serve(
+                socket,
+                http.schema.clone(),
+                http.state.clone(),
+                http.auth.public_read,
+                protocol,
+            )
         })
-}
-
-/// A websocket close reason: at most 123 bytes, the code first.
-fn close_reason(e: &AccessError) -> String {
-    let mut reason = format!("{}: {e}", e.code());
-    if reason.len() > 123 {
-        let mut end = 120;
-        while !reason.is_char_boundary(end) {
-            end -= 1;
-        }
-        reason.truncate(end);
-        reason.push('…');
-    }
-    reason
 }
 
 async fn healthz() -> &'static str {

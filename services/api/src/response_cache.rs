@@ -17,7 +17,7 @@ pub struct Key {
     pub variables: String,
     /// The answer's media type: bodies differ only in headers, but keep them apart.
     pub media: &'static str,
-    /// Who asked ([`crate::auth::Caller::cache_key`]): `me` and the audit
+    /// Who asked ([`fundtrail_app::auth::Caller::cache_key`]): `me` and the audit
     /// trail differ by principal.
     pub caller: String,
 }

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::NaiveDate;
-use fundtrail_api::export::{self, ExportQuery, Format, Kind, Lang};
-use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_api::{ServeOptions, build_schema, router};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_domain::money::Currency;
+use fundtrail_export::{self as export, ExportQuery, Format, Kind, Lang};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;
@@ -65,7 +66,14 @@ async fn csv_funding_figures_are_the_read_models() {
     let (_dir, state) = demo().await;
     for currency in [None, Some(Currency::EUR)] {
         let q = query("civ-2023", currency, Lang::En);
-        let bytes = export::export(&state, Kind::Funding, &q, Format::Csv).unwrap();
+        let bytes = export::export(
+            &state.read(),
+            Kind::Funding,
+            &q,
+            Format::Csv,
+            chrono::Utc::now(),
+        )
+        .unwrap();
         let (headers, rows) = csv_rows(&bytes);
         assert_eq!(headers[0], "Rank");
         assert_eq!(headers[4], "Pledged");
@@ -93,7 +101,14 @@ async fn csv_funding_figures_are_the_read_models() {
     }
     // French headers, same figures.
     let q = query("civ-2023", None, Lang::Fr);
-    let bytes = export::export(&state, Kind::Funding, &q, Format::Csv).unwrap();
+    let bytes = export::export(
+        &state.read(),
+        Kind::Funding,
+        &q,
+        Format::Csv,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let (headers, rows) = csv_rows(&bytes);
     assert_eq!(headers[1], "Priorité");
     assert_eq!(rows.last().unwrap()[4], "10000000");
@@ -111,11 +126,19 @@ async fn every_table_exports_in_every_format() {
         Kind::Donors,
     ] {
         for format in [Format::Csv, Format::Json, Format::Xlsx] {
-            let bytes = export::export(&state, kind, &q, format).unwrap();
+            let bytes =
+                export::export(&state.read(), kind, &q, format, chrono::Utc::now()).unwrap();
             assert!(!bytes.is_empty(), "{kind} {format:?}");
         }
     }
-    let pledges = export::export(&state, Kind::Pledges, &q, Format::Json).unwrap();
+    let pledges = export::export(
+        &state.read(),
+        Kind::Pledges,
+        &q,
+        Format::Json,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let pledges: serde_json::Value = serde_json::from_slice(&pledges).unwrap();
     let pledges = pledges.as_array().unwrap();
     assert_eq!(pledges.len(), 14);
@@ -141,7 +164,14 @@ fn unzip(bytes: &[u8]) -> HashMap<String, String> {
 async fn xlsx_is_a_workbook_with_number_cells() {
     let (_dir, state) = demo().await;
     let q = query("civ-2023", None, Lang::Fr);
-    let bytes = export::export(&state, Kind::Funding, &q, Format::Xlsx).unwrap();
+    let bytes = export::export(
+        &state.read(),
+        Kind::Funding,
+        &q,
+        Format::Xlsx,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     assert_eq!(&bytes[..2], b"PK");
     let files = unzip(&bytes);
     assert!(files["xl/workbook.xml"].contains(r#"name="Financement""#));
@@ -152,7 +182,14 @@ async fn xlsx_is_a_workbook_with_number_cells() {
     assert!(files["xl/styles.xml"].contains("<b/>"));
 
     let q = query("civ-2023", Some(Currency::EUR), Lang::En);
-    let bytes = export::export(&state, Kind::Donors, &q, Format::Xlsx).unwrap();
+    let bytes = export::export(
+        &state.read(),
+        Kind::Donors,
+        &q,
+        Format::Xlsx,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let files = unzip(&bytes);
     assert!(files["xl/workbook.xml"].contains(r#"name="Donors""#));
     assert!(files["xl/styles.xml"].contains("#,##0.00 &quot;EUR&quot;"));
@@ -167,7 +204,7 @@ fn money_formats() {
 async fn get(state: &AppState, uri: &str) -> (StatusCode, HashMap<String, String>, Vec<u8>) {
     // a transparency portal: anonymous reads allowed
     let options = ServeOptions {
-        auth: fundtrail_api::auth::AuthPolicy { public_read: true },
+        auth: fundtrail_app::auth::AuthPolicy { public_read: true },
         ..ServeOptions::default()
     };
     let app = router(build_schema(state.clone()), state.clone(), options);

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use fundtrail_api::export::iati::{self, TransactionType};
-use fundtrail_api::export::{ExportQuery, Kind, Lang};
-use fundtrail_api::{AppState, Limits};
+use fundtrail_app::{AppState, Limits};
+use fundtrail_export::iati::{self, TransactionType};
+use fundtrail_export::{ExportQuery, Kind, Lang};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use fundtrail_api::{AppState, Limits, ServeOptions, build_schema, router};
+use fundtrail_api::{ServeOptions, build_schema, router};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;

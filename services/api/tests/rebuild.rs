@@ -1,13 +1,13 @@
-//! `fundtrail rebuild` (`fundtrail_api::rebuild`): old snapshots go, the whole
+//! `fundtrail rebuild` (`fundtrail_app::rebuild`): old snapshots go, the whole
 //! log is folded, one fresh snapshot is written, and a server started on it
 //! folds nothing and answers as one that folded the log from zero.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use fundtrail_api::export::{self, ExportQuery, Format, Kind};
-use fundtrail_api::rebuild::rebuild;
-use fundtrail_api::{AppState, Limits, SnapshotConfig};
+use fundtrail_app::rebuild::rebuild;
+use fundtrail_app::{AppState, Limits, SnapshotConfig};
+use fundtrail_export::{self as export, ExportQuery, Format, Kind};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::{SqliteReader, SqliteStore};
@@ -26,13 +26,9 @@ fn snapshot_files(dir: &std::path::Path) -> Vec<String> {
 }
 
 async fn ready(state: &AppState) {
-    tokio::time::timeout(Duration::from_secs(30), async {
-        while !state.is_ready() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("read models ready");
+    tokio::time::timeout(Duration::from_secs(30), state.ready())
+        .await
+        .expect("read models ready");
 }
 
 fn funding(state: &AppState) -> Vec<u8> {
@@ -41,7 +37,14 @@ fn funding(state: &AppState) -> Vec<u8> {
         roadmap: Some("civ-2023".into()),
         ..ExportQuery::new(today)
     };
-    export::export(state, Kind::Funding, &query, Format::Json).unwrap()
+    export::export(
+        &state.read(),
+        Kind::Funding,
+        &query,
+        Format::Json,
+        chrono::Utc::now(),
+    )
+    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use fundtrail_api::{AppState, Limits, SnapshotConfig};
+use fundtrail_app::{AppState, Limits, SnapshotConfig};
 use fundtrail_domain::enums::{ContributionKind, OrganisationKind};
 use fundtrail_domain::money::{Currency, Money};
 use fundtrail_domain::organisation::{OrganisationCommand, RegisterOrganisation};

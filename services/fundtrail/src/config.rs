@@ -49,6 +49,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Where the ledger is.
+    pub fn location(&self) -> fundtrail_app::StoreLocation {
+        fundtrail_app::StoreLocation {
+            data_dir: self.data_dir.clone(),
+            url: self.store.clone(),
+            pg_schema: self.pg_schema.clone(),
+            kurrentdb_stream: self.kurrentdb_stream.clone(),
+        }
+    }
+
     /// Where read-model snapshots go (see `snapshot_dir`).
     pub fn snapshots_at(&self) -> PathBuf {
         match (&self.snapshot_dir, &self.store) {

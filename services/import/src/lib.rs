@@ -69,7 +69,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use fundtrail_api::AppState;
+use fundtrail_app::AppState;
 use fundtrail_domain::enums::*;
 use fundtrail_domain::organisation::RegisterOrganisation;
 use fundtrail_domain::partnership::RecordPartnership;

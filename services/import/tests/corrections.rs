@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use fundtrail_api::{AppState, Limits};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, ImportError, Problem, Summary, apply, plan};
 use fundtrail_store::{Direction, EventStore, RecordedEvent};
 use fundtrail_store_sqlite::SqliteStore;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use fundtrail_api::{AppState, Limits};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
 use fundtrail_store::EventStore;
 use fundtrail_store_sqlite::SqliteStore;

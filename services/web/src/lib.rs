@@ -13,7 +13,7 @@
 //! - `/audit` the audit trail and the hash-chain check (auditors, admins);
 //! - `/new/...` and `/{entity}/{id}/{action}` the forms for the main
 //!   commands ([`forms`]), run through the same command side as GraphQL
-//!   ([`fundtrail_api::AppState::execute`]), with `commandId` and
+//!   ([`fundtrail_app::AppState::execute`]), with `commandId` and
 //!   `expectedVersion`.
 //!
 //! Sign-in takes an API token once and keeps a server-side session
@@ -38,7 +38,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use fundtrail_api::AppState;
+use fundtrail_app::AppState;
 use fundtrail_domain::access::Principal;
 
 use crate::i18n::Lang;

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use fundtrail_api::AppState;
+use fundtrail_app::AppState;
 use fundtrail_domain::access::{self, Principal};
 use rand::RngCore;
 

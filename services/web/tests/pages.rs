@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use fundtrail_api::auth::{TokenFor, create_token};
-use fundtrail_api::{AppState, Limits};
+use fundtrail_app::auth::{TokenFor, create_token};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_domain::Role;
 use fundtrail_ledger::CommandContext;
 use fundtrail_web::{Web, WebOptions};
@@ -27,9 +27,7 @@ async fn demo(options: WebOptions) -> Demo {
     let store =
         Arc::new(fundtrail_store_sqlite::SqliteStore::open(dir.path().join("data")).unwrap());
     let state = AppState::start(store, Limits::default()).await.unwrap();
-    while !state.is_ready() {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    state.ready().await;
     let plan =
         fundtrail_import::plan(fundtrail_import::DEMO_FILE_NAME, fundtrail_import::DEMO).unwrap();
     fundtrail_import::apply(&state, &plan, |_, _| {})

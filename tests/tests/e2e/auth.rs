@@ -2,8 +2,8 @@
 //! refusals (`UNAUTHENTICATED`, `FORBIDDEN`) that change nothing.
 
 use fundtrail_api::ServeOptions;
-use fundtrail_api::auth::{AuthPolicy, TokenFor};
 use fundtrail_api::rate_limit::RateLimit;
+use fundtrail_app::auth::{AuthPolicy, TokenFor};
 use fundtrail_domain::Role;
 use fundtrail_e2e::TestServer;
 use fundtrail_e2e::client::{Client, expect_code, expect_no_errors, mutation_text};
@@ -489,4 +489,61 @@ pub async fn request_rates_are_limited_per_token(backend: Backend) {
     let other = c.as_token(Some(&server.token("other", Role::Viewer).await));
     let body = other.gql("{ roadmaps { id } }", json!({})).await;
     expect_no_errors(&body);
+}
+
+/// A socket opened with a token that is then revoked: the operation sent
+/// after the revocation is not run, and the server closes the socket with
+/// code 4401 (`docs/graphql-over-http.md`), ending its subscriptions.
+pub async fn a_revoked_token_loses_its_open_websockets(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let created = admin
+        .mutate_ok(
+            "createAccessToken",
+            json!({ "name": "Koffi (ICI)", "role": "OFFICER" }),
+            "token accessToken { id }",
+        )
+        .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let id = created["accessToken"]["id"].as_str().unwrap().to_owned();
+
+    let mut ws = WsClient::connect_as(&server.ws_url(), &token).await;
+    ws.subscribe(
+        "funding",
+        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
+        json!({}),
+    )
+    .await;
+    // While the token is valid, the socket runs mutations as its principal.
+    ws.send(json!({ "id": "m1", "type": "subscribe", "payload": { "query": REGISTER } }))
+        .await;
+    let first = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");
+    assert_eq!(first["id"], "m1", "{first}");
+    assert_eq!(
+        first["payload"]["data"]["registerOrganisation"]["id"], "x-ngo",
+        "{first}"
+    );
+
+    admin
+        .mutate_ok("revokeAccessToken", json!({ "id": id }), "revoked")
+        .await;
+    let before = admin.event_count().await;
+    // Sent after the revocation (if the socket is still open): never run.
+    ws.try_send(json!({ "id": "m2", "type": "subscribe", "payload": {
+        "query": r#"mutation { registerOrganisation(input: { id: "y-ngo", name: "Y", kind: NATIONAL_NGO, country: "CIV" }) { id } }"#
+    } }))
+    .await;
+    let (code, reason) = ws.expect_closed(fundtrail_e2e::ws::DUE).await;
+    assert_eq!(code, 4401, "{reason}");
+    assert!(reason.contains("UNAUTHENTICATED"), "{reason}");
+    assert!(reason.contains("revoked"), "{reason}");
+    assert_eq!(
+        admin.event_count().await,
+        before,
+        "nothing appended after revocation"
+    );
+    let org = admin
+        .data(r#"{ organisation(id: "y-ngo") { id } }"#, json!({}))
+        .await;
+    assert_eq!(org["organisation"], Value::Null);
 }

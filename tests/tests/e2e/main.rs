@@ -59,11 +59,13 @@ macro_rules! e2e_suite {
             auth::roles_decide_what_a_principal_may_do,
             auth::an_officer_stays_within_its_scope,
             auth::admins_create_and_revoke_tokens_as_events,
+            auth::a_revoked_token_loses_its_open_websockets,
             hostile::bad_input_is_refused_and_the_server_keeps_serving,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,
             hostile::no_token_appears_in_the_logs,
+            process::read_only_commands_run_beside_a_server_with_its_figures,
         );
         e2e_suite!(@backend $backend;
             auth::public_read_opens_reads_only,

@@ -73,3 +73,73 @@ pub async fn sigterm_stops_gracefully_and_a_restart_serves_the_same_data(storage
     let (status, log) = second.terminate().await;
     assert!(status.success(), "exit status {status:?}; log:\n{log}");
 }
+
+/// `fundtrail export` and `fundtrail verify` on the store a running server
+/// holds (the embedded one included: read-only, no lock), with the server's
+/// own figures.
+pub async fn read_only_commands_run_beside_a_server_with_its_figures(storage: Storage) {
+    let exe = executable(env!("CARGO_BIN_EXE_fundtrail-e2e-server"));
+    let served = Served::start(&exe, &storage).await;
+    let c = served.client.clone();
+    seed::world(&c).await;
+    seed::pledge(
+        &c,
+        cash_pledge(
+            "p",
+            "giz",
+            "10000",
+            "EUR",
+            &[("civ-p1", "10000")],
+            "2024-01-10",
+        ),
+    )
+    .await;
+    seed::commit(&c, "p", "2024-02-01").await;
+
+    let (args, env) = storage.command_args();
+    let run = |command: &[&str]| {
+        let mut child = std::process::Command::new(&exe);
+        child.args(command).args(&args).envs(env.clone());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("FUNDTRAIL_") {
+                child.env_remove(key);
+            }
+        }
+        child.envs(env.clone()).current_dir(storage.workdir());
+        child.output().expect("run fundtrail")
+    };
+    for format in ["json", "csv"] {
+        let exported = run(&["export", "funding", "--roadmap", "civ", "--format", format]);
+        assert!(
+            exported.status.success(),
+            "export beside the server: {}",
+            String::from_utf8_lossy(&exported.stderr)
+        );
+        let served_bytes = c
+            .http()
+            .get(c.url(&format!("/export/funding.{format}?roadmap=civ")))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&exported.stdout),
+            String::from_utf8_lossy(&served_bytes),
+            "the command line's {format} export equals the server's"
+        );
+    }
+    let exported = run(&["export", "pledges", "--format", "json"]);
+    assert!(String::from_utf8_lossy(&exported.stdout).contains("\"p\""));
+    let verified = run(&["verify"]);
+    assert!(
+        verified.status.success(),
+        "verify beside the server: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    // The server kept serving, and still writes.
+    seed::disburse(&c, "p", "1000", "2024-03-01").await;
+    let (status, log) = served.terminate().await;
+    assert!(status.success(), "{log}");
+}

@@ -14,7 +14,7 @@ use super::enums::Role;
 use super::errors::{access_error, service_error};
 use super::objects::state;
 use super::scalars::{Date, DateTime};
-use crate::auth::{self, Caller};
+use fundtrail_app::auth::{self, Caller};
 
 /// The caller of this request (anonymous when the server put none in).
 pub fn caller<'a>(ctx: &Context<'a>) -> &'a Caller {

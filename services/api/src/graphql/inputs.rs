@@ -1,11 +1,11 @@
 //! The contract's mutation inputs, and their translation into domain commands.
 
 use async_graphql::{ID, InputObject};
+use fundtrail_app::input;
 use fundtrail_domain::{
     exchange_rate, organisation, partnership, pledge, priority, proposal, roadmap,
 };
 use fundtrail_ledger::Command;
-use sha2::{Digest, Sha256};
 
 use super::enums::{
     ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, ProposalStatus,
@@ -53,43 +53,30 @@ fn ids(items: &[ID]) -> Vec<String> {
     items.iter().map(|i| i.0.clone()).collect()
 }
 
-/// The id of a created entity: the client's, else one derived from the
-/// `commandId` (so that a retry creates nothing new), else a fresh one.
+/// The id of a created entity ([`fundtrail_app::input::new_id`]).
 pub fn new_id(id: &Option<ID>, command_id: &Option<ID>, prefix: &str) -> String {
-    match (id, command_id) {
-        (Some(id), _) => id.0.clone(),
-        (None, Some(command_id)) => {
-            let digest = Sha256::digest(command_id.0.as_bytes());
-            format!("{prefix}-{}", &hex::encode(digest)[..20])
-        }
-        (None, None) => format!("{prefix}-{}", uuid::Uuid::now_v7().simple()),
-    }
+    input::new_id(
+        id.as_ref().map(|i| i.0.as_str()),
+        command_id.as_ref().map(|c| c.0.as_str()),
+        prefix,
+    )
 }
 
-/// Longest accepted `commandId`, in bytes (a UUID is 36; it is stored with
-/// the command's fingerprint).
-pub const MAX_COMMAND_ID_BYTES: usize = 200;
+pub use input::MAX_COMMAND_ID_BYTES;
 
-/// `commandId`, which must not be empty nor longer than [`MAX_COMMAND_ID_BYTES`].
+/// `commandId` ([`fundtrail_app::input::command_id`]).
 pub fn command_id(id: Option<&ID>) -> async_graphql::Result<Option<String>> {
-    match id {
-        None => Ok(None),
-        Some(id) if id.0.is_empty() => Err(bad_input("commandId", "must not be empty")),
-        Some(id) if id.0.len() > MAX_COMMAND_ID_BYTES => Err(bad_input(
-            "commandId",
-            format!(
-                "is {} bytes long; at most {MAX_COMMAND_ID_BYTES} are allowed (a UUID is 36)",
-                id.0.len()
-            ),
-        )),
-        Some(id) => Ok(Some(id.0.clone())),
-    }
+    input::command_id(id.map(|i| i.0.as_str())).map_err(refused)
 }
 
-/// `expectedVersion`, which must not be negative.
+/// `expectedVersion` ([`fundtrail_app::input::expected_version`]).
 pub fn expected_version(v: Option<i32>) -> async_graphql::Result<Option<u64>> {
-    v.map(|v| u64::try_from(v).map_err(|_| bad_input("expectedVersion", "must be 0 or more")))
-        .transpose()
+    input::expected_version(v.map(i64::from)).map_err(refused)
+}
+
+/// An input rule's refusal as the contract's `BAD_USER_INPUT` with its `field`.
+pub fn refused(e: input::InputError) -> async_graphql::Error {
+    bad_input(&e.field, e.message)
 }
 
 /// What every input carries besides its own fields.

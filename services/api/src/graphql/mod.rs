@@ -14,7 +14,7 @@ pub mod subscription;
 
 use async_graphql::{MergedObject, Schema};
 
-use crate::state::AppState;
+use fundtrail_app::AppState;
 
 /// The contract's queries, and `me`, `accessTokens`, `verifyLedger`.
 #[derive(MergedObject, Default)]

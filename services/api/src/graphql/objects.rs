@@ -5,7 +5,7 @@
 use async_graphql::{ComplexObject, Context, ID, Json, Object, Result, SimpleObject};
 use fundtrail_domain::{organisation, partnership, pledge, priority, proposal, roadmap};
 use fundtrail_projections::Versioned;
-use fundtrail_store::{Direction, RecordedEvent};
+use fundtrail_store::RecordedEvent;
 
 use super::enums::{
     ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, PledgeStatus,
@@ -13,10 +13,9 @@ use super::enums::{
 };
 use super::errors::{INTERNAL, coded};
 use super::scalars::{Currency, Date, DateTime, Decimal};
-use crate::state::AppState;
+use fundtrail_app::AppState;
 
 /// Most events one entity's `history` returns.
-const MAX_HISTORY: usize = 10_000;
 
 pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
@@ -85,21 +84,14 @@ impl AuditEntry {
 
 /// The events of one stream, oldest first.
 pub async fn history(ctx: &Context<'_>, stream_id: &str) -> Result<Vec<AuditEntry>> {
-    let events = state(ctx)
-        .store()
-        .read_stream(stream_id, 1, Direction::Forward, MAX_HISTORY)
+    // Consistent with the entity's `version`: what the read models have applied.
+    let events = fundtrail_app::reads::history(state(ctx), stream_id)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "history read failed");
             coded(INTERNAL, "the history could not be read")
         })?;
-    // Consistent with the entity's `version`: what the read models have applied.
-    let applied = state(ctx).applied();
-    Ok(events
-        .into_iter()
-        .take_while(|e| e.position <= applied)
-        .map(AuditEntry::from_recorded)
-        .collect())
+    Ok(events.into_iter().map(AuditEntry::from_recorded).collect())
 }
 
 // ---- Organisation ----

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
 use fundtrail_projections::{AuditFilter, DonorMapQuery};
-use fundtrail_store::Direction;
 
 use super::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, Theme};
 use super::errors::{INTERNAL, bad_input, coded, funding_error};
@@ -208,7 +207,12 @@ impl QueryRoot {
             to: to.map(|t| t.0),
         };
         let page = app.read().audit_positions(&filter, after, first);
-        let events = read_positions(app.store().as_ref(), &page.positions).await?;
+        let events = fundtrail_app::reads::events_at(app.store().as_ref(), &page.positions)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "audit read failed");
+                coded(INTERNAL, "the audit trail could not be read")
+            })?;
         let edges: Vec<AuditEdge> = events
             .into_iter()
             .map(|e| AuditEdge {
@@ -225,31 +229,4 @@ impl QueryRoot {
             edges,
         })
     }
-}
-
-/// Reads the events at the given (ascending) positions, a run of consecutive
-/// positions at a time.
-async fn read_positions(
-    store: &dyn fundtrail_store::EventStore,
-    positions: &[u64],
-) -> Result<Vec<fundtrail_store::RecordedEvent>> {
-    let mut out = Vec::with_capacity(positions.len());
-    let mut i = 0;
-    while i < positions.len() {
-        let start = positions[i];
-        let mut len = 1;
-        while i + len < positions.len() && positions[i + len] == start + len as u64 {
-            len += 1;
-        }
-        let events = store
-            .read_all(start, Direction::Forward, len)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "audit read failed");
-                coded(INTERNAL, "the audit trail could not be read")
-            })?;
-        out.extend(events);
-        i += len;
-    }
-    Ok(out)
 }

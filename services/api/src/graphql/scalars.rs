@@ -13,9 +13,6 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
-/// Longest accepted decimal text: more digits than any amount can have.
-const MAX_DECIMAL_TEXT: usize = 40;
-
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
@@ -39,30 +36,7 @@ impl ScalarType for Decimal {
     }
 }
 
-/// Plain decimal notation only: an optional minus, digits, an optional
-/// fraction. No exponent, no spaces, no thousands separators.
-pub fn parse_decimal(text: &str) -> Result<rust_decimal::Decimal, String> {
-    if text.len() > MAX_DECIMAL_TEXT {
-        return Err(format!(
-            "{} characters is too long for a Decimal",
-            text.len()
-        ));
-    }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !digits(whole)
-        || !digits(fraction)
-        || (unsigned.contains('.') && fraction.is_empty())
-    {
-        return Err(format!(
-            "{text:?} is not a decimal number such as \"1250.50\""
-        ));
-    }
-    rust_decimal::Decimal::from_str_exact(text)
-        .map_err(|_| format!("{text:?} is out of the range of a Decimal"))
-}
+pub use fundtrail_app::input::{parse_date, parse_decimal};
 
 /// A calendar date, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,22 +60,6 @@ impl ScalarType for Date {
     }
 }
 
-pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    if !shaped {
-        return Err(format!("{text:?} is not a date of the form YYYY-MM-DD"));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| format!("{text} is not a date of the calendar"))
-}
-
 /// An instant, RFC 3339 with an offset (`2024-01-15T12:00:00Z`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime(pub chrono::DateTime<Utc>);
@@ -110,19 +68,15 @@ pub struct DateTime(pub chrono::DateTime<Utc>);
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match value {
-            Value::String(text) => chrono::DateTime::parse_from_rfc3339(&text)
-                .map(|t| DateTime(t.with_timezone(&Utc)))
-                .map_err(|_| {
-                    InputValueError::custom(format!(
-                        "{text:?} is not an RFC 3339 date-time with an offset"
-                    ))
-                }),
+            Value::String(text) => fundtrail_app::input::parse_instant(&text)
+                .map(DateTime)
+                .map_err(InputValueError::custom),
             other => Err(InputValueError::expected_type(other)),
         }
     }
 
     fn is_valid(value: &Value) -> bool {
-        matches!(value, Value::String(text) if chrono::DateTime::parse_from_rfc3339(text).is_ok())
+        matches!(value, Value::String(text) if fundtrail_app::input::parse_instant(text).is_ok())
     }
 
     fn to_value(&self) -> Value {

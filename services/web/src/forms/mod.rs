@@ -7,7 +7,7 @@
 //!   result again) and, for changes, the entity's `expectedVersion` (so two
 //!   people editing the same pledge get a clear conflict);
 //! - `POST` checks the form key and the origin, builds the command, runs it
-//!   with [`fundtrail_api::AppState::execute`] as the signed-in principal
+//!   with [`fundtrail_app::AppState::execute`] as the signed-in principal
 //!   ([`fundtrail_ledger::CommandContext`]), then goes to the entity's page;
 //!   a refusal shows the form again with each error beside its field, in the
 //!   reader's language.
@@ -26,7 +26,6 @@ use fundtrail_domain::DomainError;
 use fundtrail_ledger::{Command, CommandContext, ServiceError};
 use fundtrail_projections::ReadModel;
 use maud::{Markup, html};
-use sha2::{Digest, Sha256};
 
 use crate::i18n::Lang;
 use crate::layout::{self, Nav};
@@ -130,10 +129,10 @@ pub trait FormSpec: Sync + Send + 'static {
 }
 
 /// The id of a created entity: derived from the `commandId` (so that a
-/// resend creates nothing new), as the GraphQL API does.
+/// resend creates nothing new), by the rule GraphQL uses too
+/// ([`fundtrail_app::input::new_id`]).
 pub fn new_id(command_id: &str, prefix: &str) -> String {
-    let digest = Sha256::digest(command_id.as_bytes());
-    format!("{prefix}-{}", &hex::encode(digest)[..20])
+    fundtrail_app::input::new_id(None, Some(command_id), prefix)
 }
 
 /// POSTs must come from these pages: the browser's `Origin` (or
@@ -257,17 +256,33 @@ async fn submit<S: FormSpec>(
         );
     }
     let id = id.as_deref();
-    let command_id = match values.get("commandId") {
-        Some(c) if c.len() <= 100 => c.to_owned(),
-        _ => {
+    // The same rules as GraphQL's (`fundtrail_app::input`): a commandId too
+    // long, or an expectedVersion that is not 0 or more, is refused.
+    let mut input_errors = Vec::new();
+    let command_id = match fundtrail_app::input::command_id(values.get("commandId")) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
             let fresh = uuid::Uuid::new_v4().to_string();
             values.set("commandId", fresh.clone());
             fresh
         }
+        Err(e) => {
+            input_errors.push(FieldError::new("", format!("commandId {}", e.message)));
+            String::new()
+        }
     };
-    let expected_version = values
-        .get("expectedVersion")
-        .and_then(|v| v.parse::<u64>().ok());
+    let expected_version = match values.get("expectedVersion").map(str::parse::<i64>) {
+        None => Ok(None),
+        Some(Ok(v)) => fundtrail_app::input::expected_version(Some(v)),
+        Some(Err(_)) => Err(fundtrail_app::input::InputError::new(
+            "expectedVersion",
+            "must be a whole number",
+        )),
+    };
+    let expected_version = expected_version.unwrap_or_else(|e| {
+        input_errors.push(FieldError::new("", format!("{} {}", e.field, e.message)));
+        None
+    });
     let built = {
         let model = web.app.read();
         if spec.title(l, &model, id).is_none() {
@@ -278,7 +293,11 @@ async fn submit<S: FormSpec>(
                 id.unwrap_or(""),
             );
         }
-        spec.build(l, &model, id, &values, &command_id)
+        if input_errors.is_empty() {
+            spec.build(l, &model, id, &values, &command_id)
+        } else {
+            Err(input_errors)
+        }
     };
     let (errors, conflict) = match built {
         Err(errors) => (errors, None),

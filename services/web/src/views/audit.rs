@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use fundtrail_projections::AuditFilter;
-use fundtrail_store::{Direction, RecordedEvent};
+use fundtrail_store::RecordedEvent;
 use maud::html;
 
 use super::{history, parse_date};
@@ -127,24 +127,9 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
     layout::page(&ctx, l.t("Audit trail", "Piste d'audit"), Nav::Audit, body)
 }
 
-/// The events at the given ascending positions, a run of consecutive ones at a time.
+/// The events at the given ascending positions ([`fundtrail_app::reads::events_at`]).
 async fn read_positions(web: &Web, positions: &[u64]) -> Result<Vec<RecordedEvent>, ()> {
-    let mut out = Vec::with_capacity(positions.len());
-    let mut i = 0;
-    while i < positions.len() {
-        let start = positions[i];
-        let mut len = 1;
-        while i + len < positions.len() && positions[i + len] == start + len as u64 {
-            len += 1;
-        }
-        let events = web
-            .app
-            .store()
-            .read_all(start, Direction::Forward, len)
-            .await
-            .map_err(|e| tracing::error!(error = %e, "audit read failed"))?;
-        out.extend(events);
-        i += len;
-    }
-    Ok(out)
+    fundtrail_app::reads::events_at(web.app.store().as_ref(), positions)
+        .await
+        .map_err(|e| tracing::error!(error = %e, "audit read failed"))
 }

@@ -1,29 +1,20 @@
 //! An entity's full history (and the audit trail's rows): who recorded what,
 //! when, through which command, and why.
 
-use fundtrail_api::AppState;
-use fundtrail_store::{Direction, RecordedEvent};
+use fundtrail_app::AppState;
+use fundtrail_store::RecordedEvent;
 use maud::{Markup, html};
 use serde_json::Value;
 
 use crate::i18n::Lang;
 
-/// Most events shown for one entity.
-const MAX_HISTORY: usize = 2_000;
-
 /// The events of one stream that the read models have applied (so the page
-/// agrees with the figures beside it), oldest first.
+/// agrees with the figures beside it), oldest first
+/// ([`fundtrail_app::reads::history`], as GraphQL's `history`).
 pub async fn read(app: &AppState, stream_id: &str) -> Result<Vec<RecordedEvent>, ()> {
-    let events = app
-        .store()
-        .read_stream(stream_id, 1, Direction::Forward, MAX_HISTORY)
+    fundtrail_app::reads::history(app, stream_id)
         .await
-        .map_err(|e| tracing::error!(error = %e, stream_id, "history read failed"))?;
-    let applied = app.applied();
-    Ok(events
-        .into_iter()
-        .take_while(|e| e.position <= applied)
-        .collect())
+        .map_err(|e| tracing::error!(error = %e, stream_id, "history read failed"))
 }
 
 /// What an event type means, for a person.

@@ -97,8 +97,8 @@ pub async fn submit(State(web): State<Web>, headers: HeaderMap, uri: Uri, body: 
             .to_owned();
         return render(&web, &ctx, &next, Some(e), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match fundtrail_api::auth::authenticate_token(&web.app, &token) {
-        Ok(fundtrail_api::auth::Caller::Principal(p)) => {
+    match fundtrail_app::auth::authenticate_token(&web.app, &token) {
+        Ok(fundtrail_app::auth::Caller::Principal(p)) => {
             tracing::info!(principal = %p.name, role = %p.role, "signed in to the web pages");
             let id = web.sessions.open(access::token_hash(&token));
             signed_in(&id, &next, is_https(&headers))

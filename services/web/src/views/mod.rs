@@ -97,17 +97,13 @@ pub fn funding_problem(l: Lang, e: &FundingError) -> String {
 
 /// A date query parameter (`YYYY-MM-DD`).
 pub fn parse_date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
+    fundtrail_app::input::parse_date(raw.trim()).ok()
 }
 
-/// `asOf`: an RFC 3339 instant, or a day (its end, UTC: what had been recorded by then).
+/// `asOf`: an RFC 3339 instant, or a day (its end, UTC: what had been
+/// recorded by then), as every face reads it ([`fundtrail_app::input::parse_as_of`]).
 pub fn parse_as_of(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let day = parse_date(raw)?;
-    Some(day.and_hms_nano_opt(23, 59, 59, 999_999_999)?.and_utc())
+    fundtrail_app::input::parse_as_of(raw).ok()
 }
 
 pub fn parse_currency(raw: &str) -> Option<Currency> {

@@ -1,5 +1,6 @@
-//! What every request shares, and the projection driver that keeps the read
-//! models following the log.
+//! [`AppState`]: the running application every face shares: the store, the
+//! command side, the read models (kept up to date by [`crate::driver`]),
+//! readiness and read-your-writes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
@@ -8,10 +9,11 @@ use std::time::Duration;
 use fundtrail_ledger::{Command, CommandContext, Executed, Ledger, ServiceError};
 use fundtrail_projections::ReadModel;
 use fundtrail_store::{EventStore, StoreError};
-use futures::StreamExt;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::driver::drive;
+use crate::metrics::Metrics;
 use crate::snapshots::{self, SnapshotConfig, Snapshotter};
 
 /// Bounds the server keeps to.
@@ -58,7 +60,7 @@ struct Inner {
     restored_from: Option<u64>,
     /// Events the driver applied since start (not counting a restored snapshot's).
     folded: Arc<AtomicU64>,
-    metrics: Arc<crate::metrics::Metrics>,
+    metrics: Arc<Metrics>,
 }
 
 impl Drop for Inner {
@@ -116,7 +118,7 @@ impl AppState {
                 snapshots,
                 restored_from,
                 folded,
-                metrics: Arc::new(crate::metrics::Metrics::new()),
+                metrics: Arc::new(Metrics::new()),
             }),
         })
     }
@@ -144,7 +146,7 @@ impl AppState {
     }
 
     /// This process's counters and gauges (`GET /metrics`).
-    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+    pub fn metrics(&self) -> &Arc<Metrics> {
         &self.inner.metrics
     }
 
@@ -165,9 +167,23 @@ impl AppState {
         *self.inner.applied.borrow()
     }
 
+    /// Wakes whenever the read models apply new events (its value: the last
+    /// position applied).
+    pub fn watch_applied(&self) -> watch::Receiver<u64> {
+        self.inner.applied.clone()
+    }
+
     /// True once the read models have caught up with the log as it was at start.
     pub fn is_ready(&self) -> bool {
         self.applied() >= self.inner.caught_up_to
+    }
+
+    /// Waits until [`is_ready`](Self::is_ready), woken by the driver (no polling).
+    pub async fn ready(&self) {
+        let target = self.inner.caught_up_to;
+        let mut applied = self.inner.applied.clone();
+        // Err: the driver is gone, so nothing more will come.
+        let _ = applied.wait_for(|p| *p >= target).await;
     }
 
     pub fn funding_changes(&self) -> broadcast::Receiver<FundingChange> {
@@ -202,101 +218,5 @@ impl AppState {
                 "read models are behind the log; answering from what they have"
             );
         }
-    }
-}
-
-/// Folds the log into the read models, catching up first, then live. Events
-/// that are already available are applied under one lock, in chunks. With
-/// snapshots on, one is taken every `every_events` events, and every `every`
-/// when the models moved.
-async fn drive(
-    store: Arc<dyn EventStore>,
-    model: Arc<RwLock<ReadModel>>,
-    applied: watch::Sender<u64>,
-    funding_changes: broadcast::Sender<FundingChange>,
-    snapshots: Option<Arc<Snapshotter>>,
-    folded: Arc<AtomicU64>,
-) {
-    let mut backoff = Duration::from_millis(100);
-    let period = snapshots
-        .as_ref()
-        .map_or(Duration::from_secs(3600), |s| s.config.every);
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let from = model.read().map(|m| m.position()).unwrap_or(0) + 1;
-        let mut events = store.subscribe_all(from).ready_chunks(2_000);
-        loop {
-            let chunk = tokio::select! {
-                chunk = events.next() => match chunk {
-                    Some(chunk) => chunk,
-                    None => break,
-                },
-                _ = tick.tick(), if snapshots.is_some() => {
-                    if let Some(s) = &snapshots {
-                        let position = model.read().map(|m| m.position()).unwrap_or(0);
-                        if position > s.written() {
-                            s.take(&model, false).await;
-                        }
-                    }
-                    continue;
-                }
-            };
-            let mut last = None;
-            let mut changes = Vec::new();
-            let mut failure = None;
-            let mut count = 0u64;
-            {
-                let mut m = model
-                    .write()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                for item in chunk {
-                    match item {
-                        Ok(recorded) => match m.apply_recorded(&recorded) {
-                            Ok(done) => {
-                                count += u64::from(done.new);
-                                if !done.funding_changed.is_empty() {
-                                    changes.push(FundingChange {
-                                        position: recorded.position,
-                                        roadmaps: done.funding_changed,
-                                    });
-                                }
-                            }
-                            Err(e) => {
-                                tracing::error!(position = recorded.position, error = %e, "event cannot be read; read models skip it")
-                            }
-                        },
-                        Err(e) => {
-                            failure = Some(e);
-                            break;
-                        }
-                    }
-                }
-                last = last.max(Some(m.position()));
-            }
-            folded.fetch_add(count, Ordering::Relaxed);
-            if let Some(position) = last {
-                applied.send_if_modified(|current| {
-                    let moved = position > *current;
-                    *current = position.max(*current);
-                    moved
-                });
-                if let Some(s) = &snapshots
-                    && s.due_by_count(position)
-                {
-                    s.take(&model, false).await;
-                }
-            }
-            for change in changes {
-                let _ = funding_changes.send(change);
-            }
-            if let Some(e) = failure {
-                tracing::warn!(error = %e, "event subscription failed; resubscribing");
-                break;
-            }
-            backoff = Duration::from_millis(100);
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
     }
 }

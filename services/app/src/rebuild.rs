@@ -17,11 +17,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fundtrail_projections::ReadModel;
-use fundtrail_store::{Direction, EventReader, StoreError};
+use fundtrail_store::{EventReader, StoreError};
 
+use crate::reads::{FoldError, fold_log};
 use crate::snapshots::{self, SnapshotConfig};
-
-const PAGE: usize = 5_000;
 
 /// What a rebuild did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,35 +84,13 @@ pub async fn rebuild(
     let removed = remove_snapshots(&config.dir).map_err(io)?;
     tracing::info!(dir = %config.dir.display(), removed, head = head.position, "read-model snapshots dropped; folding the whole log");
 
-    let mut model = ReadModel::new();
-    let mut next = 1u64;
-    let mut skipped = 0u64;
-    progress(0, head.position);
-    while next <= head.position {
-        let want = PAGE.min((head.position - next + 1) as usize);
-        let page = reader.read_all(next, Direction::Forward, want).await?;
-        if page.is_empty() {
-            return Err(RebuildError::Gap {
-                expected: next,
-                found: 0,
-            });
-        }
-        for event in &page {
-            if event.position != next {
-                return Err(RebuildError::Gap {
-                    expected: next,
-                    found: event.position,
-                });
-            }
-            if let Err(e) = model.apply_recorded(event) {
-                skipped += 1;
-                tracing::error!(position = event.position, error = %e, "event cannot be read; read models skip it");
-            }
-            next += 1;
-        }
-        progress(next - 1, head.position);
-    }
-
+    let folded = fold_log(reader, ReadModel::new(), head.position, &mut progress)
+        .await
+        .map_err(|e| match e {
+            FoldError::Store(e) => RebuildError::Store(e),
+            FoldError::Gap { expected, found } => RebuildError::Gap { expected, found },
+        })?;
+    let (model, skipped) = (folded.model, folded.skipped);
     let snapshot = if head.position > 0 {
         let position = model.position();
         let bytes = model

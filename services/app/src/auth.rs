@@ -11,7 +11,6 @@
 //! GraphQL layer checks the readers' roles (audit trail, verification,
 //! tokens).
 
-use axum::http::{HeaderMap, header};
 use chrono::NaiveDate;
 use fundtrail_domain::Role;
 use fundtrail_domain::access::{self, AccessError, IssueToken, Principal, TOKEN_PREFIX};
@@ -90,15 +89,27 @@ pub fn bearer(value: &str) -> Result<&str, AccessError> {
 
 /// The caller a token stands for, today.
 pub fn authenticate_token(state: &AppState, token: &str) -> Result<Caller, AccessError> {
+    authenticate_hash(state, &token_hash_of(token)?)
+}
+
+/// The recorded hash of `token` (what the ledger knows it by); a token too
+/// long to be one of ours is refused before hashing.
+pub fn token_hash_of(token: &str) -> Result<String, AccessError> {
     if token.len() > 256 {
         return Err(AccessError::Unauthenticated(
             "the token is not valid".into(),
         ));
     }
-    let hash = access::token_hash(token);
+    Ok(access::token_hash(token))
+}
+
+/// The caller the token recorded with `hash` stands for, today: refused once
+/// it is revoked or expired. Long-lived connections call this for every
+/// operation, so a revocation takes effect on them too.
+pub fn authenticate_hash(state: &AppState, hash: &str) -> Result<Caller, AccessError> {
     let today = chrono::Utc::now().date_naive();
     let model = state.read();
-    match model.tokens().by_hash(&hash) {
+    match model.tokens().by_hash(hash) {
         Some(t) => t.authenticate(today).map(Caller::Principal),
         None => Err(AccessError::Unauthenticated(
             "the token is not valid (unknown to this ledger)".into(),
@@ -106,28 +117,27 @@ pub fn authenticate_token(state: &AppState, token: &str) -> Result<Caller, Acces
     }
 }
 
-/// The caller of an HTTP request: anonymous without an `Authorization` header.
-pub fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, AccessError> {
-    match headers.get(header::AUTHORIZATION) {
+/// The caller of an HTTP request from its `Authorization` header's value
+/// (`None`: no header, an anonymous caller; `Err(())` inside: not text).
+pub fn authenticate_header(
+    state: &AppState,
+    value: Option<Result<&str, ()>>,
+) -> Result<Caller, AccessError> {
+    match value {
         None => Ok(Caller::Anonymous),
-        Some(value) => {
-            let value = value.to_str().map_err(|_| {
-                AccessError::Unauthenticated("the Authorization header is not text".into())
-            })?;
-            authenticate_token(state, bearer(value)?)
-        }
+        Some(Err(())) => Err(AccessError::Unauthenticated(
+            "the Authorization header is not text".into(),
+        )),
+        Some(Ok(value)) => authenticate_token(state, bearer(value)?),
     }
 }
 
-/// The caller of a websocket, from the `connection_init` payload:
+/// The token of a websocket, from the `connection_init` payload:
 /// `{"Authorization": "Bearer <token>"}` (any case of the key), or
-/// `{"token": "<token>"}`. Anonymous when the payload names none.
-pub fn authenticate_payload(
-    state: &AppState,
-    payload: &serde_json::Value,
-) -> Result<Caller, AccessError> {
+/// `{"token": "<token>"}`. `None` (anonymous) when the payload names none.
+pub fn payload_token(payload: &serde_json::Value) -> Result<Option<&str>, AccessError> {
     let Some(object) = payload.as_object() else {
-        return Ok(Caller::Anonymous);
+        return Ok(None);
     };
     let header = object
         .iter()
@@ -137,11 +147,11 @@ pub fn authenticate_payload(
         let text = value.as_str().ok_or_else(|| {
             AccessError::Unauthenticated("`Authorization` must be a string".into())
         })?;
-        return authenticate_token(state, bearer(text)?);
+        return bearer(text).map(Some);
     }
     match object.get("token") {
-        None | Some(serde_json::Value::Null) => Ok(Caller::Anonymous),
-        Some(serde_json::Value::String(token)) => authenticate_token(state, token),
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(token)) => Ok(Some(token)),
         Some(_) => Err(AccessError::Unauthenticated(
             "`token` must be a string".into(),
         )),

@@ -16,7 +16,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use fundtrail_projections::{ReadModel, SnapshotInfo};
-use fundtrail_store::{Direction, EventStore};
+use fundtrail_store::{Direction, EventReader};
 
 /// Where and how often snapshots are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub(crate) fn list(dir: &Path) -> Vec<(u64, PathBuf)> {
 }
 
 /// The newest usable snapshot of `config.dir` for `store`, restored.
-pub(crate) async fn load(store: &dyn EventStore, config: &SnapshotConfig) -> Option<ReadModel> {
+pub async fn load(store: &dyn EventReader, config: &SnapshotConfig) -> Option<ReadModel> {
     for (position, path) in list(&config.dir) {
         let shown = path.display().to_string();
         let read = {

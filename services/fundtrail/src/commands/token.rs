@@ -3,11 +3,13 @@
 //! can open the store).
 
 use chrono::NaiveDate;
-use fundtrail_api::AppState;
-use fundtrail_api::auth::{CreatedToken, TokenFor, create_token};
+use fundtrail_app::auth::{CreatedToken, TokenFor, create_token};
+use fundtrail_app::{AppState, Limits};
 use fundtrail_domain::Role;
 use fundtrail_domain::access::RevokeToken;
 use fundtrail_ledger::{Command, CommandContext};
+
+use crate::config::Settings;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum RoleArg {
@@ -76,7 +78,12 @@ pub async fn create_admin(
     Ok(created.token)
 }
 
-pub async fn run(state: &AppState, command: TokenCommand) -> Result<(), crate::Failure> {
+/// Runs `command` on the store the settings name, once its read models are ready.
+pub async fn run(settings: &Settings, command: TokenCommand) -> Result<(), crate::Failure> {
+    let store = fundtrail_app::open::open_store(&settings.location()).await?;
+    let state = AppState::start(store, Limits::default()).await?;
+    state.ready().await;
+    let state = &state;
     let context = CommandContext::by(local_actor());
     match command {
         TokenCommand::Create {
