@@ -96,7 +96,7 @@ impl Ledger {
 
     pub fn org(&mut self, id: &str, name: &str, acronym: Option<&str>, kind: OrganisationKind) {
         self.push(
-            &stream_name(EntityKind::Organisation, &id),
+            &stream_name(EntityKind::Organisation, id),
             OrganisationEvent::from(OrganisationRegistered {
                 organisation_id: OrganisationId::new_unchecked(id),
                 name: name.into(),
@@ -109,7 +109,7 @@ impl Ledger {
 
     pub fn roadmap(&mut self, id: &str, currency: Currency) {
         self.push(
-            &stream_name(EntityKind::Roadmap, &id),
+            &stream_name(EntityKind::Roadmap, id),
             RoadmapEvent::from(RoadmapCreated {
                 roadmap_id: RoadmapId::new_unchecked(id),
                 country: "CIV".into(),
@@ -123,7 +123,7 @@ impl Ledger {
 
     pub fn priority(&mut self, id: &str, roadmap: &str, rank: u32) {
         self.push(
-            &stream_name(EntityKind::Priority, &id),
+            &stream_name(EntityKind::Priority, id),
             PriorityEvent::from(PriorityDefined {
                 priority_id: PriorityId::new_unchecked(id),
                 roadmap_id: RoadmapId::new_unchecked(roadmap),
@@ -135,7 +135,7 @@ impl Ledger {
 
     pub fn requirement(&mut self, id: &str, m: Money) {
         self.push(
-            &stream_name(EntityKind::Priority, &id),
+            &stream_name(EntityKind::Priority, id),
             PriorityEvent::from(FundingRequirementSet {
                 priority_id: PriorityId::new_unchecked(id),
                 requirement: m,
@@ -170,7 +170,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &stream_name(EntityKind::Pledge, &id),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeMade {
                 pledge_id: PledgeId::new_unchecked(id),
                 donor_id: OrganisationId::new_unchecked(donor),
@@ -201,7 +201,7 @@ impl Ledger {
 
     pub fn commit(&mut self, id: &str, on: Option<&str>) {
         self.push(
-            &stream_name(EntityKind::Pledge, &id),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeCommitted {
                 pledge_id: PledgeId::new_unchecked(id),
                 committed_on: on.map(date),
@@ -218,7 +218,7 @@ impl Ledger {
         status: PledgeStatus,
     ) {
         self.push(
-            &stream_name(EntityKind::Pledge, &id),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(DisbursementRecorded {
                 pledge_id: PledgeId::new_unchecked(id),
                 amount: Some(amount),
@@ -245,7 +245,7 @@ impl Ledger {
         status: PledgeStatus,
     ) {
         self.push(
-            &stream_name(EntityKind::Pledge, &id),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeRevised {
                 pledge_id: PledgeId::new_unchecked(id),
                 previous_amount: None,
@@ -266,7 +266,7 @@ impl Ledger {
 
     pub fn cancel(&mut self, id: &str, on: &str) {
         self.push(
-            &stream_name(EntityKind::Pledge, &id),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeCancelled {
                 pledge_id: PledgeId::new_unchecked(id),
                 cancelled_on: date(on),
@@ -283,7 +283,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &stream_name(EntityKind::Partnership, &id),
+            &stream_name(EntityKind::Partnership, id),
             PartnershipEvent::from(PartnershipRecorded {
                 partnership_id: PartnershipId::new_unchecked(id),
                 party_ids: parties
@@ -312,7 +312,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &stream_name(EntityKind::Proposal, &id),
+            &stream_name(EntityKind::Proposal, id),
             ProposalEvent::from(ProposalSubmitted {
                 proposal_id: ProposalId::new_unchecked(id),
                 applicant_id: OrganisationId::new_unchecked(applicant),
