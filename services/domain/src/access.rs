@@ -20,11 +20,10 @@ use crate::enums::Role;
 use crate::ids::{OrganisationId, RoadmapId};
 use crate::refs::References;
 
-// The token entity used to live here; these keep `access::Token...` paths working.
+/// The token entity's names other crates reach through `access` (it used to
+/// live here); new code should use [`crate::token`].
 pub use crate::token::{
-    AccessTokenIssued, AccessTokenRevoked, IssueToken, MAX_SCOPE_ITEMS, RevokeToken, TOKEN_PREFIX,
-    Token, TokenCommand, TokenEvent, TokenState, decide, evolve, principal_name, stream_id,
-    token_hash,
+    IssueToken, RevokeToken, TOKEN_PREFIX, Token, TokenCommand, TokenEvent, TokenState, token_hash,
 };
 
 /// The roadmaps and organisations an officer's token is limited to; empty

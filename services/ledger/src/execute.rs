@@ -327,7 +327,7 @@ fn append_request<E: EventEnum>(
 }
 
 /// Decodes one stored event of an entity's stream, upcasting older schema versions.
-pub fn decode_entity_event<E: EventEnum>(recorded: &RecordedEvent) -> Result<E, ServiceError> {
+fn decode_entity_event<E: EventEnum>(recorded: &RecordedEvent) -> Result<E, ServiceError> {
     let corrupt = |message: String| ServiceError::Corrupt {
         position: recorded.position,
         message,
