@@ -24,56 +24,9 @@ use chrono::{DateTime, Utc};
 
 use crate::{Envelope, ReadModel};
 
-/// The kind of entity a stream holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntityKind {
-    Organisation,
-    Roadmap,
-    Priority,
-    Partnership,
-    Proposal,
-    Pledge,
-    /// Entity id `<BASE>-<QUOTE>` (stream `rate-<BASE>-<QUOTE>`).
-    ExchangeRate,
-    /// An API token (stream `token-<id>`).
-    Token,
-}
-
-impl EntityKind {
-    pub const ALL: [EntityKind; 8] = [
-        EntityKind::Organisation,
-        EntityKind::Roadmap,
-        EntityKind::Priority,
-        EntityKind::Partnership,
-        EntityKind::Proposal,
-        EntityKind::Pledge,
-        EntityKind::ExchangeRate,
-        EntityKind::Token,
-    ];
-
-    fn prefix(self) -> &'static str {
-        match self {
-            EntityKind::Organisation => "organisation-",
-            EntityKind::Roadmap => "roadmap-",
-            EntityKind::Priority => "priority-",
-            EntityKind::Partnership => "partnership-",
-            EntityKind::Proposal => "proposal-",
-            EntityKind::Pledge => "pledge-",
-            EntityKind::ExchangeRate => "rate-",
-            EntityKind::Token => "token-",
-        }
-    }
-}
-
-/// The entity a stream holds: `pledge-p1` -> (Pledge, "p1"), `rate-EUR-USD` -> (ExchangeRate, "EUR-USD").
-pub fn entity_of_stream(stream_id: &str) -> Option<(EntityKind, &str)> {
-    EntityKind::ALL.into_iter().find_map(|k| {
-        stream_id
-            .strip_prefix(k.prefix())
-            .filter(|id| !id.is_empty())
-            .map(|id| (k, id))
-    })
-}
+/// Stream names are the domain's: the kind and id of an entity come from its
+/// stream with [`entity_of_stream`].
+pub use fundtrail_domain::streams::{EntityKind, entity_of_stream};
 
 /// `auditTrail`'s filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

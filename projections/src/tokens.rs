@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use fundtrail_domain::access::{self, Token, TokenEvent, TokenState};
 use fundtrail_domain::aggregate::State;
+use fundtrail_domain::token::{self, Token, TokenEvent, TokenState};
 
 use crate::Envelope;
 
@@ -39,7 +39,7 @@ impl Tokens {
         match event {
             TokenEvent::AccessTokenIssued(e) => {
                 let view = TokenView {
-                    state: access::evolve(State::default(), event),
+                    state: token::evolve(State::default(), event),
                     created_at: envelope.recorded_at,
                     created_by: envelope.actor.clone(),
                     revoked_at: None,
@@ -52,7 +52,7 @@ impl Tokens {
             }
             TokenEvent::AccessTokenRevoked(e) => {
                 if let Some(view) = self.by_id.get_mut(e.token_id.as_str()) {
-                    view.state = access::evolve(std::mem::take(&mut view.state), event);
+                    view.state = token::evolve(std::mem::take(&mut view.state), event);
                     view.revoked_at = Some(envelope.recorded_at);
                     view.revoked_by = Some(envelope.actor.clone());
                     view.revoke_reason = e.reason.clone();

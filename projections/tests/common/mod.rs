@@ -16,6 +16,7 @@ use fundtrail_domain::pledge::*;
 use fundtrail_domain::priority::{FundingRequirementSet, PriorityDefined, PriorityEvent};
 use fundtrail_domain::proposal::{ProposalEvent, ProposalSubmitted};
 use fundtrail_domain::roadmap::{RoadmapCreated, RoadmapEvent};
+use fundtrail_domain::streams::{EntityKind, stream_name};
 use fundtrail_projections::{Applied, Envelope, ReadModel};
 use rust_decimal::Decimal;
 
@@ -95,7 +96,7 @@ impl Ledger {
 
     pub fn org(&mut self, id: &str, name: &str, acronym: Option<&str>, kind: OrganisationKind) {
         self.push(
-            &format!("organisation-{id}"),
+            &stream_name(EntityKind::Organisation, id),
             OrganisationEvent::from(OrganisationRegistered {
                 organisation_id: OrganisationId::new_unchecked(id),
                 name: name.into(),
@@ -108,7 +109,7 @@ impl Ledger {
 
     pub fn roadmap(&mut self, id: &str, currency: Currency) {
         self.push(
-            &format!("roadmap-{id}"),
+            &stream_name(EntityKind::Roadmap, id),
             RoadmapEvent::from(RoadmapCreated {
                 roadmap_id: RoadmapId::new_unchecked(id),
                 country: "CIV".into(),
@@ -122,7 +123,7 @@ impl Ledger {
 
     pub fn priority(&mut self, id: &str, roadmap: &str, rank: u32) {
         self.push(
-            &format!("priority-{id}"),
+            &stream_name(EntityKind::Priority, id),
             PriorityEvent::from(PriorityDefined {
                 priority_id: PriorityId::new_unchecked(id),
                 roadmap_id: RoadmapId::new_unchecked(roadmap),
@@ -134,7 +135,7 @@ impl Ledger {
 
     pub fn requirement(&mut self, id: &str, m: Money) {
         self.push(
-            &format!("priority-{id}"),
+            &stream_name(EntityKind::Priority, id),
             PriorityEvent::from(FundingRequirementSet {
                 priority_id: PriorityId::new_unchecked(id),
                 requirement: m,
@@ -145,7 +146,7 @@ impl Ledger {
 
     pub fn rate(&mut self, base: Currency, quote: Currency, rate: &str, from: &str) {
         self.push(
-            &format!("rate-{base}-{quote}"),
+            &stream_name(EntityKind::ExchangeRate, format_args!("{base}-{quote}")),
             ExchangeRateEvent::from(ExchangeRateRecorded {
                 base,
                 quote,
@@ -169,7 +170,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &format!("pledge-{id}"),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeMade {
                 pledge_id: PledgeId::new_unchecked(id),
                 donor_id: OrganisationId::new_unchecked(donor),
@@ -200,7 +201,7 @@ impl Ledger {
 
     pub fn commit(&mut self, id: &str, on: Option<&str>) {
         self.push(
-            &format!("pledge-{id}"),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeCommitted {
                 pledge_id: PledgeId::new_unchecked(id),
                 committed_on: on.map(date),
@@ -217,7 +218,7 @@ impl Ledger {
         status: PledgeStatus,
     ) {
         self.push(
-            &format!("pledge-{id}"),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(DisbursementRecorded {
                 pledge_id: PledgeId::new_unchecked(id),
                 amount: Some(amount),
@@ -244,7 +245,7 @@ impl Ledger {
         status: PledgeStatus,
     ) {
         self.push(
-            &format!("pledge-{id}"),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeRevised {
                 pledge_id: PledgeId::new_unchecked(id),
                 previous_amount: None,
@@ -265,7 +266,7 @@ impl Ledger {
 
     pub fn cancel(&mut self, id: &str, on: &str) {
         self.push(
-            &format!("pledge-{id}"),
+            &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeCancelled {
                 pledge_id: PledgeId::new_unchecked(id),
                 cancelled_on: date(on),
@@ -282,7 +283,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &format!("partnership-{id}"),
+            &stream_name(EntityKind::Partnership, id),
             PartnershipEvent::from(PartnershipRecorded {
                 partnership_id: PartnershipId::new_unchecked(id),
                 party_ids: parties
@@ -311,7 +312,7 @@ impl Ledger {
         themes: &[Theme],
     ) {
         self.push(
-            &format!("proposal-{id}"),
+            &stream_name(EntityKind::Proposal, id),
             ProposalEvent::from(ProposalSubmitted {
                 proposal_id: ProposalId::new_unchecked(id),
                 applicant_id: OrganisationId::new_unchecked(applicant),

@@ -12,6 +12,7 @@ use fundtrail_domain::organisation::{OrganisationEvent, OrganisationRegistered};
 use fundtrail_domain::pledge::*;
 use fundtrail_domain::priority::{FundingRequirementSet, PriorityDefined, PriorityEvent};
 use fundtrail_domain::roadmap::{RoadmapCreated, RoadmapEvent};
+use fundtrail_domain::streams::{EntityKind, stream_name};
 use fundtrail_projections::{Envelope, ReadModel};
 use rust_decimal::Decimal;
 
@@ -85,7 +86,7 @@ pub fn build(events: usize) -> Synth {
     for o in 0..ORGS {
         let id = format!("org-{o}");
         f.push(
-            format!("organisation-{id}"),
+            stream_name(EntityKind::Organisation, &id),
             OrganisationEvent::from(OrganisationRegistered {
                 organisation_id: OrganisationId::new_unchecked(&id),
                 name: format!("Organisation {o}"),
@@ -98,7 +99,7 @@ pub fn build(events: usize) -> Synth {
     }
     for r in 0..ROADMAPS {
         f.push(
-            format!("roadmap-{}", rid(r)),
+            stream_name(EntityKind::Roadmap, rid(r)),
             RoadmapEvent::from(RoadmapCreated {
                 roadmap_id: RoadmapId::new_unchecked(rid(r)),
                 country: "CIV".into(),
@@ -112,7 +113,7 @@ pub fn build(events: usize) -> Synth {
         for p in 0..PRIORITIES {
             let pid = format!("{}-p{p}", rid(r));
             f.push(
-                format!("priority-{pid}"),
+                stream_name(EntityKind::Priority, &pid),
                 PriorityEvent::from(PriorityDefined {
                     priority_id: PriorityId::new_unchecked(&pid),
                     roadmap_id: RoadmapId::new_unchecked(rid(r)),
@@ -122,7 +123,7 @@ pub fn build(events: usize) -> Synth {
                 .into(),
             );
             f.push(
-                format!("priority-{pid}"),
+                stream_name(EntityKind::Priority, &pid),
                 PriorityEvent::from(FundingRequirementSet {
                     priority_id: PriorityId::new_unchecked(&pid),
                     requirement: Money::new(Decimal::from(500_000_000u64), Currency::XOF),
@@ -139,7 +140,7 @@ pub fn build(events: usize) -> Synth {
         let id = format!("pl-{n}");
         n += 1;
         let r = rng.below(ROADMAPS as u64) as usize;
-        let stream = format!("pledge-{id}");
+        let stream = stream_name(EntityKind::Pledge, &id);
         let pid = PledgeId::new_unchecked(&id);
         let prio = rng.below(PRIORITIES as u64 + 1) as usize; // PRIORITIES = unallocated
         let alloc = |amount: Decimal| -> Vec<Allocation> {

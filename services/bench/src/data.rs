@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use fundtrail_domain::streams::{EntityKind, stream_name};
 use fundtrail_store::{EventMetadata, NewEvent};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -301,7 +302,7 @@ impl Builder {
 
     fn organisation(&mut self, n: u32, early: bool) -> usize {
         let id = org(n);
-        let stream = self.stream(format!("organisation-{id}"));
+        let stream = self.stream(stream_name(EntityKind::Organisation, &id));
         let day = if early {
             self.rng.random_range(0..365)
         } else {
@@ -322,7 +323,7 @@ impl Builder {
 
     fn partnership(&mut self, n: u32) -> usize {
         let id = format!("pa-{n:06}");
-        let stream = self.stream(format!("partnership-{id}"));
+        let stream = self.stream(stream_name(EntityKind::Partnership, &id));
         let day = self.rng.random_range(0..HISTORY_DAYS);
         let parties = self.rng.random_range(2..=4);
         let payload = PartnershipRecorded {
@@ -349,7 +350,7 @@ impl Builder {
 
     fn proposal(&mut self, n: u32) -> usize {
         let id = format!("pr-{n:06}");
-        let stream = self.stream(format!("proposal-{id}"));
+        let stream = self.stream(stream_name(EntityKind::Proposal, &id));
         let day = self.rng.random_range(0..HISTORY_DAYS);
         let payload = ProposalSubmitted {
             proposal_id: &id,
@@ -370,7 +371,7 @@ impl Builder {
     /// One pledge's events; returns how many.
     fn pledge(&mut self, n: u32) -> usize {
         let id = format!("p-{n:06}");
-        let stream = self.stream(format!("pledge-{id}"));
+        let stream = self.stream(stream_name(EntityKind::Pledge, &id));
         let roadmap = self.rng.random_range(1..=self.spec.roadmaps);
         let roadmap_id = format!("rm-{roadmap:02}");
         let donor = org(self.rng.random_range(1..=ORGANISATIONS));

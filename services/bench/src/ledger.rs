@@ -27,6 +27,7 @@ use fundtrail_domain::priority::{
 };
 use fundtrail_domain::proposal::{ProposalCommand, ProposalState, SubmitProposal};
 use fundtrail_domain::roadmap::{CreateRoadmap, RoadmapCommand, RoadmapState};
+use fundtrail_domain::streams::{EntityKind, stream_name};
 use fundtrail_domain::{
     Aggregate, AnyEvent, ContributionKind, Currency, InMemoryReferences, Money, OrganisationKind,
     PartnershipNature, PartnershipStatus, Theme,
@@ -147,7 +148,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
         };
         b.run(
             &mut organisations,
-            format!("organisation-{id}"),
+            stream_name(EntityKind::Organisation, &id),
             OrganisationCommand::from(command),
         );
     }
@@ -175,7 +176,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
         };
         b.run(
             &mut roadmap_states,
-            format!("roadmap-{id}"),
+            stream_name(EntityKind::Roadmap, &id),
             RoadmapCommand::from(command),
         );
         let mut ids = Vec::new();
@@ -189,7 +190,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
             };
             b.run(
                 &mut priorities,
-                format!("priority-{pid}"),
+                stream_name(EntityKind::Priority, &pid),
                 PriorityCommand::from(define),
             );
             let amount = Decimal::from(b.rng.random_range(50..500) * 10_000_000i64);
@@ -200,7 +201,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
             };
             b.run(
                 &mut priorities,
-                format!("priority-{pid}"),
+                stream_name(EntityKind::Priority, &pid),
                 PriorityCommand::from(requirement),
             );
             ids.push(pid);
@@ -238,7 +239,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
                 };
                 b.run(
                     &mut partnerships,
-                    format!("partnership-{id}"),
+                    stream_name(EntityKind::Partnership, &id),
                     PartnershipCommand::from(command),
                 );
             } else {
@@ -258,7 +259,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
                 };
                 b.run(
                     &mut proposals,
-                    format!("proposal-{id}"),
+                    stream_name(EntityKind::Proposal, &id),
                     ProposalCommand::from(command),
                 );
             }
@@ -267,7 +268,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
 
         pledge_no += 1;
         let id = format!("pl-{pledge_no:07}");
-        let stream = format!("pledge-{id}");
+        let stream = stream_name(EntityKind::Pledge, &id);
         let prios = &roadmap_priorities[r];
         let unvalued = b.rng.random_bool(0.1);
         let (cur, unit) = match b.rng.random_range(0..10) {

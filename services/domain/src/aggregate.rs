@@ -5,8 +5,9 @@ use std::fmt::Debug;
 
 use crate::access::Footprint;
 use crate::error::DomainError;
-use crate::events::EventEnum;
+use crate::events::{AnyEvent, EventEnum};
 use crate::refs::References;
+use crate::streams::EntityKind;
 
 /// The state of one stream: `version` is the number of its events, `entity` is
 /// `None` until the creating event.
@@ -32,9 +33,17 @@ impl<T> State<T> {
 }
 
 /// One entity type: its commands, its events, `decide` and `evolve`.
-pub trait Aggregate: Default + Clone + Debug + PartialEq {
-    type Command: Debug + Clone;
-    type Event: EventEnum;
+///
+/// Entities are plain data, so states, commands and events may cross threads.
+pub trait Aggregate: Default + Clone + Debug + PartialEq + Send + Sync + 'static {
+    type Command: Debug + Clone + Send + Sync;
+    type Event: EventEnum + Into<AnyEvent> + Send + Sync;
+
+    /// The kind of entity, which names its streams ([`crate::streams`]).
+    const KIND: EntityKind;
+
+    /// The stream the command targets (BAD_USER_INPUT when its id is not valid).
+    fn stream_id(command: &Self::Command) -> Result<String, DomainError>;
 
     /// Decides which events a command produces, or why it is refused. Pure.
     fn decide(
@@ -65,24 +74,26 @@ pub trait Aggregate: Default + Clone + Debug + PartialEq {
     }
 }
 
-/// The stream an entity lives in.
-pub trait StreamId {
-    fn stream_id(&self) -> String;
-}
-
 /// Links an entity's event enum to its state, so tests can write `given([event])`.
 pub trait EntityEvent: EventEnum {
     type State: Aggregate<Event = Self>;
 }
 
 /// Implements [`Aggregate`] and [`EntityEvent`] for an entity module's
-/// `State`, `Command` and `Event` types from its free `decide` and `evolve`
-/// functions (in scope where the macro is used).
+/// `State`, `Command` and `Event` types and its [`EntityKind`] from its free
+/// `decide` and `evolve` functions (in scope where the macro is used), the
+/// command's `stream_id` method and its [`crate::access::Footprinted`] impl.
 macro_rules! entity_aggregate {
-    ($state:ty, $command:ty, $event:ty) => {
+    ($kind:ident, $state:ty, $command:ty, $event:ty) => {
         impl $crate::aggregate::Aggregate for $state {
             type Command = $command;
             type Event = $event;
+
+            const KIND: $crate::streams::EntityKind = $crate::streams::EntityKind::$kind;
+
+            fn stream_id(command: &Self::Command) -> Result<String, $crate::error::DomainError> {
+                command.stream_id()
+            }
 
             fn decide(
                 &self,

@@ -12,7 +12,6 @@
 
 use serde_json::Value;
 
-use crate::access::TokenEvent;
 use crate::events::EventEnum;
 use crate::exchange_rate::ExchangeRateEvent;
 use crate::organisation::OrganisationEvent;
@@ -21,6 +20,7 @@ use crate::pledge::PledgeEvent;
 use crate::priority::PriorityEvent;
 use crate::proposal::ProposalEvent;
 use crate::roadmap::RoadmapEvent;
+use crate::token::TokenEvent;
 
 /// `(file name, schema)` of every current event type, e.g. `("PledgeMade.v1.json", {...})`.
 pub fn event_schemas() -> Vec<(String, Value)> {

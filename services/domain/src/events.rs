@@ -19,7 +19,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::access::TokenEvent;
 use crate::exchange_rate::ExchangeRateEvent;
 use crate::organisation::OrganisationEvent;
 use crate::partnership::PartnershipEvent;
@@ -27,6 +26,7 @@ use crate::pledge::PledgeEvent;
 use crate::priority::PriorityEvent;
 use crate::proposal::ProposalEvent;
 use crate::roadmap::RoadmapEvent;
+use crate::token::TokenEvent;
 
 /// One event type's payload.
 pub trait DomainEvent: Serialize + DeserializeOwned + JsonSchema {
@@ -375,16 +375,57 @@ pub fn decode_slice(
     schema_version: u16,
     payload: &[u8],
 ) -> Result<AnyEvent, DecodeError> {
-    let current = current_version(event_type)
+    decode_slice_with(
+        event_type,
+        schema_version,
+        payload,
+        AnyEvent::decode_current,
+        AnyEvent::decode_current_value,
+    )?
+    .ok_or_else(|| UpcastError::UnknownEventType(event_type.to_owned()).into())
+}
+
+/// Decodes a stored event of one entity's stream into that entity's event
+/// enum, like [`decode_slice`]; `Ok(None)` when the event type is known but
+/// is another entity's.
+pub fn decode_entity_slice<E: EventEnum>(
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+) -> Result<Option<E>, DecodeError> {
+    decode_slice_with(
+        event_type,
+        schema_version,
+        payload,
+        E::decode_current,
+        E::decode_current_value,
+    )
+}
+
+/// What an event enum's decoder answers: `None` when the type is not the enum's.
+type Decoded<E> = Option<Result<E, serde_json::Error>>;
+
+/// Decodes a stored event with an enum's two decoders: from the bytes for
+/// the current version, else from the JSON upcast to it.
+fn decode_slice_with<E>(
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+    current: impl FnOnce(&str, &[u8]) -> Decoded<E>,
+    upcast_value: impl FnOnce(&str, Value) -> Decoded<E>,
+) -> Result<Option<E>, DecodeError> {
+    let current_version = current_version(event_type)
         .ok_or_else(|| UpcastError::UnknownEventType(event_type.to_owned()))?;
-    if schema_version == current {
-        return AnyEvent::decode_current(event_type, payload)
-            .ok_or_else(|| UpcastError::UnknownEventType(event_type.to_owned()))?
-            .map_err(|e| payload_error(event_type, schema_version, e));
-    }
-    let value: Value = serde_json::from_slice(payload)
-        .map_err(|e| payload_error(event_type, schema_version, e))?;
-    decode(event_type, schema_version, value)
+    let decoded = if schema_version == current_version {
+        current(event_type, payload)
+    } else {
+        let value: Value = serde_json::from_slice(payload)
+            .map_err(|e| payload_error(event_type, schema_version, e))?;
+        upcast_value(event_type, upcast(event_type, schema_version, value)?)
+    };
+    decoded
+        .transpose()
+        .map_err(|e| payload_error(event_type, schema_version, e))
 }
 
 #[cfg(test)]
@@ -466,13 +507,13 @@ mod tests {
     fn decode_round_trips_every_entity_through_the_store_triple() {
         let mut events: Vec<AnyEvent> = world_events();
         events.push(PledgeEvent::from(made()).into());
-        let token = crate::access::TokenEvent::from(crate::access::AccessTokenIssued {
+        let token = crate::token::TokenEvent::from(crate::token::AccessTokenIssued {
             token_id: crate::ids::TokenId::new_unchecked("t1"),
             principal: "Awa".into(),
             role: crate::enums::Role::Officer,
             scope: crate::access::Scope::default(),
             expires_on: None,
-            token_hash: crate::access::token_hash("ft_x"),
+            token_hash: crate::token::token_hash("ft_x"),
         });
         events.push(token.into());
         for e in &events {

@@ -16,18 +16,20 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::dates;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::money::{Currency, EUR_XOF_PEG, Money, round_to_minor};
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 
 /// Largest accepted rate.
 pub const MAX_RATE: Decimal = Decimal::from_parts(0xD4A5_1000, 0xE8, 0, false, 0); // 10^12
 
 pub fn stream_id(base: Currency, quote: Currency) -> String {
-    format!("rate-{base}-{quote}")
+    stream_name(EntityKind::ExchangeRate, format_args!("{base}-{quote}"))
 }
 
 fn is_peg_pair(a: Currency, b: Currency) -> bool {
@@ -60,6 +62,17 @@ impl ExchangeRateCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
         match self {
             ExchangeRateCommand::Record(c) => Ok(stream_id(c.base, c.quote)),
+        }
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for ExchangeRateCommand {
+    type State = ExchangeRateState;
+    fn footprint(&self, _: &ExchangeRateState, _: &dyn References) -> Footprint {
+        Footprint {
+            shared: true,
+            ..Footprint::default()
         }
     }
 }
@@ -164,7 +177,12 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(ExchangeRateState, ExchangeRateCommand, ExchangeRateEvent);
+crate::aggregate::entity_aggregate!(
+    ExchangeRate,
+    ExchangeRateState,
+    ExchangeRateCommand,
+    ExchangeRateEvent
+);
 
 // ---- conversion ----
 

@@ -6,14 +6,16 @@
 //!
 //! Each entity lives in its own stream (`organisation-<id>`, `roadmap-<id>`,
 //! `priority-<id>`, `partnership-<id>`, `proposal-<id>`, `pledge-<id>`,
-//! `rate-<BASE>-<QUOTE>`, `token-<id>`). The service layer, for a command:
+//! `rate-<BASE>-<QUOTE>`, `token-<id>`; named in [`streams`]). The service
+//! layer, for a command:
 //! 1. finds the stream with `XCommand::stream_id()`,
 //! 2. folds the stream's events into `XState` (`evolve`),
 //! 3. calls `decide(&state, &command, &refs)` with a [`References`] over its read models,
 //! 4. appends the events (see [`events`] for names, versions and decoding).
 //!
 //! Authorisation is pure too ([`access::authorize`] over a command's
-//! [`access::Footprint`]); `commandId`, `expectedVersion`, authentication
+//! [`access::Footprint`], which each command's module implements); the token
+//! entity is [`token`]; `commandId`, `expectedVersion`, authentication
 //! (looking tokens up) and id generation belong to the service layer.
 
 pub mod access;
@@ -35,7 +37,9 @@ pub mod priority;
 pub mod proposal;
 pub mod refs;
 pub mod roadmap;
+pub mod streams;
 pub mod text;
+pub mod token;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -52,9 +56,11 @@ pub use aggregate::{Aggregate, EntityEvent, State};
 pub use enums::*;
 pub use error::{DomainError, DomainResult, ErrorCode};
 pub use events::{
-    AnyEvent, DecodeError, DomainEvent, EventEnum, UpcastError, decode, decode_slice, upcast,
+    AnyEvent, DecodeError, DomainEvent, EventEnum, UpcastError, decode, decode_entity_slice,
+    decode_slice, upcast,
 };
 pub use exchange_rate::{Conversion, ConversionError, RateTable};
 pub use ids::*;
 pub use money::{Currency, Money};
 pub use refs::{InMemoryReferences, PriorityRef, References, RoadmapRef};
+pub use streams::{EntityKind, entity_of_stream, stream_name};

@@ -3,6 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::country::parse_country;
 use crate::enums::OrganisationKind;
@@ -10,10 +11,12 @@ use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::OrganisationId;
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
+/// The stream of organisation `id`: `organisation-<id>`.
 pub fn stream_id(id: &OrganisationId) -> String {
-    format!("organisation-{id}")
+    stream_name(EntityKind::Organisation, id)
 }
 
 // ---- commands ----
@@ -47,6 +50,16 @@ impl OrganisationCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
         match self {
             OrganisationCommand::Register(c) => Ok(stream_id(&OrganisationId::parse("id", &c.id)?)),
+        }
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for OrganisationCommand {
+    type State = OrganisationState;
+    fn footprint(&self, _: &OrganisationState, _: &dyn References) -> Footprint {
+        match self {
+            OrganisationCommand::Register(c) => Footprint::default().organisation(&c.id),
         }
     }
 }
@@ -130,7 +143,12 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(OrganisationState, OrganisationCommand, OrganisationEvent);
+crate::aggregate::entity_aggregate!(
+    Organisation,
+    OrganisationState,
+    OrganisationCommand,
+    OrganisationEvent
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{PartnershipNature, PartnershipStatus, Theme, dedup_set};
@@ -23,10 +24,12 @@ use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PartnershipId, PriorityId};
 use crate::lists;
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
+/// The stream of partnership `id`: `partnership-<id>`.
 pub fn stream_id(id: &PartnershipId) -> String {
-    format!("partnership-{id}")
+    stream_name(EntityKind::Partnership, id)
 }
 
 /// Whether `from -> to` is allowed.
@@ -89,6 +92,28 @@ impl PartnershipCommand {
             }
         };
         Ok(stream_id(&id))
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for PartnershipCommand {
+    type State = PartnershipState;
+    fn footprint(&self, state: &PartnershipState, refs: &dyn References) -> Footprint {
+        match self {
+            PartnershipCommand::Record(c) => c
+                .party_ids
+                .iter()
+                .fold(Footprint::default(), |f, id| f.organisation(id))
+                .priorities(c.priority_ids.iter().map(String::as_str), refs),
+            PartnershipCommand::ChangeStatus(_) => match &state.entity {
+                Some(p) => p
+                    .party_ids
+                    .iter()
+                    .fold(Footprint::default(), |f, id| f.organisation(id.as_str()))
+                    .priorities(p.priority_ids.iter().map(|p| p.as_str()), refs),
+                None => Footprint::default(),
+            },
+        }
     }
 }
 
@@ -314,7 +339,12 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(PartnershipState, PartnershipCommand, PartnershipEvent);
+crate::aggregate::entity_aggregate!(
+    Partnership,
+    PartnershipState,
+    PartnershipCommand,
+    PartnershipEvent
+);
 
 #[cfg(test)]
 mod tests {

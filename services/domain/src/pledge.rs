@@ -28,6 +28,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{ContributionKind, PledgeStatus, Theme, dedup_set};
@@ -38,13 +39,15 @@ use crate::lists;
 use crate::money::{Money, Sign, check_amount, check_money, checked_sum, overflow, split_pro_rata};
 use crate::partnership::distinct_ids;
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
 /// Largest accepted in-kind count.
 pub const MAX_COUNT: i64 = 1_000_000_000_000_000;
 
+/// The stream of pledge `id`: `pledge-<id>`.
 pub fn stream_id(id: &PledgeId) -> String {
-    format!("pledge-{id}")
+    stream_name(EntityKind::Pledge, id)
 }
 
 // ---- commands ----
@@ -153,6 +156,39 @@ impl PledgeCommand {
             PledgeCommand::Cancel(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
         };
         Ok(stream_id(&id))
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for PledgeCommand {
+    type State = PledgeState;
+    fn footprint(&self, state: &PledgeState, refs: &dyn References) -> Footprint {
+        match self {
+            PledgeCommand::Make(c) => Footprint::default()
+                .organisation(&c.donor_id)
+                .organisation(&c.recipient_id)
+                .roadmap(&c.roadmap_id)
+                .priorities(c.allocations.iter().map(|a| a.priority_id.as_str()), refs)
+                .priorities(c.priority_ids.iter().map(String::as_str), refs),
+            PledgeCommand::Commit(_)
+            | PledgeCommand::RecordDisbursement(_)
+            | PledgeCommand::Revise(_)
+            | PledgeCommand::Cancel(_) => {
+                let Some(p) = &state.entity else {
+                    return Footprint::default();
+                };
+                let mut f = Footprint::default()
+                    .organisation(p.donor_id.as_str())
+                    .organisation(p.recipient_id.as_str())
+                    .roadmap(p.roadmap_id.as_str());
+                if let PledgeCommand::Revise(r) = self
+                    && let Some(allocations) = &r.allocations
+                {
+                    f = f.priorities(allocations.iter().map(|a| a.priority_id.as_str()), refs);
+                }
+                f
+            }
+        }
     }
 }
 
@@ -860,4 +896,4 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(PledgeState, PledgeCommand, PledgeEvent);
+crate::aggregate::entity_aggregate!(Pledge, PledgeState, PledgeCommand, PledgeEvent);

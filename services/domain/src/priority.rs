@@ -3,19 +3,22 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{PriorityId, RoadmapId};
 use crate::money::{Money, Sign, check_money};
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
 /// Highest accepted rank.
 pub const MAX_RANK: i64 = 1000;
 
+/// The stream of priority `id`: `priority-<id>`.
 pub fn stream_id(id: &PriorityId) -> String {
-    format!("priority-{id}")
+    stream_name(EntityKind::Priority, id)
 }
 
 /// `definePriority`.
@@ -64,6 +67,20 @@ impl PriorityCommand {
             }
         };
         Ok(stream_id(&id))
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for PriorityCommand {
+    type State = PriorityState;
+    fn footprint(&self, state: &PriorityState, _: &dyn References) -> Footprint {
+        match self {
+            PriorityCommand::Define(c) => Footprint::default().roadmap(&c.roadmap_id),
+            PriorityCommand::SetFundingRequirement(_) => match &state.entity {
+                Some(p) => Footprint::default().roadmap(p.roadmap_id.as_str()),
+                None => Footprint::default(),
+            },
+        }
     }
 }
 
@@ -187,7 +204,7 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(PriorityState, PriorityCommand, PriorityEvent);
+crate::aggregate::entity_aggregate!(Priority, PriorityState, PriorityCommand, PriorityEvent);
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::dates;
 use crate::enums::{ProposalStatus, Theme, dedup_set};
@@ -18,10 +19,12 @@ use crate::lists;
 use crate::money::{Money, Sign, check_money};
 use crate::partnership::{distinct_ids, existing_priorities};
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
+/// The stream of proposal `id`: `proposal-<id>`.
 pub fn stream_id(id: &ProposalId) -> String {
-    format!("proposal-{id}")
+    stream_name(EntityKind::Proposal, id)
 }
 
 /// `submitProposal`. `submitted_on` is required by the API for users; the importer may leave it unknown.
@@ -74,6 +77,26 @@ impl ProposalCommand {
             ProposalCommand::Decide(c) => ProposalId::parse("proposalId", &c.proposal_id)?,
         };
         Ok(stream_id(&id))
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for ProposalCommand {
+    type State = ProposalState;
+    fn footprint(&self, state: &ProposalState, refs: &dyn References) -> Footprint {
+        match self {
+            ProposalCommand::Submit(c) => Footprint::default()
+                .organisation(&c.applicant_id)
+                .organisation(&c.donor_id)
+                .priorities(c.priority_ids.iter().map(String::as_str), refs),
+            ProposalCommand::Decide(_) => match &state.entity {
+                Some(p) => Footprint::default()
+                    .organisation(p.applicant_id.as_str())
+                    .organisation(p.donor_id.as_str())
+                    .priorities(p.priority_ids.iter().map(|p| p.as_str()), refs),
+                None => Footprint::default(),
+            },
+        }
     }
 }
 
@@ -252,7 +275,7 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(ProposalState, ProposalCommand, ProposalEvent);
+crate::aggregate::entity_aggregate!(Proposal, ProposalState, ProposalCommand, ProposalEvent);
 
 #[cfg(test)]
 mod tests {

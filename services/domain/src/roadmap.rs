@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::access::{Footprint, Footprinted};
 use crate::aggregate::State;
 use crate::country::parse_country;
 use crate::dates;
@@ -13,10 +14,12 @@ use crate::events::{event_enum, impl_domain_event};
 use crate::ids::RoadmapId;
 use crate::money::Currency;
 use crate::refs::References;
+use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
+/// The stream of roadmap `id`: `roadmap-<id>`.
 pub fn stream_id(id: &RoadmapId) -> String {
-    format!("roadmap-{id}")
+    stream_name(EntityKind::Roadmap, id)
 }
 
 /// `createRoadmap`.
@@ -48,6 +51,16 @@ impl RoadmapCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
         match self {
             RoadmapCommand::Create(c) => Ok(stream_id(&RoadmapId::parse("id", &c.id)?)),
+        }
+    }
+}
+
+/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+impl Footprinted for RoadmapCommand {
+    type State = RoadmapState;
+    fn footprint(&self, _: &RoadmapState, _: &dyn References) -> Footprint {
+        match self {
+            RoadmapCommand::Create(c) => Footprint::default().roadmap(&c.id),
         }
     }
 }
@@ -133,7 +146,7 @@ pub fn decide(
     }
 }
 
-crate::aggregate::entity_aggregate!(RoadmapState, RoadmapCommand, RoadmapEvent);
+crate::aggregate::entity_aggregate!(Roadmap, RoadmapState, RoadmapCommand, RoadmapEvent);
 
 #[cfg(test)]
 mod tests {

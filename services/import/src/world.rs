@@ -4,6 +4,7 @@
 //! it, from the read models (the ledger as it is now, see [`crate::changes`]).
 //! References see both what the ledger holds and what the dry run added.
 
+use std::any::Any;
 use std::collections::HashMap;
 
 use fundtrail_domain::DomainError;
@@ -16,7 +17,8 @@ use fundtrail_domain::priority::{PriorityEvent, PriorityState};
 use fundtrail_domain::proposal::ProposalState;
 use fundtrail_domain::refs::{InMemoryReferences, PriorityRef, References, RoadmapRef};
 use fundtrail_domain::roadmap::RoadmapState;
-use fundtrail_ledger::Command;
+use fundtrail_domain::streams::{EntityKind, entity_of_stream};
+use fundtrail_ledger::{Command, CommandVisitor};
 use fundtrail_projections::ReadModel;
 
 /// Entity states by stream id.
@@ -28,6 +30,45 @@ pub(crate) struct States {
     pub partnerships: HashMap<String, PartnershipState>,
     pub proposals: HashMap<String, ProposalState>,
     pub pledges: HashMap<String, PledgeState>,
+}
+
+impl States {
+    /// The state of `stream`, an entity of kind `A::KIND`, seeded from `base`
+    /// the first time; `None` for the kinds the importer does not keep (it
+    /// records no rates and issues no tokens).
+    fn state_mut<A: Aggregate>(
+        &mut self,
+        base: Option<&ReadModel>,
+        stream: &str,
+    ) -> Option<&mut A> {
+        let id = entity_id(stream);
+        let state: &mut dyn Any = match A::KIND {
+            EntityKind::Organisation => slot(&mut self.organisations, stream, || {
+                seeded(base.and_then(|m| m.organisation(id)))
+            }),
+            EntityKind::Roadmap => slot(&mut self.roadmaps, stream, || {
+                seeded(base.and_then(|m| m.roadmap(id)))
+            }),
+            EntityKind::Priority => slot(&mut self.priorities, stream, || {
+                seeded(base.and_then(|m| m.priority(id)))
+            }),
+            EntityKind::Partnership => slot(&mut self.partnerships, stream, || {
+                seeded(base.and_then(|m| m.partnership(id)))
+            }),
+            EntityKind::Proposal => slot(&mut self.proposals, stream, || {
+                seeded(base.and_then(|m| m.proposal(id)))
+            }),
+            EntityKind::Pledge => slot(&mut self.pledges, stream, || {
+                seeded(base.and_then(|m| m.pledge(id)))
+            }),
+            EntityKind::ExchangeRate | EntityKind::Token => return None,
+        };
+        Some(
+            state
+                .downcast_mut::<A>()
+                .expect("the states of an entity kind are its Aggregate's"),
+        )
+    }
 }
 
 /// The ledger's references, plus what the dry run created.
@@ -96,7 +137,7 @@ impl References for Refs<'_> {
 
 /// The entity id of a stream id (`pledge-c-stc-kits` -> `c-stc-kits`).
 fn entity_id(stream: &str) -> &str {
-    stream.split_once('-').map_or(stream, |(_, id)| id)
+    entity_of_stream(stream).map_or(stream, |(_, id)| id)
 }
 
 /// The state of `stream` in `map`, seeded by `seed` the first time.
@@ -139,14 +180,32 @@ pub(crate) struct World<'a> {
     states: States,
 }
 
+/// Runs one command in the world, once [`Command::accept`] has told which
+/// entity it is for.
+struct Decide<'w, 'a> {
+    world: &'w mut World<'a>,
+    stream: &'w str,
+}
+
+impl CommandVisitor<'_> for Decide<'_, '_> {
+    type Output = Result<u64, DomainError>;
+
+    fn visit<A: Aggregate>(self, command: &A::Command) -> Self::Output {
+        let World { refs, states } = self.world;
+        match states.state_mut::<A>(refs.base, self.stream) {
+            Some(state) => decide_fold(state, refs, command),
+            None => Ok(0),
+        }
+    }
+}
+
 macro_rules! current {
-    ($(#[$m:meta])* $name:ident, $field:ident, $state:ty, $lookup:ident) => {
+    ($(#[$m:meta])* $name:ident, $state:ty) => {
         $(#[$m])*
         pub fn $name(&mut self, stream: &str) -> &$state {
-            let base = self.refs.base;
-            slot(&mut self.states.$field, stream, || {
-                seeded(base.and_then(|m| m.$lookup(entity_id(stream))))
-            })
+            self.states
+                .state_mut::<$state>(self.refs.base, stream)
+                .expect("the importer keeps the states of this kind")
         }
     };
 }
@@ -180,66 +239,21 @@ impl<'a> World<'a> {
         self.states
     }
 
-    current!(organisation, organisations, OrganisationState, organisation);
-    current!(roadmap, roadmaps, RoadmapState, roadmap);
-    current!(priority, priorities, PriorityState, priority);
-    current!(partnership, partnerships, PartnershipState, partnership);
-    current!(proposal, proposals, ProposalState, proposal);
-    current!(pledge, pledges, PledgeState, pledge);
+    current!(organisation, OrganisationState);
+    current!(roadmap, RoadmapState);
+    current!(priority, PriorityState);
+    current!(partnership, PartnershipState);
+    current!(proposal, ProposalState);
+    current!(pledge, PledgeState);
 
     /// Runs `command` against the current state of its entity (seeded from
     /// the read models the first time): answers the entity's version before
     /// it, or the domain's refusal (and then nothing changed).
     pub fn run(&mut self, command: &Command) -> Result<u64, DomainError> {
         let stream = command.stream_id()?;
-        let base = self.refs.base;
-        let id = entity_id(&stream);
-        let (states, refs) = (&mut self.states, &mut self.refs);
-        match command {
-            Command::Organisation(c) => decide_fold(
-                slot(&mut states.organisations, &stream, || {
-                    seeded(base.and_then(|m| m.organisation(id)))
-                }),
-                refs,
-                c,
-            ),
-            Command::Roadmap(c) => decide_fold(
-                slot(&mut states.roadmaps, &stream, || {
-                    seeded(base.and_then(|m| m.roadmap(id)))
-                }),
-                refs,
-                c,
-            ),
-            Command::Priority(c) => decide_fold(
-                slot(&mut states.priorities, &stream, || {
-                    seeded(base.and_then(|m| m.priority(id)))
-                }),
-                refs,
-                c,
-            ),
-            Command::Partnership(c) => decide_fold(
-                slot(&mut states.partnerships, &stream, || {
-                    seeded(base.and_then(|m| m.partnership(id)))
-                }),
-                refs,
-                c,
-            ),
-            Command::Proposal(c) => decide_fold(
-                slot(&mut states.proposals, &stream, || {
-                    seeded(base.and_then(|m| m.proposal(id)))
-                }),
-                refs,
-                c,
-            ),
-            Command::Pledge(c) => decide_fold(
-                slot(&mut states.pledges, &stream, || {
-                    seeded(base.and_then(|m| m.pledge(id)))
-                }),
-                refs,
-                c,
-            ),
-            // The importer records no rates and issues no tokens.
-            Command::ExchangeRate(_) | Command::Token(_) => Ok(0),
-        }
+        command.accept(Decide {
+            world: self,
+            stream: &stream,
+        })
     }
 }

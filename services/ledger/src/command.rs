@@ -1,14 +1,17 @@
-//! Every mutation of the contract, as one enum over the entities' commands.
+//! Every mutation of the contract, as one enum over the entities' commands,
+//! and the one place that tells them apart ([`Command::accept`]).
 
 use fundtrail_domain::DomainError;
-use fundtrail_domain::access::TokenCommand;
-use fundtrail_domain::exchange_rate::ExchangeRateCommand;
-use fundtrail_domain::organisation::OrganisationCommand;
-use fundtrail_domain::partnership::PartnershipCommand;
-use fundtrail_domain::pledge::PledgeCommand;
-use fundtrail_domain::priority::PriorityCommand;
-use fundtrail_domain::proposal::ProposalCommand;
-use fundtrail_domain::roadmap::RoadmapCommand;
+use fundtrail_domain::aggregate::Aggregate;
+use fundtrail_domain::exchange_rate::{ExchangeRateCommand, ExchangeRateState};
+use fundtrail_domain::organisation::{OrganisationCommand, OrganisationState};
+use fundtrail_domain::partnership::{PartnershipCommand, PartnershipState};
+use fundtrail_domain::pledge::{PledgeCommand, PledgeState};
+use fundtrail_domain::priority::{PriorityCommand, PriorityState};
+use fundtrail_domain::proposal::{ProposalCommand, ProposalState};
+use fundtrail_domain::roadmap::{RoadmapCommand, RoadmapState};
+use fundtrail_domain::streams::EntityKind;
+use fundtrail_domain::token::{TokenCommand, TokenState};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -44,19 +47,53 @@ from_entity_command!(
     Token(TokenCommand)
 );
 
+/// Something done with an entity's command, whichever entity it is:
+/// [`Command::accept`] calls [`visit`](CommandVisitor::visit) with the
+/// entity's state type `A` (an [`Aggregate`]) and its command.
+pub trait CommandVisitor<'c> {
+    type Output;
+    fn visit<A: Aggregate>(self, command: &'c A::Command) -> Self::Output;
+}
+
 impl Command {
+    /// Hands the entity's command to `visitor`, typed by its entity's state.
+    /// The one match over the kinds of command: the ledger and the importer
+    /// go through it.
+    pub fn accept<'c, V: CommandVisitor<'c>>(&'c self, visitor: V) -> V::Output {
+        match self {
+            Command::Organisation(c) => visitor.visit::<OrganisationState>(c),
+            Command::Roadmap(c) => visitor.visit::<RoadmapState>(c),
+            Command::Priority(c) => visitor.visit::<PriorityState>(c),
+            Command::Partnership(c) => visitor.visit::<PartnershipState>(c),
+            Command::Proposal(c) => visitor.visit::<ProposalState>(c),
+            Command::Pledge(c) => visitor.visit::<PledgeState>(c),
+            Command::ExchangeRate(c) => visitor.visit::<ExchangeRateState>(c),
+            Command::Token(c) => visitor.visit::<TokenState>(c),
+        }
+    }
+
     /// The stream of the entity the command creates or changes.
     pub fn stream_id(&self) -> Result<String, DomainError> {
-        match self {
-            Command::Organisation(c) => c.stream_id(),
-            Command::Roadmap(c) => c.stream_id(),
-            Command::Priority(c) => c.stream_id(),
-            Command::Partnership(c) => c.stream_id(),
-            Command::Proposal(c) => c.stream_id(),
-            Command::Pledge(c) => c.stream_id(),
-            Command::ExchangeRate(c) => c.stream_id(),
-            Command::Token(c) => c.stream_id(),
+        struct StreamOf;
+        impl CommandVisitor<'_> for StreamOf {
+            type Output = Result<String, DomainError>;
+            fn visit<A: Aggregate>(self, command: &A::Command) -> Self::Output {
+                A::stream_id(command)
+            }
         }
+        self.accept(StreamOf)
+    }
+
+    /// The kind of entity the command creates or changes.
+    pub fn kind(&self) -> EntityKind {
+        struct KindOf;
+        impl CommandVisitor<'_> for KindOf {
+            type Output = EntityKind;
+            fn visit<A: Aggregate>(self, _: &A::Command) -> EntityKind {
+                A::KIND
+            }
+        }
+        self.accept(KindOf)
     }
 }
 

@@ -13,8 +13,8 @@
 
 mod command;
 mod error;
-mod ledger;
+mod execute;
 
-pub use command::{Command, fingerprint};
+pub use command::{Command, CommandVisitor, fingerprint};
 pub use error::ServiceError;
-pub use ledger::{CommandContext, Executed, Ledger, MAX_SELF_CONFLICT_RETRIES, ReferenceSource};
+pub use execute::{CommandContext, Executed, Ledger, MAX_SELF_CONFLICT_RETRIES, ReferenceSource};

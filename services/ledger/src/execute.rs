@@ -1,25 +1,21 @@
 //! Executing one command against the store.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use fundtrail_domain::access::{self, Action, Principal, TokenState};
+use fundtrail_domain::access::{self, Action, Principal};
 use fundtrail_domain::aggregate::Aggregate;
-use fundtrail_domain::events::{EventEnum, current_version, upcast};
-use fundtrail_domain::exchange_rate::ExchangeRateState;
-use fundtrail_domain::organisation::OrganisationState;
-use fundtrail_domain::partnership::PartnershipState;
-use fundtrail_domain::pledge::PledgeState;
-use fundtrail_domain::priority::PriorityState;
-use fundtrail_domain::proposal::ProposalState;
+use fundtrail_domain::events::{EventEnum, decode_entity_slice};
 use fundtrail_domain::refs::References;
-use fundtrail_domain::roadmap::RoadmapState;
+use fundtrail_domain::streams::EntityKind;
 use fundtrail_store::{
     AppendRequest, CommandStamp, Direction, EventMetadata, EventStore, ExpectedVersion, NewEvent,
     RecordedCommand, RecordedEvent, StoreError,
 };
 use uuid::Uuid;
 
-use crate::command::{Command, fingerprint};
+use crate::command::{Command, CommandVisitor, fingerprint};
 use crate::error::ServiceError;
 
 /// How often a command is decided again after a conflict it caused itself
@@ -122,8 +118,8 @@ impl<R: ReferenceSource> Ledger<R> {
         // Role first, before anything is looked up: a reader learns nothing
         // from a refusal (not even whether a commandId was used).
         let principal = &context.principal;
-        let role_allows = match &command {
-            Command::Token(_) => access::authorize(principal, &Action::ManageTokens),
+        let role_allows = match command.kind() {
+            EntityKind::Token => access::authorize(principal, &Action::ManageTokens),
             _ if principal.may_record() => Ok(()),
             _ => access::authorize(principal, &Action::Record(&Default::default())),
         };
@@ -134,8 +130,13 @@ impl<R: ReferenceSource> Ledger<R> {
         {
             return self.replay(recorded, &fingerprint).await;
         }
-        let outcome = self
-            .dispatch(context, stream_id, command, fingerprint.clone())
+        let outcome = command
+            .accept(Run {
+                ledger: self,
+                context,
+                stream_id,
+                fingerprint: fingerprint.clone(),
+            })
             .await;
         // A refusal may come from a twin of this very command (the same
         // commandId sent twice at once) that won the race: answer as it did.
@@ -146,49 +147,6 @@ impl<R: ReferenceSource> Ledger<R> {
             return self.replay(recorded, &fingerprint).await;
         }
         outcome
-    }
-
-    async fn dispatch(
-        &self,
-        context: &CommandContext,
-        stream_id: String,
-        command: Command,
-        fingerprint: String,
-    ) -> Result<Executed, ServiceError> {
-        match command {
-            Command::Organisation(c) => {
-                self.run::<OrganisationState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Roadmap(c) => {
-                self.run::<RoadmapState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Priority(c) => {
-                self.run::<PriorityState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Partnership(c) => {
-                self.run::<PartnershipState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Proposal(c) => {
-                self.run::<ProposalState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Pledge(c) => {
-                self.run::<PledgeState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::ExchangeRate(c) => {
-                self.run::<ExchangeRateState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-            Command::Token(c) => {
-                self.run::<TokenState>(context, stream_id, &c, fingerprint)
-                    .await
-            }
-        }
     }
 
     async fn run<A: Aggregate>(
@@ -305,6 +263,27 @@ impl<R: ReferenceSource> Ledger<R> {
     }
 }
 
+/// Executing a command, once [`Command::accept`] has told which entity it is for.
+struct Run<'c, R> {
+    ledger: &'c Ledger<R>,
+    context: &'c CommandContext,
+    stream_id: String,
+    fingerprint: String,
+}
+
+type Running<'c> = Pin<Box<dyn Future<Output = Result<Executed, ServiceError>> + Send + 'c>>;
+
+impl<'c, R: ReferenceSource> CommandVisitor<'c> for Run<'c, R> {
+    type Output = Running<'c>;
+
+    fn visit<A: Aggregate>(self, command: &'c A::Command) -> Running<'c> {
+        Box::pin(
+            self.ledger
+                .run::<A>(self.context, self.stream_id, command, self.fingerprint),
+        )
+    }
+}
+
 fn append_request<E: EventEnum>(
     context: &CommandContext,
     stream_id: &str,
@@ -348,25 +327,21 @@ fn append_request<E: EventEnum>(
 }
 
 /// Decodes one stored event of an entity's stream, upcasting older schema versions.
-pub fn decode_entity_event<E: EventEnum>(recorded: &RecordedEvent) -> Result<E, ServiceError> {
+fn decode_entity_event<E: EventEnum>(recorded: &RecordedEvent) -> Result<E, ServiceError> {
     let corrupt = |message: String| ServiceError::Corrupt {
         position: recorded.position,
         message,
     };
-    let decoded = if current_version(&recorded.event_type) == Some(recorded.schema_version) {
-        E::decode_current(&recorded.event_type, recorded.payload.as_bytes())
-    } else {
-        let value = serde_json::from_str(&recorded.payload).map_err(|e| corrupt(e.to_string()))?;
-        let value = upcast(&recorded.event_type, recorded.schema_version, value)
-            .map_err(|e| corrupt(e.to_string()))?;
-        E::decode_current_value(&recorded.event_type, value)
-    };
-    decoded
-        .ok_or_else(|| {
-            corrupt(format!(
-                "{} does not belong in stream {}",
-                recorded.event_type, recorded.stream_id
-            ))
-        })?
-        .map_err(|e| corrupt(e.to_string()))
+    decode_entity_slice(
+        &recorded.event_type,
+        recorded.schema_version,
+        recorded.payload.as_bytes(),
+    )
+    .map_err(|e| corrupt(e.to_string()))?
+    .ok_or_else(|| {
+        corrupt(format!(
+            "{} does not belong in stream {}",
+            recorded.event_type, recorded.stream_id
+        ))
+    })
 }
