@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 
 use chrono::NaiveDate;
-use fundtrail_domain::aggregate::State;
+use fundtrail_domain::aggregate::StreamState;
 use fundtrail_domain::enums::{ContributionKind, Theme};
 use fundtrail_domain::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::events::AnyEvent;
@@ -89,7 +89,7 @@ impl<T: PartialEq> PartialEq for Entity<'_, T> {
 
 impl<T: Eq> Eq for Entity<'_, T> {}
 
-fn versioned<T>(s: &State<T>) -> Option<Versioned<'_, T>> {
+fn versioned<T>(s: &StreamState<T>) -> Option<Versioned<'_, T>> {
     s.entity.as_ref().map(|entity| Versioned {
         version: s.version,
         entity: Entity::Borrowed(entity),
@@ -188,14 +188,14 @@ impl<R> Table<R> {
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct OrgRec {
-    pub state: State<Organisation>,
+    pub state: StreamState<Organisation>,
     /// Folded (lower case, no accents) "name acronym" for `search`.
     pub search: String,
 }
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RoadmapRec {
-    pub state: State<Roadmap>,
+    pub state: StreamState<Roadmap>,
     /// Priority slots in rank order (rank, then id).
     pub priorities: Vec<u32>,
     /// Pledge slots, in creation order.
@@ -208,7 +208,7 @@ pub(crate) struct RoadmapRec {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct PriorityRec {
     #[serde(with = "crate::snapshot::priority_state")]
-    pub state: State<Priority>,
+    pub state: StreamState<Priority>,
     pub roadmap: u32,
     pub defined_at: u64,
     /// Every requirement with the position that set it (the last one is in force).
@@ -268,12 +268,12 @@ pub(crate) struct PledgeExtra {
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub(crate) struct ProposalRec(
-    #[serde(with = "crate::snapshot::proposal_state")] pub State<Proposal>,
+    #[serde(with = "crate::snapshot::proposal_state")] pub StreamState<Proposal>,
 );
 
 impl Deref for ProposalRec {
-    type Target = State<Proposal>;
-    fn deref(&self) -> &State<Proposal> {
+    type Target = StreamState<Proposal>;
+    fn deref(&self) -> &StreamState<Proposal> {
         &self.0
     }
 }
@@ -283,7 +283,7 @@ pub(crate) struct Entities {
     pub organisations: Table<OrgRec>,
     pub roadmaps: Table<RoadmapRec>,
     pub priorities: Table<PriorityRec>,
-    pub partnerships: Table<State<Partnership>>,
+    pub partnerships: Table<StreamState<Partnership>>,
     pub proposals: Table<ProposalRec>,
     pub pledges: Table<PledgeRec>,
     /// Currencies of the pledges' timelines.
@@ -292,10 +292,10 @@ pub(crate) struct Entities {
     scratch: Decoded,
     /// Rebuilt from the rate log on restore.
     #[serde(skip)]
-    pub rates: BTreeMap<(Currency, Currency), State<ExchangeRatePair>>,
+    pub rates: BTreeMap<(Currency, Currency), StreamState<ExchangeRatePair>>,
 }
 
-fn evolve_in_place<T>(s: &mut State<T>, f: impl FnOnce(State<T>) -> State<T>) {
+fn evolve_in_place<T>(s: &mut StreamState<T>, f: impl FnOnce(StreamState<T>) -> StreamState<T>) {
     *s = f(std::mem::take(s));
 }
 
@@ -573,7 +573,7 @@ impl Entities {
             description: extra.and_then(|x| x.description.as_deref()).map(Into::into),
         });
         let pledge_id = || PledgeId::new_unchecked(self.pledges.id_of(i).unwrap_or(""));
-        let mut state = pledge::evolve(State::default(), &made_event);
+        let mut state = pledge::evolve(StreamState::default(), &made_event);
         for f in rest {
             let event = match &f.change {
                 Change::Made { .. } => continue,

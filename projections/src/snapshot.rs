@@ -282,9 +282,9 @@ pub(crate) mod rate_log {
     }
 }
 
-/// `State<Priority>` (its requirement is money).
+/// `StreamState<Priority>` (its requirement is money).
 pub(crate) mod priority_state {
-    use fundtrail_domain::aggregate::State;
+    use fundtrail_domain::aggregate::StreamState;
     use fundtrail_domain::ids::{PriorityId, RoadmapId};
     use fundtrail_domain::priority::Priority;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -294,7 +294,7 @@ pub(crate) mod priority_state {
     #[derive(Serialize, Deserialize)]
     struct P(PriorityId, RoadmapId, u32, String, Option<M>);
 
-    pub fn serialize<S: Serializer>(st: &State<Priority>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(st: &StreamState<Priority>, s: S) -> Result<S::Ok, S::Error> {
         let p = st.entity.as_ref().map(|p| {
             P(
                 p.id.clone(),
@@ -307,9 +307,9 @@ pub(crate) mod priority_state {
         (st.version, p).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<State<Priority>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<StreamState<Priority>, D::Error> {
         let (version, p) = <(u64, Option<P>)>::deserialize(d)?;
-        Ok(State {
+        Ok(StreamState {
             version,
             entity: p.map(|p| Priority {
                 id: p.0,
@@ -322,10 +322,10 @@ pub(crate) mod priority_state {
     }
 }
 
-/// `State<Proposal>` (its requested amount is money).
+/// `StreamState<Proposal>` (its requested amount is money).
 pub(crate) mod proposal_state {
     use chrono::NaiveDate;
-    use fundtrail_domain::aggregate::State;
+    use fundtrail_domain::aggregate::StreamState;
     use fundtrail_domain::enums::{ProposalStatus, Theme};
     use fundtrail_domain::ids::{OrganisationId, PriorityId, ProposalId};
     use fundtrail_domain::proposal::Proposal;
@@ -347,7 +347,7 @@ pub(crate) mod proposal_state {
         decided_on: Option<NaiveDate>,
     }
 
-    pub fn serialize<S: Serializer>(st: &State<Proposal>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(st: &StreamState<Proposal>, s: S) -> Result<S::Ok, S::Error> {
         let p = st.entity.as_ref().map(|p| P {
             id: p.id.clone(),
             applicant_id: p.applicant_id.clone(),
@@ -363,9 +363,9 @@ pub(crate) mod proposal_state {
         (st.version, p).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<State<Proposal>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<StreamState<Proposal>, D::Error> {
         let (version, p) = <(u64, Option<P>)>::deserialize(d)?;
-        Ok(State {
+        Ok(StreamState {
             version,
             entity: p.map(|p| Proposal {
                 id: p.id,

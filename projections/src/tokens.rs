@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use fundtrail_domain::aggregate::State;
+use fundtrail_domain::aggregate::StreamState;
 use fundtrail_domain::token::{self, Token, TokenEvent, TokenState};
 
 use crate::Envelope;
@@ -39,7 +39,7 @@ impl Tokens {
         match event {
             TokenEvent::AccessTokenIssued(e) => {
                 let view = TokenView {
-                    state: token::evolve(State::default(), event),
+                    state: token::evolve(StreamState::default(), event),
                     created_at: envelope.recorded_at,
                     created_by: envelope.actor.clone(),
                     revoked_at: None,

@@ -5,7 +5,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::random::random_ledger;
-use fundtrail_domain::aggregate::State;
+use fundtrail_domain::aggregate::StreamState;
 use fundtrail_domain::events::AnyEvent;
 use fundtrail_domain::pledge::{self, Pledge};
 use fundtrail_projections::ReadModel;
@@ -14,7 +14,7 @@ use fundtrail_projections::ReadModel;
 fn rebuilt_pledges_are_the_domains_fold_of_their_events() {
     for seed in [2u64, 9] {
         let l = random_ledger(seed, 1_200);
-        let mut folded: BTreeMap<String, State<Pledge>> = BTreeMap::new();
+        let mut folded: BTreeMap<String, StreamState<Pledge>> = BTreeMap::new();
         for (env, e) in &l.log {
             if let AnyEvent::Pledge(p) = e {
                 let id = env.stream_id.trim_start_matches("pledge-").to_owned();
@@ -68,7 +68,7 @@ fn a_pledge_with_every_optional_field_is_rebuilt_whole() {
     };
     l.push("pledge-kit", PledgeEvent::from(made.clone()));
     l.commit("kit", None);
-    let mut expected = pledge::evolve(State::default(), &PledgeEvent::from(made));
+    let mut expected = pledge::evolve(StreamState::default(), &PledgeEvent::from(made));
     expected = pledge::evolve(
         expected,
         &PledgeEvent::from(PledgeCommitted {

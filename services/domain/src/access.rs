@@ -160,8 +160,8 @@ impl Footprint {
 
 /// What a command concerns, given the current state of its entity.
 pub trait Footprinted {
-    type State;
-    fn footprint(&self, state: &Self::State, refs: &dyn References) -> Footprint;
+    type StreamState;
+    fn footprint(&self, state: &Self::StreamState, refs: &dyn References) -> Footprint;
 }
 
 /// What a principal asks to do.

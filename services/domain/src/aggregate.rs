@@ -12,21 +12,21 @@ use crate::streams::EntityKind;
 /// The state of one stream: `version` is the number of its events, `entity` is
 /// `None` until the creating event.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct State<T> {
+pub struct StreamState<T> {
     pub version: u64,
     pub entity: Option<T>,
 }
 
-impl<T> Default for State<T> {
+impl<T> Default for StreamState<T> {
     fn default() -> Self {
-        State {
+        StreamState {
             version: 0,
             entity: None,
         }
     }
 }
 
-impl<T> State<T> {
+impl<T> StreamState<T> {
     pub fn exists(&self) -> bool {
         self.entity.is_some()
     }
@@ -76,11 +76,11 @@ pub trait Aggregate: Default + Clone + Debug + PartialEq + Send + Sync + 'static
 
 /// Links an entity's event enum to its state, so tests can write `given([event])`.
 pub trait EntityEvent: EventEnum {
-    type State: Aggregate<Event = Self>;
+    type Entity: Aggregate<Event = Self>;
 }
 
 /// Implements [`Aggregate`] and [`EntityEvent`] for an entity module's
-/// `State`, `Command` and `Event` types and its [`EntityKind`] from its free
+/// entity, `Command` and `Event` types and its [`EntityKind`] from its free
 /// `decide` and `evolve` functions (in scope where the macro is used), the
 /// command's `stream_id` method and its [`crate::access::Footprinted`] impl.
 macro_rules! entity_aggregate {
@@ -121,7 +121,7 @@ macro_rules! entity_aggregate {
         }
 
         impl $crate::aggregate::EntityEvent for $event {
-            type State = $state;
+            type Entity = $state;
         }
     };
 }

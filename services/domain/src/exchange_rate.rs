@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::dates;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
@@ -68,7 +68,7 @@ impl ExchangeRateCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for ExchangeRateCommand {
-    type State = ExchangeRateState;
+    type StreamState = ExchangeRateState;
     fn footprint(&self, _: &ExchangeRateState, _: &dyn References) -> Footprint {
         Footprint {
             shared: true,
@@ -102,7 +102,7 @@ pub struct ExchangeRatePair {
     pub rates: BTreeMap<NaiveDate, Decimal>,
 }
 
-pub type ExchangeRateState = State<ExchangeRatePair>;
+pub type ExchangeRateState = StreamState<ExchangeRatePair>;
 
 pub fn evolve(mut state: ExchangeRateState, event: &ExchangeRateEvent) -> ExchangeRateState {
     state.version += 1;

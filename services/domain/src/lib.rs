@@ -52,7 +52,7 @@ mod pledge_tests;
 mod properties;
 
 pub use access::{AccessError, Principal, Scope};
-pub use aggregate::{Aggregate, EntityEvent, State};
+pub use aggregate::{Aggregate, EntityEvent, StreamState};
 pub use enums::*;
 pub use error::{DomainError, DomainResult, ErrorCode};
 pub use events::{

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::country::parse_country;
 use crate::enums::OrganisationKind;
 use crate::error::DomainError;
@@ -56,7 +56,7 @@ impl OrganisationCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for OrganisationCommand {
-    type State = OrganisationState;
+    type StreamState = OrganisationState;
     fn footprint(&self, _: &OrganisationState, _: &dyn References) -> Footprint {
         match self {
             OrganisationCommand::Register(c) => Footprint::default().organisation(&c.id),
@@ -95,7 +95,7 @@ pub struct Organisation {
     pub country: String,
 }
 
-pub type OrganisationState = State<Organisation>;
+pub type OrganisationState = StreamState<Organisation>;
 
 pub fn evolve(mut state: OrganisationState, event: &OrganisationEvent) -> OrganisationState {
     state.version += 1;

@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::dates;
 use crate::enums::{PartnershipNature, PartnershipStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -97,7 +97,7 @@ impl PartnershipCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for PartnershipCommand {
-    type State = PartnershipState;
+    type StreamState = PartnershipState;
     fn footprint(&self, state: &PartnershipState, refs: &dyn References) -> Footprint {
         match self {
             PartnershipCommand::Record(c) => c
@@ -169,7 +169,7 @@ pub struct Partnership {
     pub signed_on: Option<NaiveDate>,
 }
 
-pub type PartnershipState = State<Partnership>;
+pub type PartnershipState = StreamState<Partnership>;
 
 pub fn evolve(mut state: PartnershipState, event: &PartnershipEvent) -> PartnershipState {
     state.version += 1;

@@ -29,7 +29,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::dates;
 use crate::enums::{ContributionKind, PledgeStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -161,7 +161,7 @@ impl PledgeCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for PledgeCommand {
-    type State = PledgeState;
+    type StreamState = PledgeState;
     fn footprint(&self, state: &PledgeState, refs: &dyn References) -> Footprint {
         match self {
             PledgeCommand::Make(c) => Footprint::default()
@@ -345,7 +345,7 @@ pub struct Pledge {
     pub cancelled_on: Option<NaiveDate>,
 }
 
-pub type PledgeState = State<Pledge>;
+pub type PledgeState = StreamState<Pledge>;
 
 pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
     state.version += 1;

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{PriorityId, RoadmapId};
@@ -72,7 +72,7 @@ impl PriorityCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for PriorityCommand {
-    type State = PriorityState;
+    type StreamState = PriorityState;
     fn footprint(&self, state: &PriorityState, _: &dyn References) -> Footprint {
         match self {
             PriorityCommand::Define(c) => Footprint::default().roadmap(&c.roadmap_id),
@@ -119,7 +119,7 @@ pub struct Priority {
     pub requirement: Option<Money>,
 }
 
-pub type PriorityState = State<Priority>;
+pub type PriorityState = StreamState<Priority>;
 
 pub fn evolve(mut state: PriorityState, event: &PriorityEvent) -> PriorityState {
     state.version += 1;

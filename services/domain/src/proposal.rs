@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::dates;
 use crate::enums::{ProposalStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -82,7 +82,7 @@ impl ProposalCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for ProposalCommand {
-    type State = ProposalState;
+    type StreamState = ProposalState;
     fn footprint(&self, state: &ProposalState, refs: &dyn References) -> Footprint {
         match self {
             ProposalCommand::Submit(c) => Footprint::default()
@@ -149,7 +149,7 @@ pub struct Proposal {
     pub decided_on: Option<NaiveDate>,
 }
 
-pub type ProposalState = State<Proposal>;
+pub type ProposalState = StreamState<Proposal>;
 
 pub fn evolve(mut state: ProposalState, event: &ProposalEvent) -> ProposalState {
     state.version += 1;

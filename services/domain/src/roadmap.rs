@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::country::parse_country;
 use crate::dates;
 use crate::error::DomainError;
@@ -57,7 +57,7 @@ impl RoadmapCommand {
 
 /// What the command concerns, for the scope check ([`crate::access::authorize`]).
 impl Footprinted for RoadmapCommand {
-    type State = RoadmapState;
+    type StreamState = RoadmapState;
     fn footprint(&self, _: &RoadmapState, _: &dyn References) -> Footprint {
         match self {
             RoadmapCommand::Create(c) => Footprint::default().roadmap(&c.id),
@@ -91,7 +91,7 @@ pub struct Roadmap {
     pub currency: Currency,
 }
 
-pub type RoadmapState = State<Roadmap>;
+pub type RoadmapState = StreamState<Roadmap>;
 
 pub fn evolve(mut state: RoadmapState, event: &RoadmapEvent) -> RoadmapState {
     state.version += 1;

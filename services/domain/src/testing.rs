@@ -41,7 +41,7 @@ pub struct Given<A: Aggregate> {
 }
 
 /// The stream already holds these events.
-pub fn given<E: EntityEvent>(events: impl IntoIterator<Item = E>) -> Given<E::State> {
+pub fn given<E: EntityEvent>(events: impl IntoIterator<Item = E>) -> Given<E::Entity> {
     Given {
         history: events.into_iter().collect(),
         refs: world(),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::access::{AccessError, Footprint, Footprinted, Principal, Scope};
-use crate::aggregate::State;
+use crate::aggregate::StreamState;
 use crate::enums::Role;
 use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
@@ -106,7 +106,7 @@ impl TokenCommand {
 
 /// Tokens are shared by every roadmap: a scoped officer may not manage them.
 impl Footprinted for TokenCommand {
-    type State = TokenState;
+    type StreamState = TokenState;
     fn footprint(&self, _: &TokenState, _: &dyn References) -> Footprint {
         Footprint {
             shared: true,
@@ -184,7 +184,7 @@ impl Token {
     }
 }
 
-pub type TokenState = State<Token>;
+pub type TokenState = StreamState<Token>;
 
 pub fn evolve(mut state: TokenState, event: &TokenEvent) -> TokenState {
     state.version += 1;

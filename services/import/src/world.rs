@@ -8,7 +8,7 @@ use std::any::Any;
 use std::collections::HashMap;
 
 use fundtrail_domain::DomainError;
-use fundtrail_domain::aggregate::{Aggregate, State};
+use fundtrail_domain::aggregate::{Aggregate, StreamState};
 use fundtrail_domain::events::AnyEvent;
 use fundtrail_domain::organisation::OrganisationState;
 use fundtrail_domain::partnership::PartnershipState;
@@ -142,16 +142,16 @@ fn entity_id(stream: &str) -> &str {
 
 /// The state of `stream` in `map`, seeded by `seed` the first time.
 fn slot<'s, T>(
-    map: &'s mut HashMap<String, State<T>>,
+    map: &'s mut HashMap<String, StreamState<T>>,
     stream: &str,
-    seed: impl FnOnce() -> State<T>,
-) -> &'s mut State<T> {
+    seed: impl FnOnce() -> StreamState<T>,
+) -> &'s mut StreamState<T> {
     map.entry(stream.to_owned()).or_insert_with(seed)
 }
 
 /// A read-model entity as the domain's state (none: the default, empty state).
-fn seeded<T: Clone>(v: Option<fundtrail_projections::Versioned<'_, T>>) -> State<T> {
-    v.map_or_else(State::default, |v| State {
+fn seeded<T: Clone>(v: Option<fundtrail_projections::Versioned<'_, T>>) -> StreamState<T> {
+    v.map_or_else(StreamState::default, |v| StreamState {
         version: v.version,
         entity: Some(T::clone(&v)),
     })
