@@ -1,7 +1,6 @@
 //! `fundtrail`: serve the API, import a report, verify the ledger's hash chain,
 //! export tables, print the schema.
 
-pub mod backup;
 mod config;
 mod kurrent_store;
 mod ops;
@@ -178,7 +177,7 @@ pub(crate) enum Failure {
     #[error("import incomplete: {0}")]
     Incomplete(String),
     #[error("{0}")]
-    Backup(#[from] backup::BackupError),
+    Backup(#[from] fundtrail_store::backup::BackupError),
     #[error("rebuild: {0}")]
     Rebuild(#[from] fundtrail_api::rebuild::RebuildError),
     #[error("export: {0}")]

@@ -14,10 +14,10 @@ use std::time::Instant;
 
 use fundtrail_api::SnapshotConfig;
 use fundtrail_store::EventReader;
+use fundtrail_store::backup;
 use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
 use fundtrail_store_sqlite::{SqliteReader, SqliteStore};
 
-use crate::backup;
 use crate::config::{self, LogFormat, Overrides, Settings};
 use crate::{Failure, StoreArgs};
 

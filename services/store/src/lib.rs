@@ -5,9 +5,12 @@
 //! `fundtrail-store-conformance`. What every backend must compute the same way
 //! lives here, once: the hash chain ([`hash`]), the planning of a group of
 //! appends against what is already stored ([`plan`]), catch-up-then-live
-//! subscriptions ([`subscription`]), chain verification ([`verify`]) and the
-//! checks of a restore from a backup ([`restore`]).
+//! subscriptions ([`subscription`]), chain verification ([`verify`]), the
+//! checks of a restore from a backup ([`restore`]) and the backup file itself
+//! ([`backup`]: writing one from any store, restoring one into any
+//! [`EventRestorer`]).
 
+pub mod backup;
 pub mod error;
 pub mod hash;
 pub mod plan;
