@@ -20,7 +20,7 @@ use kurrentdb::{CurrentRevision, GrpcConnectionError, StreamPosition, StreamStat
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ledger::{LedgerRead, LedgerWrite};
+use crate::client::{LedgerRead, LedgerWrite};
 
 /// The format of the metadata JSON, written in its `fundtrail` field.
 pub(crate) const METADATA_FORMAT: u32 = 1;

@@ -14,7 +14,7 @@ use kurrentdb::ClientSettings;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::ledger::{KurrentLedger, Ledger};
+use crate::client::{KurrentClient, StreamClient};
 use crate::mapping;
 use crate::reader::{self, Shared};
 use crate::writer::{Job, Writer};
@@ -103,14 +103,14 @@ impl KurrentStore {
         let settings: ClientSettings = options.url.parse().map_err(|e| {
             StoreError::InvalidRequest(format!("invalid KurrentDB connection string: {e}"))
         })?;
-        let client = Arc::new(KurrentLedger::new(settings)?);
+        let client = Arc::new(KurrentClient::new(settings)?);
         Self::start(client, options).await
     }
 
     /// Reads the ledger into the index, then starts the writer and the
     /// ledger follower.
     pub(crate) async fn start(
-        client: Arc<dyn Ledger>,
+        client: Arc<dyn StreamClient>,
         options: KurrentOptions,
     ) -> Result<Self, StoreError> {
         let shared = Arc::new(Shared::new(

@@ -24,7 +24,7 @@ use fundtrail_store::types::to_micros;
 use fundtrail_store::{AppendOutcome, AppendRequest, RecordedCommand, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::ledger::LedgerWrite;
+use crate::client::LedgerWrite;
 use crate::mapping::{self, Failure};
 use crate::reader::{self, Shared};
 

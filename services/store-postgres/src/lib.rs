@@ -8,7 +8,7 @@
 //! gaps, and a reader never sees position N+1 before N (the next writer cannot
 //! move the head before the previous one has committed). Within a process,
 //! appends waiting at the same moment go in one statement (group commit). See
-//! `docs/adr/002-postgres-positions.md`.
+//! `docs/adr/002-gap-free-positions.md`.
 //!
 //! Modules (the same in every backend crate): `store` (the trait
 //! implementation and connecting), `writer` (group commit), `reader` (queries
