@@ -17,11 +17,12 @@
 //! Modules (the same in every backend crate): `store` (the trait
 //! implementation and connecting), `writer` (group commit), `reader` (reads
 //! and the index's catch-up), plus `mapping` (pure conversions to and from
-//! KurrentDB's types), `index` (the in-memory mirror) and `ledger` (the
-//! three ledger operations, through the client or, for tests, a model).
+//! KurrentDB's types), `index` (the in-memory mirror) and `client` (the
+//! three operations on the ledger stream, through the `kurrentdb` client or,
+//! for tests, a model).
 
+mod client;
 mod index;
-mod ledger;
 mod mapping;
 mod reader;
 mod store;

@@ -10,8 +10,8 @@ use futures::{StreamExt, TryStreamExt};
 use kurrentdb::StreamPosition;
 use tokio::sync::{Mutex, watch};
 
-use crate::index::{LedgerIndex, runs};
 use crate::client::StreamClient;
+use crate::index::{LedgerIndex, runs};
 use crate::mapping::{self, Decoded, Failure};
 
 /// How often a request refused by a follower is sent again (the client

@@ -16,7 +16,7 @@ use futures::stream::BoxStream;
 use kurrentdb::{StreamPosition, StreamState};
 use tokio::sync::broadcast;
 
-use crate::client::{LedgerRead, StreamClient, LedgerWrite};
+use crate::client::{LedgerRead, LedgerWrite, StreamClient};
 use crate::mapping::{Failure, LedgerData, position_of};
 use crate::{KurrentOptions, KurrentStore};
 
