@@ -15,6 +15,8 @@ mod reader;
 mod readonly;
 mod restore;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod writer;
 
 pub use readonly::SqliteReader;
