@@ -26,13 +26,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, Write};
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use crate::hash::expected_hash;
 use crate::restore::EventRestorer;
 use crate::{
     Direction, EventHash, EventMetadata, EventReader, EventStore, Head, RecordedCommand,
     RecordedEvent, StoreError, VerifyReport,
 };
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;

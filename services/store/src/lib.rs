@@ -8,7 +8,8 @@
 //! subscriptions ([`subscription`]), chain verification ([`verify`]), the
 //! checks of a restore from a backup ([`restore`]) and the backup file itself
 //! ([`backup`]: writing one from any store, restoring one into any
-//! [`EventRestorer`]).
+//! [`EventRestorer`]). Every backend has one writer; the hand-off of appends
+//! to it, and their grouping, is [`writer_queue`].
 
 pub mod backup;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod subscription;
 pub mod traits;
 pub mod types;
 pub mod verify;
+pub mod writer_queue;
 
 pub use error::StoreError;
 pub use hash::EventHash;
