@@ -5,19 +5,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fundtrail_store::subscription::{EventStream, SubscriptionOptions, catch_up};
+use fundtrail_store::writer_queue::{self, AppendQueue, GroupLimits, Job};
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Direction, EventAppender, EventReader, EventStore,
     EventSubscriber, Head, RecordedCommand, RecordedEvent, StoreError,
 };
 use futures::StreamExt;
 use kurrentdb::ClientSettings;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::client::{KurrentClient, StreamClient};
 use crate::mapping;
 use crate::reader::{self, Shared};
-use crate::writer::{Job, Writer};
+use crate::writer::{Writer, group_budget};
 
 /// The ledger stream's name unless told otherwise.
 pub const DEFAULT_LEDGER_STREAM: &str = "fundtrail-ledger";
@@ -69,7 +70,7 @@ pub struct KurrentStore {
 
 struct Inner {
     shared: Arc<Shared>,
-    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    jobs: AppendQueue<mpsc::UnboundedSender<Job>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     head_position: watch::Receiver<u64>,
     subscription: SubscriptionOptions,
@@ -122,13 +123,13 @@ impl KurrentStore {
         let head = shared.index.read().expect("index lock poisoned").head();
 
         let follow_task = tokio::spawn(follow(shared.clone()));
-        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let (jobs_tx, jobs_rx) = writer_queue::unbounded(
+            GroupLimits::new(options.max_group_requests, options.max_group_events)
+                .with_byte_budget(group_budget(options.max_group_bytes)),
+        );
         let writer = Writer {
             shared: shared.clone(),
             jobs: jobs_rx,
-            max_group_requests: options.max_group_requests.max(1),
-            max_group_events: options.max_group_events.max(1),
-            max_group_bytes: options.max_group_bytes,
             stale: false,
         };
         let writer_task = tokio::spawn(writer.run());
@@ -141,7 +142,7 @@ impl KurrentStore {
             inner: Arc::new(Inner {
                 head_position: shared.head_position.subscribe(),
                 shared,
-                jobs: Mutex::new(Some(jobs_tx)),
+                jobs: jobs_tx,
                 tasks: Mutex::new(vec![follow_task, writer_task]),
                 subscription: options.subscription,
             }),
@@ -155,8 +156,7 @@ impl KurrentStore {
 
     /// Lets queued appends finish, then stops following the ledger.
     pub async fn close(&self) {
-        let sender = self.inner.jobs.lock().expect("jobs lock poisoned").take();
-        drop(sender);
+        drop(self.inner.jobs.close());
         let tasks: Vec<_> =
             std::mem::take(&mut *self.inner.tasks.lock().expect("tasks lock poisoned"));
         let mut tasks = tasks.into_iter();
@@ -255,16 +255,7 @@ impl EventReader for KurrentStore {
 #[async_trait]
 impl EventAppender for KurrentStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        request.validate()?;
-        let (reply, answer) = oneshot::channel();
-        {
-            let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
-            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(Job { request, reply })
-                .map_err(|_| StoreError::Closed)?;
-        }
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.inner.jobs.append(request).await
     }
 }
 
