@@ -25,6 +25,7 @@ mod client;
 mod index;
 mod mapping;
 mod reader;
+mod restore;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

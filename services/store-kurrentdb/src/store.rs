@@ -74,6 +74,8 @@ struct Inner {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     head_position: watch::Receiver<u64>,
     subscription: SubscriptionOptions,
+    /// The most one append of a restore carries (`max_group_bytes`).
+    max_append_bytes: usize,
 }
 
 impl Drop for Inner {
@@ -145,6 +147,7 @@ impl KurrentStore {
                 jobs: jobs_tx,
                 tasks: Mutex::new(vec![follow_task, writer_task]),
                 subscription: options.subscription,
+                max_append_bytes: options.max_group_bytes,
             }),
         })
     }
@@ -168,9 +171,12 @@ impl KurrentStore {
         }
     }
 
-    #[cfg(feature = "testing")]
     pub(crate) fn shared(&self) -> &Shared {
         &self.inner.shared
+    }
+
+    pub(crate) fn max_append_bytes(&self) -> usize {
+        self.inner.max_append_bytes
     }
 }
 

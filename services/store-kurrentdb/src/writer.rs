@@ -61,8 +61,13 @@ fn request_bytes(request: &AppendRequest) -> usize {
     request
         .events
         .iter()
-        .map(|e| e.payload.len() + e.event_type.len() + EVENT_OVERHEAD_BYTES)
+        .map(|e| event_bytes(&e.event_type, &e.payload))
         .sum()
+}
+
+/// What one ledger event costs in an append, roughly.
+pub(crate) fn event_bytes(event_type: &str, payload: &str) -> usize {
+    payload.len() + event_type.len() + EVENT_OVERHEAD_BYTES
 }
 
 impl Writer {
