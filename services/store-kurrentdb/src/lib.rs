@@ -15,11 +15,14 @@
 //! ledger ([`index`]). See `docs/kurrentdb.md`.
 //!
 //! Modules (the same in every backend crate): `store` (the trait
-//! implementation and connecting), `writer` (group commit), `reader` (reads
-//! and the index's catch-up), plus `mapping` (pure conversions to and from
-//! KurrentDB's types), `index` (the in-memory mirror) and `client` (the
-//! three operations on the ledger stream, through the `kurrentdb` client or,
-//! for tests, a model).
+//! implementation and connecting), `writer` (group commit, fed by
+//! `fundtrail_store::writer_queue`), `reader` (reads and the index's
+//! catch-up), `restore` (appending a backup's events as they were recorded)
+//! and `testing` (feature `testing`: a ledger stream per test, and an
+//! in-memory model of KurrentDB's streams); the extras: `mapping` (pure
+//! conversions to and from KurrentDB's types), `index` (the in-memory
+//! mirror) and `client` (the three operations on the ledger stream, through
+//! the `kurrentdb` client or the model).
 
 mod client;
 mod index;
