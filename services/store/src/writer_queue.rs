@@ -34,6 +34,10 @@ pub struct Pending {
 
 /// What a writer receives: an append, or one of its own jobs `C` (none for
 /// a writer that only appends).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "appends are the hot path: boxing one would cost an allocation per append"
+)]
 pub enum Job<C = Infallible> {
     Append(Pending),
     Control(C),
