@@ -7,7 +7,6 @@
 //! - [`cli`]: the arguments, and the settings each command runs with;
 //! - `commands/`: one module per command.
 
-pub mod backup;
 mod cli;
 mod commands;
 mod config;
@@ -35,7 +34,7 @@ pub(crate) enum Failure {
     #[error("import incomplete: {0}")]
     Incomplete(String),
     #[error("{0}")]
-    Backup(#[from] backup::BackupError),
+    Backup(#[from] fundtrail_store::backup::BackupError),
     #[error("rebuild: {0}")]
     Rebuild(#[from] fundtrail_app::rebuild::RebuildError),
     #[error("read models: {0}")]

@@ -105,6 +105,11 @@ impl LedgerIndex {
         self.streams.get(stream).map_or(0, |p| p.len() as u64)
     }
 
+    /// Whether the ledger holds an event with this id.
+    pub(crate) fn has_event(&self, event_id: &Uuid) -> bool {
+        self.by_event.contains_key(event_id)
+    }
+
     pub(crate) fn command(&self, command_id: &str) -> Option<RecordedCommand> {
         self.commands.get(command_id).cloned()
     }

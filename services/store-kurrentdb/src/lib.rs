@@ -15,15 +15,20 @@
 //! ledger ([`index`]). See `docs/kurrentdb.md`.
 //!
 //! Modules (the same in every backend crate): `store` (the trait
-//! implementation and connecting), `writer` (group commit), `reader` (reads
-//! and the index's catch-up), plus `mapping` (pure conversions to and from
-//! KurrentDB's types), `index` (the in-memory mirror) and `ledger` (the
-//! three ledger operations, through the client or, for tests, a model).
+//! implementation and connecting), `writer` (group commit, fed by
+//! `fundtrail_store::writer_queue`), `reader` (reads and the index's
+//! catch-up), `restore` (appending a backup's events as they were recorded)
+//! and `testing` (feature `testing`: a ledger stream per test, and an
+//! in-memory model of KurrentDB's streams); the extras: `mapping` (pure
+//! conversions to and from KurrentDB's types), `index` (the in-memory
+//! mirror) and `client` (the three operations on the ledger stream, through
+//! the `kurrentdb` client or the model).
 
+mod client;
 mod index;
-mod ledger;
 mod mapping;
 mod reader;
+mod restore;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

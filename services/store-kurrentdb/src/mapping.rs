@@ -12,7 +12,8 @@
 //!   ... in its stream), position, schema version, recorded-at, hash, actor,
 //!   command id, `$correlationId` / `$causationId` (KurrentDB's own names),
 //!   and on the first event of an append that recorded a command, the
-//!   command's fingerprint and last position.
+//!   command's fingerprint and last position (and its first position when a
+//!   restore had to mark a later event of it).
 
 use fundtrail_store::types::from_micros;
 use fundtrail_store::{EventHash, EventMetadata, Head, RecordedCommand, RecordedEvent, StoreError};
@@ -20,7 +21,7 @@ use kurrentdb::{CurrentRevision, GrpcConnectionError, StreamPosition, StreamStat
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ledger::{LedgerRead, LedgerWrite};
+use crate::client::{LedgerRead, LedgerWrite};
 
 /// The format of the metadata JSON, written in its `fundtrail` field.
 pub(crate) const METADATA_FORMAT: u32 = 1;
@@ -114,10 +115,16 @@ struct CommandMark {
     id: String,
     fingerprint: String,
     last_position: u64,
+    /// Only when the mark is not on the command's first event: a restore
+    /// whose batch starts inside the command's events marks the batch's
+    /// first event (`crate::restore`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    first_position: Option<u64>,
 }
 
 /// The metadata JSON of `event`, with `command` when the event is the first
-/// of the append that recorded it.
+/// of the append that recorded it (or, in a restore, the first of them that
+/// the restored batch holds).
 pub(crate) fn encode_metadata(event: &RecordedEvent, command: Option<&RecordedCommand>) -> Vec<u8> {
     let metadata = LedgerMetadata {
         format: METADATA_FORMAT,
@@ -135,6 +142,7 @@ pub(crate) fn encode_metadata(event: &RecordedEvent, command: Option<&RecordedCo
             id: c.command_id.clone(),
             fingerprint: c.fingerprint.clone(),
             last_position: c.last_position,
+            first_position: (c.first_position != event.position).then_some(c.first_position),
         }),
     };
     serde_json::to_vec(&metadata).expect("the ledger metadata serialises")
@@ -222,7 +230,7 @@ pub(crate) fn decode(record: &LedgerRead) -> Result<Decoded, StoreError> {
         command_id: mark.id,
         fingerprint: mark.fingerprint,
         stream_id: metadata.stream.clone(),
-        first_position: metadata.position,
+        first_position: mark.first_position.unwrap_or(metadata.position),
         last_position: mark.last_position,
         recorded_at,
     });

@@ -10,8 +10,8 @@ use futures::{StreamExt, TryStreamExt};
 use kurrentdb::StreamPosition;
 use tokio::sync::{Mutex, watch};
 
+use crate::client::StreamClient;
 use crate::index::{LedgerIndex, runs};
-use crate::ledger::Ledger;
 use crate::mapping::{self, Decoded, Failure};
 
 /// How often a request refused by a follower is sent again (the client
@@ -24,7 +24,7 @@ const PARALLEL_RUNS: usize = 8;
 /// What every part of one store shares: the ledger client, the ledger's
 /// name, the index and the head notifications.
 pub(crate) struct Shared {
-    pub client: Arc<dyn Ledger>,
+    pub client: Arc<dyn StreamClient>,
     ledger: RwLock<Arc<str>>,
     pub index: RwLock<LedgerIndex>,
     /// When the last complete catch-up of the index started.
@@ -34,7 +34,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(client: Arc<dyn Ledger>, ledger: &str, read_page: usize) -> Self {
+    pub(crate) fn new(client: Arc<dyn StreamClient>, ledger: &str, read_page: usize) -> Self {
         Shared {
             client,
             ledger: RwLock::new(Arc::from(ledger)),

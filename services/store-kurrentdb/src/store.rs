@@ -5,19 +5,20 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fundtrail_store::subscription::{EventStream, SubscriptionOptions, catch_up};
+use fundtrail_store::writer_queue::{self, AppendQueue, GroupLimits, Job};
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Direction, EventAppender, EventReader, EventStore,
     EventSubscriber, Head, RecordedCommand, RecordedEvent, StoreError,
 };
 use futures::StreamExt;
 use kurrentdb::ClientSettings;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::ledger::{KurrentLedger, Ledger};
+use crate::client::{KurrentClient, StreamClient};
 use crate::mapping;
 use crate::reader::{self, Shared};
-use crate::writer::{Job, Writer};
+use crate::writer::{Writer, group_budget};
 
 /// The ledger stream's name unless told otherwise.
 pub const DEFAULT_LEDGER_STREAM: &str = "fundtrail-ledger";
@@ -69,10 +70,12 @@ pub struct KurrentStore {
 
 struct Inner {
     shared: Arc<Shared>,
-    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    jobs: AppendQueue<mpsc::UnboundedSender<Job>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     head_position: watch::Receiver<u64>,
     subscription: SubscriptionOptions,
+    /// The most one append of a restore carries (`max_group_bytes`).
+    max_append_bytes: usize,
 }
 
 impl Drop for Inner {
@@ -103,14 +106,14 @@ impl KurrentStore {
         let settings: ClientSettings = options.url.parse().map_err(|e| {
             StoreError::InvalidRequest(format!("invalid KurrentDB connection string: {e}"))
         })?;
-        let client = Arc::new(KurrentLedger::new(settings)?);
+        let client = Arc::new(KurrentClient::new(settings)?);
         Self::start(client, options).await
     }
 
     /// Reads the ledger into the index, then starts the writer and the
     /// ledger follower.
     pub(crate) async fn start(
-        client: Arc<dyn Ledger>,
+        client: Arc<dyn StreamClient>,
         options: KurrentOptions,
     ) -> Result<Self, StoreError> {
         let shared = Arc::new(Shared::new(
@@ -122,13 +125,13 @@ impl KurrentStore {
         let head = shared.index.read().expect("index lock poisoned").head();
 
         let follow_task = tokio::spawn(follow(shared.clone()));
-        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let (jobs_tx, jobs_rx) = writer_queue::unbounded(
+            GroupLimits::new(options.max_group_requests, options.max_group_events)
+                .with_byte_budget(group_budget(options.max_group_bytes)),
+        );
         let writer = Writer {
             shared: shared.clone(),
             jobs: jobs_rx,
-            max_group_requests: options.max_group_requests.max(1),
-            max_group_events: options.max_group_events.max(1),
-            max_group_bytes: options.max_group_bytes,
             stale: false,
         };
         let writer_task = tokio::spawn(writer.run());
@@ -141,9 +144,10 @@ impl KurrentStore {
             inner: Arc::new(Inner {
                 head_position: shared.head_position.subscribe(),
                 shared,
-                jobs: Mutex::new(Some(jobs_tx)),
+                jobs: jobs_tx,
                 tasks: Mutex::new(vec![follow_task, writer_task]),
                 subscription: options.subscription,
+                max_append_bytes: options.max_group_bytes,
             }),
         })
     }
@@ -155,8 +159,7 @@ impl KurrentStore {
 
     /// Lets queued appends finish, then stops following the ledger.
     pub async fn close(&self) {
-        let sender = self.inner.jobs.lock().expect("jobs lock poisoned").take();
-        drop(sender);
+        drop(self.inner.jobs.close());
         let tasks: Vec<_> =
             std::mem::take(&mut *self.inner.tasks.lock().expect("tasks lock poisoned"));
         let mut tasks = tasks.into_iter();
@@ -168,9 +171,12 @@ impl KurrentStore {
         }
     }
 
-    #[cfg(feature = "testing")]
     pub(crate) fn shared(&self) -> &Shared {
         &self.inner.shared
+    }
+
+    pub(crate) fn max_append_bytes(&self) -> usize {
+        self.inner.max_append_bytes
     }
 }
 
@@ -255,16 +261,7 @@ impl EventReader for KurrentStore {
 #[async_trait]
 impl EventAppender for KurrentStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        request.validate()?;
-        let (reply, answer) = oneshot::channel();
-        {
-            let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
-            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(Job { request, reply })
-                .map_err(|_| StoreError::Closed)?;
-        }
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.inner.jobs.append(request).await
     }
 }
 

@@ -16,7 +16,7 @@ use futures::stream::BoxStream;
 use kurrentdb::{StreamPosition, StreamState};
 use tokio::sync::broadcast;
 
-use crate::ledger::{Ledger, LedgerRead, LedgerWrite};
+use crate::client::{LedgerRead, LedgerWrite, StreamClient};
 use crate::mapping::{Failure, LedgerData, position_of};
 use crate::{KurrentOptions, KurrentStore};
 
@@ -92,7 +92,7 @@ impl MemoryLedger {
 }
 
 #[async_trait]
-impl Ledger for MemoryLedger {
+impl StreamClient for MemoryLedger {
     async fn append(
         &self,
         stream: &str,

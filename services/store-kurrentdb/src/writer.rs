@@ -21,17 +21,12 @@ use std::time::Duration;
 
 use fundtrail_store::plan::{needs_full_facts, plan_batch};
 use fundtrail_store::types::to_micros;
+use fundtrail_store::writer_queue::{ByteBudget, GroupReceiver};
 use fundtrail_store::{AppendOutcome, AppendRequest, RecordedCommand, StoreError};
-use tokio::sync::{mpsc, oneshot};
 
-use crate::ledger::LedgerWrite;
+use crate::client::LedgerWrite;
 use crate::mapping::{self, Failure};
 use crate::reader::{self, Shared};
-
-pub(crate) struct Job {
-    pub request: AppendRequest,
-    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
-}
 
 /// Plans of one group before giving up (each failed one means that another
 /// writer appended in between).
@@ -43,75 +38,48 @@ const EVENT_OVERHEAD_BYTES: usize = 600;
 
 pub(crate) struct Writer {
     pub shared: Arc<Shared>,
-    pub jobs: mpsc::UnboundedReceiver<Job>,
-    pub max_group_requests: usize,
-    pub max_group_events: usize,
-    pub max_group_bytes: usize,
+    /// Appends, taken in groups within [`group_budget`] and the
+    /// `KurrentOptions::max_group_*` bounds.
+    pub jobs: GroupReceiver,
     /// The index may be behind the ledger (another writer appended, or an
     /// append's outcome is unknown): catch it up before planning.
     pub stale: bool,
+}
+
+/// A group stays well below KurrentDB's maximum append size
+/// (`MaxAppendSize`, 1 MiB by default): an append that would take it past
+/// `max_bytes` (or past its event bound) starts the next group, alone when
+/// it is larger than the budget.
+pub(crate) fn group_budget(max_bytes: usize) -> ByteBudget {
+    ByteBudget {
+        max_bytes,
+        size: request_bytes,
+    }
 }
 
 fn request_bytes(request: &AppendRequest) -> usize {
     request
         .events
         .iter()
-        .map(|e| e.payload.len() + e.event_type.len() + EVENT_OVERHEAD_BYTES)
+        .map(|e| event_bytes(&e.event_type, &e.payload))
         .sum()
+}
+
+/// What one ledger event costs in an append, roughly.
+pub(crate) fn event_bytes(event_type: &str, payload: &str) -> usize {
+    payload.len() + event_type.len() + EVENT_OVERHEAD_BYTES
 }
 
 impl Writer {
     pub(crate) async fn run(mut self) {
-        while let Some(first) = self.jobs.recv().await {
-            let mut events = first.request.events.len();
-            let mut bytes = request_bytes(&first.request);
-            let mut jobs = vec![first];
-            // A group stays well below KurrentDB's maximum append size
-            // (`MaxAppendSize`, 1 MiB by default): one request is sent alone
-            // when it is larger than the group's budget.
-            while jobs.len() < self.max_group_requests && events < self.max_group_events {
-                match self.jobs.try_recv() {
-                    Ok(job) => {
-                        let more = request_bytes(&job.request);
-                        if bytes + more > self.max_group_bytes
-                            || events + job.request.events.len() > self.max_group_events
-                        {
-                            // Ends this group; it starts the next one.
-                            self.write_and_reply(jobs).await;
-                            events = 0;
-                            bytes = 0;
-                            jobs = Vec::new();
-                        }
-                        events += job.request.events.len();
-                        bytes += more;
-                        jobs.push(job);
-                    }
-                    Err(_) => break,
-                }
-            }
-            self.write_and_reply(jobs).await;
-        }
-    }
-
-    async fn write_and_reply(&mut self, jobs: Vec<Job>) {
-        if jobs.is_empty() {
-            return;
-        }
-        let (requests, replies): (Vec<_>, Vec<_>) =
-            jobs.into_iter().map(|j| (j.request, j.reply)).unzip();
-        match self.write_group(&requests).await {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
-                }
-            }
-            Err(e) => {
+        while let Some(batch) = self.jobs.next().await {
+            let group = batch.group;
+            let written = self.write_group(group.requests()).await;
+            if let Err(e) = &written {
                 tracing::error!(error = %e, "kurrentdb store: group append failed");
                 self.stale = true;
-                for reply in replies {
-                    let _ = reply.send(Err(e.clone()));
-                }
             }
+            group.answer(written);
         }
     }
 

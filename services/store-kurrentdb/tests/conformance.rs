@@ -6,7 +6,7 @@
 mod support;
 
 use async_trait::async_trait;
-use fundtrail_store_conformance::{Harness, conformance_suite};
+use fundtrail_store_conformance::{Harness, conformance_suite, restore_suite};
 use fundtrail_store_kurrentdb::testing::rewrite_ledger;
 use fundtrail_store_kurrentdb::{KurrentOptions, KurrentStore};
 
@@ -65,3 +65,4 @@ impl Harness for Kurrent {
 }
 
 conformance_suite!(Kurrent);
+restore_suite!(Kurrent);

@@ -5,7 +5,7 @@
 //! the same cases against a real server when one is named.
 
 use async_trait::async_trait;
-use fundtrail_store_conformance::{Harness, conformance_suite};
+use fundtrail_store_conformance::{Harness, conformance_suite, restore_suite};
 use fundtrail_store_kurrentdb::testing::{MemoryLedger, rewrite_ledger};
 use fundtrail_store_kurrentdb::{KurrentOptions, KurrentStore};
 
@@ -63,3 +63,4 @@ impl Harness for Model {
 }
 
 conformance_suite!(Model);
+restore_suite!(Model);

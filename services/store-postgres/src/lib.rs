@@ -8,12 +8,14 @@
 //! gaps, and a reader never sees position N+1 before N (the next writer cannot
 //! move the head before the previous one has committed). Within a process,
 //! appends waiting at the same moment go in one statement (group commit). See
-//! `docs/adr/002-postgres-positions.md`.
+//! `docs/adr/002-gap-free-positions.md`.
 //!
 //! Modules (the same in every backend crate): `store` (the trait
-//! implementation and connecting), `writer` (group commit), `reader` (queries
-//! and row mapping), `sql/` and `migrations/` (the SQL, kept in files);
-//! `restore` (writing a backup's events as they were recorded).
+//! implementation and connecting), `writer` (group commit, fed by
+//! `fundtrail_store::writer_queue`), `reader` (queries and row mapping),
+//! `restore` (writing a backup's events as they were recorded), `testing`
+//! (feature `testing`: a fresh schema per test) and `sql/` and `migrations/`
+//! (the SQL, kept in files); no extras.
 
 mod reader;
 mod restore;

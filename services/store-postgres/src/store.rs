@@ -4,17 +4,18 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use fundtrail_store::subscription::{EventStream, SubscriptionOptions, catch_up};
+use fundtrail_store::writer_queue::{self, AppendQueue, GroupLimits, Job};
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Direction, EventAppender, EventReader, EventStore,
     EventSubscriber, Head, RecordedCommand, RecordedEvent, StoreError,
 };
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::reader::{self, pg_err};
-use crate::writer::{Job, Writer};
+use crate::writer::Writer;
 
 /// Where the store lives and how it connects.
 #[derive(Debug, Clone)]
@@ -50,7 +51,7 @@ pub struct PostgresStore {
 
 struct Inner {
     pool: PgPool,
-    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    jobs: AppendQueue<mpsc::UnboundedSender<Job>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     head_position: watch::Receiver<u64>,
     subscription: SubscriptionOptions,
@@ -121,14 +122,15 @@ impl PostgresStore {
         listener.listen(&channel).await.map_err(pg_err)?;
         let listen_task = tokio::spawn(listen(listener, position_tx.clone()));
 
-        let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+        let (jobs_tx, jobs_rx) = writer_queue::unbounded(GroupLimits::new(
+            options.max_group_requests,
+            options.max_group_events,
+        ));
         let writer = Writer {
             pool: pool.clone(),
             jobs: jobs_rx,
             head_position: position_tx,
             channel: channel.clone(),
-            max_group_requests: options.max_group_requests,
-            max_group_events: options.max_group_events,
             conn: None,
             cache: None,
         };
@@ -137,7 +139,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             inner: Arc::new(Inner {
                 pool,
-                jobs: Mutex::new(Some(jobs_tx)),
+                jobs: jobs_tx,
                 tasks: Mutex::new(vec![listen_task, writer_task]),
                 head_position: position_rx,
                 subscription: options.subscription,
@@ -158,8 +160,7 @@ impl PostgresStore {
 
     /// Lets queued appends finish, then closes the pool.
     pub async fn close(&self) {
-        let sender = self.inner.jobs.lock().expect("jobs lock poisoned").take();
-        drop(sender);
+        drop(self.inner.jobs.close());
         let tasks: Vec<_> =
             std::mem::take(&mut *self.inner.tasks.lock().expect("tasks lock poisoned"));
         let mut tasks = tasks.into_iter();
@@ -234,16 +235,7 @@ impl EventReader for PostgresStore {
 #[async_trait]
 impl EventAppender for PostgresStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        request.validate()?;
-        let (reply, answer) = oneshot::channel();
-        {
-            let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
-            let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(Job { request, reply })
-                .map_err(|_| StoreError::Closed)?;
-        }
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.inner.jobs.append(request).await
     }
 }
 

@@ -14,6 +14,7 @@ use fundtrail_store::plan::{
     plan_batch,
 };
 use fundtrail_store::types::{from_micros, to_micros};
+use fundtrail_store::writer_queue::GroupReceiver;
 use fundtrail_store::{
     AppendOutcome, AppendRequest, EventHash, Head, RecordedCommand, RecordedEvent, StoreError,
 };
@@ -21,25 +22,19 @@ use serde::Deserialize;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgPool;
 use sqlx::{PgConnection, Postgres};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::reader::pg_err;
-
-pub(crate) struct Job {
-    pub request: AppendRequest,
-    pub reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
-}
 
 const MAX_ATTEMPTS: usize = 1_000;
 
 pub(crate) struct Writer {
     pub pool: PgPool,
-    pub jobs: mpsc::UnboundedReceiver<Job>,
+    /// Appends, taken in groups (bounded by `PostgresOptions::max_group_*`).
+    pub jobs: GroupReceiver,
     pub head_position: Arc<watch::Sender<u64>>,
     pub channel: String,
-    pub max_group_requests: usize,
-    pub max_group_events: usize,
     /// The writer's own connection, kept between groups (dropped on an error).
     pub conn: Option<PoolConnection<Postgres>>,
     /// What this writer knows since its last write, while it is the only
@@ -71,35 +66,15 @@ pub(crate) enum Written {
 
 impl Writer {
     pub(crate) async fn run(mut self) {
-        while let Some(first) = self.jobs.recv().await {
-            let mut events = first.request.events.len();
-            let mut jobs = vec![first];
-            while jobs.len() < self.max_group_requests && events < self.max_group_events {
-                match self.jobs.try_recv() {
-                    Ok(job) => {
-                        events += job.request.events.len();
-                        jobs.push(job);
-                    }
-                    Err(_) => break,
-                }
+        while let Some(batch) = self.jobs.next().await {
+            let group = batch.group;
+            let written = self.write_group(group.requests()).await;
+            if let Err(e) = &written {
+                tracing::error!(error = %e, "postgres store: group append failed");
+                self.cache = None;
+                self.conn = None;
             }
-            let (requests, replies): (Vec<_>, Vec<_>) =
-                jobs.into_iter().map(|j| (j.request, j.reply)).unzip();
-            match self.write_group(&requests).await {
-                Ok(outcomes) => {
-                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                        let _ = reply.send(outcome);
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "postgres store: group append failed");
-                    self.cache = None;
-                    self.conn = None;
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
-                }
-            }
+            group.answer(written);
         }
     }
 

@@ -8,13 +8,19 @@
 //! `docs/adr/001-embedded-store-sqlite.md`.
 //!
 //! Modules (the same in every backend crate): `store` (the trait
-//! implementation and opening), `writer` (group commit), `reader` (queries and
-//! row mapping), `sql/` (the SQL, kept in files).
+//! implementation and opening), `writer` (group commit, fed by
+//! `fundtrail_store::writer_queue`), `reader` (queries and row mapping),
+//! `restore` (writing a backup's events as they were recorded), `testing`
+//! (feature `testing`: a store in a temporary directory) and `sql/` (the SQL,
+//! kept in files); the extra: `readonly` (`SqliteReader`, a read-only view
+//! for tools beside a running server).
 
 mod reader;
 mod readonly;
 mod restore;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod writer;
 
 pub use readonly::SqliteReader;

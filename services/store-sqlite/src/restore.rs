@@ -6,13 +6,14 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use fundtrail_store::restore::{EventRestorer, batch_streams, check_batch};
+use fundtrail_store::writer_queue::Job;
 use fundtrail_store::{Head, RecordedCommand, RecordedEvent, StoreError};
 use rusqlite::TransactionBehavior;
 use tokio::sync::oneshot;
 
 use crate::reader::{sql_err, stream_version};
 use crate::store::SqliteStore;
-use crate::writer::{Job, Writer, insert_commands, insert_events, load_head};
+use crate::writer::{Control, Writer, insert_commands, insert_events, load_head};
 
 pub(crate) struct RestoreJob {
     pub events: Vec<RecordedEvent>,
@@ -76,11 +77,11 @@ impl EventRestorer for SqliteStore {
         commands: &[RecordedCommand],
     ) -> Result<Head, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.send_job(Job::Restore(Box::new(RestoreJob {
+        self.send_job(Job::Control(Control::Restore(Box::new(RestoreJob {
             events: events.to_vec(),
             commands: commands.to_vec(),
             reply,
-        })))?;
+        }))))?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 }

@@ -9,15 +9,16 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use fundtrail_store::subscription::{EventStream, SubscriptionOptions, catch_up};
+use fundtrail_store::writer_queue::{AppendQueue, GroupLimits, Grouper, Job};
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Direction, EventAppender, EventReader, EventStore,
     EventSubscriber, Head, RecordedCommand, RecordedEvent, StoreError,
 };
 use rusqlite::Connection;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use crate::reader::{self, ReadPool, sql_err};
-use crate::writer::{GroupLimits, Job, Writer, load_head};
+use crate::writer::{Control, Writer, WriterJob, WriterLimits, load_head};
 
 /// Tuning of the embedded store; the defaults suit a laptop and a server.
 #[derive(Debug, Clone)]
@@ -56,7 +57,7 @@ pub struct SqliteStore {
 
 struct Inner {
     dir: PathBuf,
-    jobs: Mutex<Option<Sender<Job>>>,
+    jobs: AppendQueue<Sender<WriterJob>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     reads: ReadPool,
     head: Arc<Mutex<Head>>,
@@ -68,9 +69,7 @@ struct Inner {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Ok(mut jobs) = self.jobs.lock() {
-            jobs.take();
-        }
+        self.jobs.close();
     }
 }
 
@@ -101,12 +100,15 @@ impl SqliteStore {
         let writer = Writer {
             conn,
             jobs: jobs_rx,
+            grouper: Grouper::new(GroupLimits::new(
+                options.max_group_requests,
+                options.max_group_events,
+            )),
             head,
             shared_head: shared_head.clone(),
             head_position: position_tx,
-            limits: GroupLimits {
+            limits: WriterLimits {
                 max_requests: options.max_group_requests,
-                max_events: options.max_group_events,
                 max_cached_streams: 1_000_000,
                 linger: options.group_linger,
             },
@@ -126,7 +128,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 reads: ReadPool::new(&path, options.read_connections),
                 dir,
-                jobs: Mutex::new(Some(jobs_tx)),
+                jobs: AppendQueue::new(jobs_tx),
                 writer: Mutex::new(Some(handle)),
                 head: shared_head,
                 stream_versions,
@@ -143,9 +145,8 @@ impl SqliteStore {
     /// Finishes the appends already queued, stops the writer and releases the
     /// directory. Later appends fail with `StoreError::Closed`.
     pub async fn close(&self) {
-        let sender = self.inner.jobs.lock().expect("jobs lock poisoned").take();
-        if let Some(sender) = sender {
-            let _ = sender.send(Job::Shutdown);
+        if let Some(sender) = self.inner.jobs.close() {
+            let _ = sender.send(Job::Control(Control::Shutdown));
         }
         let handle = self
             .inner
@@ -159,10 +160,8 @@ impl SqliteStore {
     }
 
     /// Hands a job to the writer thread.
-    pub(crate) fn send_job(&self, job: Job) -> Result<(), StoreError> {
-        let jobs = self.inner.jobs.lock().expect("jobs lock poisoned");
-        let sender = jobs.as_ref().ok_or(StoreError::Closed)?;
-        sender.send(job).map_err(|_| StoreError::Closed)
+    pub(crate) fn send_job(&self, job: WriterJob) -> Result<(), StoreError> {
+        self.inner.jobs.send(job)
     }
 
     /// Point lookups (a stream, a version, a command) take microseconds:
@@ -291,13 +290,7 @@ impl EventReader for SqliteStore {
 #[async_trait]
 impl EventAppender for SqliteStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
-        request.validate()?;
-        let (reply, answer) = oneshot::channel();
-        self.send_job(Job::Append {
-            request: Box::new(request),
-            reply,
-        })?;
-        answer.await.map_err(|_| StoreError::Closed)?
+        self.inner.jobs.append(request).await
     }
 }
 

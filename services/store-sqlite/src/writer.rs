@@ -10,54 +10,56 @@
 use std::collections::HashMap;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use fundtrail_store::plan::{
     BatchKeys, KnownFacts, StoredEventRef, batch_keys, needs_full_facts, optimistic_facts,
     plan_batch,
 };
 use fundtrail_store::types::to_micros;
+use fundtrail_store::writer_queue::{Group, Grouper, Job};
 use fundtrail_store::{
     AppendOutcome, AppendRequest, Head, RecordedCommand, RecordedEvent, StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 use crate::reader::{find_command, sql_err, stream_version};
 
-pub(crate) enum Job {
-    Append {
-        request: Box<AppendRequest>,
-        reply: oneshot::Sender<Result<AppendOutcome, StoreError>>,
-    },
+/// The writer's own jobs, besides appends.
+pub(crate) enum Control {
     /// Already-recorded events from a backup (see `crate::restore`).
     Restore(Box<crate::restore::RestoreJob>),
     Shutdown,
 }
 
-/// Bounds on one group.
-pub(crate) struct GroupLimits {
+/// What the writer thread receives.
+pub(crate) type WriterJob = Job<Control>;
+
+/// How the writer groups appends, besides the group bounds of its [`Grouper`].
+pub(crate) struct WriterLimits {
+    /// The most appends in one group (the grouper's bound too).
     pub max_requests: usize,
-    pub max_events: usize,
     /// Forget cached stream versions past this many streams.
     pub max_cached_streams: usize,
     /// Longest wait for the appends a group is expected to hold (zero: never wait).
-    pub linger: std::time::Duration,
+    pub linger: Duration,
 }
 
 pub(crate) struct Writer {
     pub conn: Connection,
-    pub jobs: Receiver<Job>,
+    pub jobs: Receiver<WriterJob>,
+    /// Takes waiting appends into groups (`SqliteOptions::max_group_*`).
+    pub grouper: Grouper,
     pub head: Head,
     pub shared_head: Arc<Mutex<Head>>,
     pub head_position: watch::Sender<u64>,
-    pub limits: GroupLimits,
+    pub limits: WriterLimits,
     /// Current version of recently written or read streams. The writer is
     /// the only one, and it puts only committed versions here, so readers
     /// answer `stream_version` from it too.
     pub stream_versions: Arc<Mutex<HashMap<String, u64>>>,
 }
-
-type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
 
 impl Writer {
     pub(crate) fn run(mut self) {
@@ -66,87 +68,60 @@ impl Writer {
         // hold them all should wait a moment for them (see `linger`).
         let mut expected = 1;
         let mut previous = 0;
-        while let Ok(first) = self.jobs.recv() {
-            let mut requests = Vec::new();
-            let mut replies: Vec<Reply> = Vec::new();
-            let mut events = 0;
-            let mut shutdown = false;
-            let mut restore = None;
+        loop {
+            let first = match self.grouper.take_held() {
+                Some(held) => held,
+                None => match self.jobs.recv() {
+                    Ok(first) => first,
+                    Err(_) => break,
+                },
+            };
             let mut lingered = false;
             let mut deadline = None;
-            let mut next = Some(first);
-            while let Some(job) = next.take() {
-                match job {
-                    Job::Append { request, reply } => {
-                        events += request.events.len();
-                        requests.push(*request);
-                        replies.push(reply);
-                    }
-                    Job::Restore(job) => {
-                        restore = Some(job);
-                        break;
-                    }
-                    Job::Shutdown => {
-                        shutdown = true;
-                        break;
-                    }
+            let (jobs, linger) = (&self.jobs, self.limits.linger);
+            let batch = self.grouper.gather(first, |group| {
+                let next = jobs.try_recv().ok();
+                if next.is_some() || group.len() >= expected || linger.is_zero() {
+                    return next;
                 }
-                if requests.len() >= self.limits.max_requests || events >= self.limits.max_events {
-                    break;
-                }
-                next = self.jobs.try_recv().ok();
-                if next.is_none() && requests.len() < expected && !self.limits.linger.is_zero() {
-                    let until = *deadline
-                        .get_or_insert_with(|| std::time::Instant::now() + self.limits.linger);
-                    lingered = true;
-                    next = self
-                        .jobs
-                        .recv_timeout(until.saturating_duration_since(std::time::Instant::now()))
-                        .ok();
-                }
-            }
+                let until = *deadline.get_or_insert_with(|| Instant::now() + linger);
+                lingered = true;
+                jobs.recv_timeout(until.saturating_duration_since(Instant::now()))
+                    .ok()
+            });
             // Two halves of the same clients alternating (one half queues
             // while the other commits) look like two groups in a row that
             // did not wait: expect them together next time.
-            let len = requests.len();
+            let len = batch.group.len();
             expected = if !lingered && len > 1 && previous > 1 {
                 (len + previous).min(self.limits.max_requests)
             } else {
                 len
             };
             previous = len;
-            if !requests.is_empty() {
-                self.commit_group(requests, replies);
+            if !batch.group.is_empty() {
+                self.commit_group(batch.group);
             }
-            if let Some(job) = restore {
-                self.restore(*job);
-            }
-            if shutdown {
-                break;
+            match batch.then {
+                Some(Control::Restore(job)) => self.restore(*job),
+                Some(Control::Shutdown) => break,
+                None => {}
             }
         }
         tracing::debug!("embedded store writer stopped");
     }
 
-    fn commit_group(&mut self, requests: Vec<AppendRequest>, replies: Vec<Reply>) {
-        match self.write_group(&requests) {
-            Ok(outcomes) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
-                }
-            }
-            Err(e) => {
-                // Nothing of the group was committed: forget what we cached.
-                tracing::error!(error = %e, "embedded store: group commit failed");
-                self.versions().clear();
-                if let Ok(head) = load_head(&self.conn) {
-                    self.head = head;
-                }
-                for reply in replies {
-                    let _ = reply.send(Err(e.clone()));
-                }
+    fn commit_group(&mut self, group: Group) {
+        let written = self.write_group(group.requests());
+        if let Err(e) = &written {
+            // Nothing of the group was committed: forget what we cached.
+            tracing::error!(error = %e, "embedded store: group commit failed");
+            self.versions().clear();
+            if let Ok(head) = load_head(&self.conn) {
+                self.head = head;
             }
         }
+        group.answer(written);
     }
 
     fn write_group(

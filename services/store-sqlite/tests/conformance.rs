@@ -2,41 +2,30 @@
 
 use async_trait::async_trait;
 use fundtrail_store_conformance::{Harness, conformance_suite, restore_suite};
-use fundtrail_store_sqlite::{DATABASE_FILE, SqliteStore};
-use tempfile::TempDir;
+use fundtrail_store_sqlite::SqliteStore;
+use fundtrail_store_sqlite::testing::TempStore;
 
-struct Embedded {
-    dir: TempDir,
-    store: SqliteStore,
-}
-
-impl Embedded {
-    fn raw(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join(DATABASE_FILE)).expect("raw connection")
-    }
-}
+struct Embedded(TempStore);
 
 #[async_trait]
 impl Harness for Embedded {
     type Store = SqliteStore;
 
     async fn fresh() -> Option<Self> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(dir.path()).expect("open embedded store");
-        Some(Embedded { dir, store })
+        Some(Embedded(TempStore::new()))
     }
 
     fn store(&self) -> SqliteStore {
-        self.store.clone()
+        self.0.store()
     }
 
     async fn reopen(&mut self) {
-        self.store.close().await;
-        self.store = SqliteStore::open(self.dir.path()).expect("reopen embedded store");
+        self.0.reopen().await;
     }
 
     async fn tamper_payload(&self, position: u64, payload: &str) {
         let changed = self
+            .0
             .raw()
             .execute(
                 "UPDATE events SET payload = ?1 WHERE position = ?2",
@@ -48,6 +37,7 @@ impl Harness for Embedded {
 
     async fn delete_event(&self, position: u64) {
         let changed = self
+            .0
             .raw()
             .execute("DELETE FROM events WHERE position = ?1", [position as i64])
             .unwrap();
@@ -60,10 +50,9 @@ restore_suite!(Embedded);
 
 #[tokio::test]
 async fn a_second_process_cannot_open_the_same_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    let second = SqliteStore::open(dir.path());
+    let temp = TempStore::new();
+    let second = SqliteStore::open(temp.path());
     assert!(matches!(second, Err(fundtrail_store::StoreError::Backend(m)) if m.contains("in use")));
-    store.close().await;
-    SqliteStore::open(dir.path()).expect("free again after close");
+    temp.store().close().await;
+    SqliteStore::open(temp.path()).expect("free again after close");
 }

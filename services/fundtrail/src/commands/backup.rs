@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use crate::Failure;
-use crate::backup;
 use crate::commands::{progress_bar, shown, tick};
 use crate::config::Settings;
+use fundtrail_store::backup;
 
 pub(crate) async fn backup_to(settings: &Settings, to: &Path) -> Result<(), Failure> {
     let reader = fundtrail_app::open::open_reader(&settings.location()).await?;

@@ -7,9 +7,9 @@ use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
 use fundtrail_store_sqlite::SqliteStore;
 
 use crate::Failure;
-use crate::backup;
 use crate::commands::{progress_bar, shown, tick};
 use crate::config::Settings;
+use fundtrail_store::backup;
 
 pub(crate) async fn restore_from(
     settings: &Settings,

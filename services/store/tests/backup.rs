@@ -1,4 +1,4 @@
-//! The backup format (`fundtrail::backup`): a backup taken while appends go
+//! The backup format (`fundtrail_store::backup`): a backup taken while appends go
 //! on is a whole cut; restoring it reproduces the log and its commands, and
 //! a backup of the restored store is the same bytes; damaged files are
 //! refused before anything is written.
@@ -7,7 +7,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use fundtrail::backup::{self, BackupError};
+use fundtrail_store::backup::{self, BackupError};
 use fundtrail_store::{
     AppendRequest, CommandStamp, Direction, EventAppender, EventMetadata, EventReader, EventStore,
     ExpectedVersion, NewEvent,

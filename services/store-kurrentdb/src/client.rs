@@ -1,6 +1,6 @@
-//! The three things the store does with the ledger stream: append with an
-//! expected state, read by revision, follow new revisions. [`KurrentLedger`]
-//! does them with the `kurrentdb` client; with the `testing` feature,
+//! The store's client of the ledger stream: the three things it does with
+//! it ([`StreamClient`]: append with an expected state, read by revision,
+//! follow new revisions). [`KurrentClient`] does them with the `kurrentdb` client; with the `testing` feature,
 //! `testing::MemoryLedger` models the same semantics in memory, so that the
 //! store's own logic (planning, catching up, reading back, several
 //! processes) is tested without a server.
@@ -39,7 +39,7 @@ pub(crate) struct LedgerRead {
 }
 
 #[async_trait]
-pub(crate) trait Ledger: Send + Sync {
+pub(crate) trait StreamClient: Send + Sync {
     /// Appends all `events` to `stream` or none, if the stream is in the
     /// `expected` state (KurrentDB's optimistic concurrency).
     async fn append(
@@ -65,7 +65,7 @@ pub(crate) trait Ledger: Send + Sync {
 
 /// The ledger through the `kurrentdb` client.
 #[derive(Clone)]
-pub(crate) struct KurrentLedger {
+pub(crate) struct KurrentClient {
     slot: Arc<ClientSlot>,
 }
 
@@ -78,11 +78,11 @@ struct ClientSlot {
     client: RwLock<Client>,
 }
 
-impl KurrentLedger {
+impl KurrentClient {
     pub(crate) fn new(settings: ClientSettings) -> Result<Self, StoreError> {
         let client = Client::new(settings.clone())
             .map_err(|e| StoreError::backend(format!("KurrentDB client: {e}")))?;
-        Ok(KurrentLedger {
+        Ok(KurrentClient {
             slot: Arc::new(ClientSlot {
                 settings,
                 client: RwLock::new(client),
@@ -121,7 +121,7 @@ fn event_data(write: LedgerWrite) -> EventData {
 }
 
 #[async_trait]
-impl Ledger for KurrentLedger {
+impl StreamClient for KurrentClient {
     async fn append(
         &self,
         stream: &str,

@@ -26,13 +26,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, Write};
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use fundtrail_store::hash::expected_hash;
-use fundtrail_store::restore::EventRestorer;
-use fundtrail_store::{
+use crate::hash::expected_hash;
+use crate::restore::EventRestorer;
+use crate::{
     Direction, EventHash, EventMetadata, EventReader, EventStore, Head, RecordedCommand,
     RecordedEvent, StoreError, VerifyReport,
 };
+use chrono::{DateTime, SecondsFormat, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -223,7 +223,7 @@ pub async fn write_backup<R: EventReader + ?Sized>(
             events: head.position,
             head_hash: head.hash.to_hex(),
             head_recorded_at: (head.position > 0)
-                .then(|| time_text(fundtrail_store::types::from_micros(head.recorded_at_micros))),
+                .then(|| time_text(crate::types::from_micros(head.recorded_at_micros))),
         }),
     )?;
     progress(0, head.position);
