@@ -23,10 +23,11 @@ use tower_http::trace::TraceLayer;
 use std::sync::Arc;
 
 use crate::graphql::FundtrailSchema;
-use crate::rate_limit::{self, RateLimit};
+use crate::rate_limit::{self, Limiting};
 use crate::response_cache::{Key, ResponseCache};
 use fundtrail_app::AppState;
 use fundtrail_app::auth::{self, AuthPolicy, Caller};
+use fundtrail_app::rate_limit::CallerLimiter;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -38,8 +39,11 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     /// Who may do what without a token.
     pub auth: AuthPolicy,
-    /// Requests per caller (token, or address without one); `None`: no limit.
-    pub rate_limit: Option<RateLimit>,
+    /// Who may read `GET /metrics` here.
+    pub metrics: crate::metrics::MetricsAccess,
+    /// Requests per caller (principal, or address without one), shared with
+    /// the web pages and applied to each websocket operation; `None`: no limit.
+    pub rate_limit: Option<Arc<CallerLimiter>>,
 }
 
 impl Default for ServeOptions {
@@ -48,6 +52,7 @@ impl Default for ServeOptions {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             auth: AuthPolicy::default(),
+            metrics: crate::metrics::MetricsAccess::default(),
             rate_limit: None,
         }
     }
@@ -59,6 +64,8 @@ struct Http {
     state: AppState,
     auth: AuthPolicy,
     answers: Arc<ResponseCache>,
+    sockets: crate::websocket::SocketLimits,
+    max_message_bytes: usize,
 }
 
 pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -> Router {
@@ -67,6 +74,8 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         state,
         auth: options.auth,
         answers: Arc::new(ResponseCache::new(1_024, 64 * 1024 * 1024)),
+        sockets: crate::websocket::SocketLimits::new(options.rate_limit.clone()),
+        max_message_bytes: options.max_body_bytes,
     };
     let mut api = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -78,11 +87,15 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
         ));
-    if let Some(limit) = options.rate_limit {
-        api = api.layer(
-            tower_governor::GovernorLayer::new(rate_limit::config(limit))
-                .error_handler(rate_limit::refusal),
-        );
+    if let Some(limiter) = options.rate_limit.clone() {
+        let limiting = Limiting {
+            limiter,
+            state: http.state.clone(),
+        };
+        api = api.layer(axum::middleware::from_fn_with_state(
+            limiting,
+            rate_limit::limit,
+        ));
     }
     // Probes stay out of the request log: a 503 from /readyz while the read
     // models catch up is not a failure.
@@ -98,7 +111,7 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         .layer(TraceLayer::new_for_http())
         .merge(probes);
     // `GET /metrics`, and every request above counted (`crate::metrics`).
-    crate::metrics::instrument(app, metrics_state)
+    crate::metrics::instrument(app, metrics_state, options.metrics)
 }
 
 /// `GET /export/{table}.{csv|json|xlsx}?roadmap=&currency=&asOf=&on=&lang=`, and
@@ -233,9 +246,14 @@ fn refused_graphql(e: &AccessError, media: Media) -> Response {
 async fn graphql_ws(
     State(http): State<Http>,
     protocol: GraphQLProtocol,
+    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
+    let address = connect_info.map(|c| c.0.0.ip());
+    // A socket's messages are held to the HTTP body limit.
     upgrade
+        .max_message_size(http.max_message_bytes)
+        .max_frame_size(http.max_message_bytes)
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             crate::websocket::serve(
@@ -244,6 +262,8 @@ async fn graphql_ws(
                 http.state.clone(),
                 http.auth.public_read,
                 protocol,
+                http.sockets.clone(),
+                address,
             )
         })
 }

@@ -1,4 +1,5 @@
-//! `GET /metrics`: the counters and gauges of [`fundtrail_app::metrics`],
+//! `GET /metrics` (admins and auditors, or a listener of its own:
+//! [`MetricsAccess`]): the counters and gauges of [`fundtrail_app::metrics`],
 //! served in the Prometheus text format, and every request counted; what an operator watches, in the Prometheus text format
 //! (version 0.0.4; OpenMetrics when the scraper asks for it in `Accept`).
 //!
@@ -27,11 +28,68 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fundtrail_app::AppState;
+use fundtrail_domain::Role;
+
+/// Who may read `GET /metrics` on the API's listener.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Only callers with an admin or auditor token (the default: figures
+    /// about the ledger's activity are not for anonymous callers).
+    #[default]
+    Tokens,
+    /// Anyone: for a listener of its own on an operator's network
+    /// (`fundtrail serve --metrics-listen`, see [`scrape_router`]).
+    Open,
+}
 
 /// Adds `GET /metrics` to `app` and counts every request it answers.
-pub fn instrument(app: Router, state: AppState) -> Router {
-    app.route("/metrics", get(scrape).with_state(state.clone()))
+pub fn instrument(app: Router, state: AppState, access: MetricsAccess) -> Router {
+    let scrape_route = match access {
+        MetricsAccess::Open => get(scrape),
+        MetricsAccess::Tokens => get(scrape_with_token),
+    };
+    app.route("/metrics", scrape_route.with_state(state.clone()))
         .layer(axum::middleware::from_fn_with_state(state, track))
+}
+
+/// A router with only `GET /metrics`, open to whoever reaches it: serve it
+/// on an address only Prometheus reaches (`--metrics-listen`).
+pub fn scrape_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(scrape).with_state(state))
+}
+
+/// `/metrics` for admins and auditors only.
+async fn scrape_with_token(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().map_err(|_| ()));
+    let refused = match fundtrail_app::auth::authenticate_header(&state, header) {
+        Ok(fundtrail_app::auth::Caller::Principal(p))
+            if matches!(p.role, Role::Admin | Role::Auditor) =>
+        {
+            None
+        }
+        Ok(fundtrail_app::auth::Caller::Principal(_)) => Some((
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN: /metrics is for admins and auditors (or serve it with --metrics-listen)\n",
+        )),
+        _ => Some((
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED: /metrics needs an admin or auditor token (or serve it with --metrics-listen)\n",
+        )),
+    };
+    match refused {
+        None => scrape(State(state), headers).await,
+        Some((status, text)) => {
+            let mut response = (status, text).into_response();
+            if status == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            response
+        }
+    }
 }
 
 async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use fundtrail_api::metrics::MetricsAccess;
 use fundtrail_api::{ServeOptions, build_schema, router};
 use fundtrail_app::{AppState, Limits};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, apply, plan};
@@ -143,7 +144,10 @@ async fn counters_move_with_commands_and_requests_and_the_text_parses() {
     let app = router(
         build_schema(state.clone()),
         state.clone(),
-        ServeOptions::default(),
+        ServeOptions {
+            metrics: MetricsAccess::Open,
+            ..ServeOptions::default()
+        },
     );
 
     let (content_type, before) = scrape(&app, None).await;
@@ -270,4 +274,55 @@ async fn counters_move_with_commands_and_requests_and_the_text_parses() {
         scrape(&app, Some("application/openmetrics-text;version=1.0.0")).await;
     assert!(content_type.starts_with("application/openmetrics-text"));
     assert!(open.ends_with("# EOF\n"), "{open}");
+}
+
+/// By default `/metrics` on the API's listener answers admins and auditors
+/// only; anonymous callers get 401 and other roles 403 (it used to answer
+/// anyone, `--public-read` or not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_admins_and_auditors_unless_served_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let state = AppState::start(store, Limits::default()).await.unwrap();
+    let app = router(
+        build_schema(state.clone()),
+        state.clone(),
+        ServeOptions::default(),
+    );
+    let context = fundtrail_ledger::CommandContext::by("test");
+    let mut tokens = Vec::new();
+    for role in [
+        fundtrail_domain::Role::Viewer,
+        fundtrail_domain::Role::Officer,
+        fundtrail_domain::Role::Auditor,
+        fundtrail_domain::Role::Admin,
+    ] {
+        let request = fundtrail_app::auth::TokenFor::new(format!("m {role}"), role);
+        let created = fundtrail_app::auth::create_token(&state, &context, request)
+            .await
+            .unwrap();
+        tokens.push(created.token);
+    }
+    let status = |token: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut request = Request::get("/metrics");
+            if let Some(token) = token {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            app.oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(status(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status(Some(tokens[0].clone())).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(Some(tokens[1].clone())).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(Some(tokens[2].clone())).await, StatusCode::OK);
+    assert_eq!(status(Some(tokens[3].clone())).await, StatusCode::OK);
+    // A listener of its own serves them to its scraper.
+    let apart = fundtrail_api::metrics::scrape_router(state.clone());
+    let (_, text) = scrape(&apart, None).await;
+    assert!(text.contains("fundtrail_build_info"), "{text}");
 }

@@ -23,6 +23,7 @@ pub mod driver;
 pub mod input;
 pub mod metrics;
 pub mod open;
+pub mod rate_limit;
 pub mod reads;
 pub mod rebuild;
 pub mod snapshots;

@@ -59,6 +59,10 @@ pub(crate) enum Command {
         /// need a token.
         #[arg(long)]
         public_read: bool,
+        /// Also serve GET /metrics, to anyone, on this address (e.g.
+        /// 127.0.0.1:9187); on the main address it needs an admin or auditor token.
+        #[arg(long)]
+        metrics_listen: Option<std::net::SocketAddr>,
     },
     /// Manage principals' API tokens (run where the store is: the local
     /// administrator). Roles: viewer, officer, auditor, admin.

@@ -46,6 +46,11 @@ pub struct Settings {
     /// with the embedded store, `./fundtrail-snapshots` with PostgreSQL).
     #[serde(default)]
     pub snapshot_dir: Option<PathBuf>,
+    /// A second address serving only `GET /metrics`, to anyone who reaches
+    /// it (for Prometheus on an operator's network). On the main address
+    /// `/metrics` answers admin and auditor tokens only.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -84,6 +89,7 @@ impl Default for Settings {
             rate_limit_per_second: 50,
             rate_limit_burst: 200,
             snapshot_dir: None,
+            metrics_listen: None,
         }
     }
 }
@@ -102,6 +108,7 @@ const SETTINGS: &[&str] = &[
     "rate_limit_per_second",
     "rate_limit_burst",
     "snapshot_dir",
+    "metrics_listen",
 ];
 
 /// Flags given on the command line (only those given override).
@@ -119,6 +126,8 @@ pub struct Overrides {
     pub snapshot_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_read: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 pub fn load(

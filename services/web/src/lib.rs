@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,15 +43,25 @@ use fundtrail_domain::access::Principal;
 
 use crate::i18n::Lang;
 use crate::session::{Sessions, SignedIn};
+use fundtrail_app::rate_limit::{CallerKey, CallerLimiter, Limiter, retry_after_secs};
 
 /// How the pages are served.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebOptions {
     /// Anonymous visitors may read (the server's `--public-read`); they never see forms.
     pub public_read: bool,
     /// The store is the temporary demo: the sign-in page says where the token is.
     pub demo: bool,
+    /// Requests per caller, shared with the API (`None`: no limit): a
+    /// signed-in principal's pages and forms take from its own budget,
+    /// anyone else's from its address's.
+    pub rate_limit: Option<Arc<CallerLimiter>>,
 }
+
+/// Sign-in attempts allowed per address and per token: this many at once,
+/// then one every [`SIGN_IN_PERIOD`].
+pub const SIGN_IN_BURST: u32 = 10;
+pub const SIGN_IN_PERIOD: std::time::Duration = std::time::Duration::from_secs(6);
 
 /// What every page handler shares. Cheap to clone.
 #[derive(Clone)]
@@ -59,6 +69,16 @@ pub struct Web {
     pub app: AppState,
     pub sessions: Arc<Sessions>,
     pub options: WebOptions,
+    /// Sign-in attempts, by address and by token ([`SIGN_IN_BURST`]).
+    pub sign_ins: Arc<Limiter<SignInKey>>,
+}
+
+/// Whose sign-in attempts a bucket counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SignInKey {
+    Address(Option<std::net::IpAddr>),
+    /// The SHA-256 of the token tried (never the token).
+    Token(String),
 }
 
 impl Web {
@@ -67,6 +87,7 @@ impl Web {
             app,
             sessions: Arc::new(Sessions::default()),
             options,
+            sign_ins: Limiter::with_quota(SIGN_IN_PERIOD, SIGN_IN_BURST),
         }
     }
 
@@ -90,6 +111,7 @@ impl Web {
             .merge(forms::routes())
             .route("/assets/{file}", get(assets::serve))
             .with_state(self.clone())
+            .layer(middleware::from_fn_with_state(self.clone(), rate_limited))
             .layer(DefaultBodyLimit::max(64 * 1024))
             .layer(middleware::from_fn(server_timing))
     }
@@ -105,6 +127,43 @@ impl Web {
 pub fn routes(app: AppState, options: WebOptions) -> (Router, Web) {
     let web = Web::new(app, options);
     (web.routes(), web)
+}
+
+/// The client's address, when the server knows it.
+pub fn address_of(request_extensions: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    request_extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// Counts every page and form against its caller's budget (the principal
+/// signed in, else the address), shared with the API: 429 past it.
+async fn rate_limited(State(web): State<Web>, request: Request, next: Next) -> Response {
+    let Some(limiter) = web.options.rate_limit.clone() else {
+        return next.run(request).await;
+    };
+    let principal = web
+        .sessions
+        .signed_in(&web.app, request.headers())
+        .map(|s| s.principal.name);
+    let key = CallerKey::of(principal.as_deref(), address_of(request.extensions()));
+    match limiter.check(&key) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => too_many(retry_after_secs(wait)),
+    }
+}
+
+/// 429 with `Retry-After`, in plain words.
+pub fn too_many(retry_after: u64) -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Too many requests: try again in {retry_after} s. / Trop de requêtes : réessayez dans {retry_after} s.\n"),
+    )
+        .into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&retry_after.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 /// Adds `Server-Timing: app;dur=<ms>` (time spent in the server) and the
@@ -226,12 +285,20 @@ pub fn to_login(here: &str) -> Response {
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 
-/// A local path to come back to (never another site).
+/// A local path to come back to (never another site): a path of this
+/// server as a browser will read it. Browsers drop tabs and line breaks
+/// from a URL and read `\\` as `/`, so `/\t/evil.example` would lead to
+/// `//evil.example`, another host: anything that is not plainly a local
+/// path (`/` then not `/` or `\\`, printable, no `\\` at all) becomes `/`.
 pub fn local_path(raw: Option<&str>) -> String {
-    match raw {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
+    let Some(p) = raw else {
+        return "/".to_owned();
+    };
+    let plain = p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(|c| c.is_control() || c.is_whitespace());
+    if plain { p.to_owned() } else { "/".to_owned() }
 }
 
 /// `303 See Other` to `to` (after a form).

@@ -16,8 +16,11 @@ use rand::RngCore;
 pub const SESSION_COOKIE: &str = "ft_session";
 /// A session unused this long is closed.
 pub const IDLE: Duration = Duration::from_secs(12 * 3600);
-/// Most sessions kept at once (the oldest unused go first).
-const MAX_SESSIONS: usize = 10_000;
+/// Most sessions kept at once. When full, a new sign-in is refused until
+/// sessions expire or close: one principal never pushes out another's.
+pub const MAX_SESSIONS: usize = 10_000;
+/// Most sessions one token keeps open; its own oldest goes first.
+pub const MAX_SESSIONS_PER_TOKEN: usize = 20;
 /// A one-time sign-in link (demo) is valid this long.
 const ONCE_VALID: Duration = Duration::from_secs(24 * 3600);
 
@@ -56,27 +59,57 @@ pub struct SignedIn {
     pub session_id: String,
 }
 
-#[derive(Default)]
 pub struct Sessions {
     open: Mutex<HashMap<String, Session>>,
+    /// At most this many sessions in all ([`MAX_SESSIONS`]).
+    max_total: usize,
+    /// At most this many per token ([`MAX_SESSIONS_PER_TOKEN`]).
+    max_per_token: usize,
     /// One-time sign-in keys → (token hash, created).
     once: Mutex<HashMap<String, (String, Instant)>>,
 }
 
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions::with_limits(MAX_SESSIONS, MAX_SESSIONS_PER_TOKEN)
+    }
+}
+
 impl Sessions {
-    /// Opens a session for a token already checked; returns its id.
-    pub fn open(&self, token_hash: String) -> String {
+    /// Sessions bounded by other limits than the defaults (tests).
+    pub fn with_limits(max_total: usize, max_per_token: usize) -> Self {
+        Sessions {
+            open: Mutex::default(),
+            max_total,
+            max_per_token,
+            once: Mutex::default(),
+        }
+    }
+
+    /// Opens a session for a token already checked; returns its id, or
+    /// `None` when the server holds [`MAX_SESSIONS`] already. A token with
+    /// [`MAX_SESSIONS_PER_TOKEN`] open loses its own oldest; nobody else's
+    /// session is ever closed to make room.
+    pub fn open(&self, token_hash: String) -> Option<String> {
         let id = random_key();
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         open.retain(|_, s| now.duration_since(s.last_seen) < IDLE);
-        if open.len() >= MAX_SESSIONS
-            && let Some(oldest) = open
+        let own: Vec<(&String, Instant)> = open
+            .iter()
+            .filter(|(_, s)| s.token_hash == token_hash)
+            .map(|(k, s)| (k, s.last_seen))
+            .collect();
+        if own.len() >= self.max_per_token {
+            let oldest = own
                 .iter()
-                .min_by_key(|(_, s)| s.last_seen)
-                .map(|(k, _)| k.clone())
-        {
-            open.remove(&oldest);
+                .min_by_key(|(_, seen)| *seen)
+                .map(|(k, _)| (*k).clone());
+            if let Some(oldest) = oldest {
+                open.remove(&oldest);
+            }
+        } else if open.len() >= self.max_total {
+            return None;
         }
         open.insert(
             id.clone(),
@@ -86,7 +119,7 @@ impl Sessions {
                 last_seen: now,
             },
         );
-        id
+        Some(id)
     }
 
     pub fn close(&self, id: &str) {
@@ -204,5 +237,40 @@ mod tests {
                 .unwrap()
                 .contains("Max-Age=0")
         );
+    }
+}
+
+#[cfg(test)]
+mod bounds {
+    use super::*;
+
+    #[test]
+    fn a_full_server_refuses_new_sessions_instead_of_closing_others() {
+        let sessions = Sessions::with_limits(100, 5);
+        let victims: Vec<String> = (0..100)
+            .map(|i| sessions.open(format!("token-{}", i % 25)).unwrap())
+            .collect();
+        assert_eq!(sessions.open("attacker".into()), None, "full: refused");
+        let open = sessions.open.lock().unwrap();
+        assert!(
+            victims.iter().all(|id| open.contains_key(id)),
+            "no one was signed out"
+        );
+    }
+
+    #[test]
+    fn a_token_keeps_at_most_its_own_quota_of_sessions() {
+        let sessions = Sessions::with_limits(100, MAX_SESSIONS_PER_TOKEN);
+        let other = sessions.open("other".into()).unwrap();
+        let first = sessions.open("mine".into()).unwrap();
+        for _ in 0..MAX_SESSIONS_PER_TOKEN {
+            std::thread::sleep(Duration::from_micros(50));
+            sessions.open("mine".into()).unwrap();
+        }
+        let open = sessions.open.lock().unwrap();
+        let mine = open.values().filter(|s| s.token_hash == "mine").count();
+        assert_eq!(mine, MAX_SESSIONS_PER_TOKEN);
+        assert!(!open.contains_key(&first), "its own oldest went");
+        assert!(open.contains_key(&other), "another's stayed");
     }
 }

@@ -362,6 +362,7 @@ async fn public_read_and_the_demo_link() {
     let d = demo(WebOptions {
         public_read: true,
         demo: true,
+        ..WebOptions::default()
     })
     .await;
     assert_eq!(d.get("/?roadmap=civ-2023", "").await.0, StatusCode::OK);
@@ -375,4 +376,144 @@ async fn public_read_and_the_demo_link() {
     let (status, headers, _) = d.get(&path, "").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/login?used=1", "used once only");
+}
+
+/// `back=` and `next=` lead only to this server's pages: a tab (which
+/// browsers drop), a backslash or a second slash would lead elsewhere.
+#[tokio::test]
+async fn redirects_stay_on_this_server() {
+    let d = demo(WebOptions::default()).await;
+    let token = d.token(Role::Viewer).await;
+    for hostile in [
+        "/%09/evil.example",
+        "/%0d%0a/evil.example",
+        "//evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let (status, headers, _) = d.get(&format!("/lang/fr?back={hostile}"), "").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{hostile}");
+        assert_eq!(headers[header::LOCATION], "/", "back={hostile}");
+        let body = format!("token={token}&next={hostile}");
+        let (status, headers, _) = d
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{hostile}");
+        assert_eq!(headers[header::LOCATION], "/", "next={hostile}");
+    }
+    // A local page is kept.
+    let (_, headers, _) = d
+        .get("/lang/fr?back=/donors%3Froadmap%3Dciv-2023", "")
+        .await;
+    assert_eq!(headers[header::LOCATION], "/donors?roadmap=civ-2023");
+}
+
+/// Sign-in attempts are limited (per address and per token tried), so
+/// nobody can guess tokens quickly or fill the session store.
+#[tokio::test]
+async fn sign_in_attempts_are_limited() {
+    let d = demo(WebOptions::default()).await;
+    let mut statuses = Vec::new();
+    for i in 0..(fundtrail_web::SIGN_IN_BURST + 2) {
+        let body = format!("token=ft_{i:064}&next=/");
+        let (status, headers, _) = d
+            .send(
+                Request::post("/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(headers.contains_key(header::RETRY_AFTER));
+        }
+        statuses.push(status.as_u16());
+    }
+    let burst = fundtrail_web::SIGN_IN_BURST as usize;
+    assert!(statuses[..burst].iter().all(|s| *s != 429), "{statuses:?}");
+    assert_eq!(statuses[burst..], [429, 429], "{statuses:?}");
+}
+
+/// The pages and forms take from the caller's budget, the one the API
+/// uses too: past it, 429 with `Retry-After`.
+#[tokio::test]
+async fn pages_are_rate_limited_per_principal() {
+    let limiter =
+        fundtrail_app::rate_limit::CallerLimiter::new(fundtrail_app::rate_limit::RateLimit {
+            per_second: 1,
+            burst: 3,
+        });
+    let d = demo(WebOptions {
+        rate_limit: Some(limiter.clone()),
+        ..WebOptions::default()
+    })
+    .await;
+    let cookie = d.sign_in(&d.token(Role::Viewer).await).await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(d.get("/donors", &cookie).await.0.as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+    // The same principal's budget, wherever it is spent.
+    let key = fundtrail_app::rate_limit::CallerKey::of(Some("Test VIEWER"), None);
+    assert!(
+        limiter.check(&key).is_err(),
+        "the principal's bucket is empty"
+    );
+}
+
+/// A pledge form with an amount for another roadmap's priority is refused
+/// with an error beside that field (it used to be left out silently).
+#[tokio::test]
+async fn an_allocation_to_another_roadmaps_priority_is_refused() {
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in(&d.token(Role::Officer).await).await;
+    let (_, _, form) = d.get("/new/pledge?roadmap=civ-2023", &cookie).await;
+    let csrf = hidden(&form, "_csrf");
+    let other = d
+        .state
+        .read()
+        .roadmaps()
+        .into_iter()
+        .map(|r| r.entity.id.as_str().to_owned())
+        .find(|id| id != "civ-2023")
+        .expect("the demo has a second roadmap");
+    let foreign = d.state.read().roadmap_priorities(&other)[0]
+        .entity
+        .id
+        .as_str()
+        .to_owned();
+    let before = d.state.applied();
+    let field = format!("alloc.{foreign}");
+    let (status, _, html) = d
+        .post(
+            "/new/pledge",
+            &cookie,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("commandId", "foreign-allocation"),
+                ("roadmapId", "civ-2023"),
+                ("donorId", "giz"),
+                ("recipientId", "cnltp"),
+                ("kind", "CASH"),
+                ("amount", "1000"),
+                ("currency", "XOF"),
+                ("alloc.civ-2023-p2", "1000"),
+                (field.as_str(), "500"),
+                ("pledgedOn", "2023-07-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("not one of the pledge") || html.contains("appartient pas"),
+        "the error is shown"
+    );
+    assert_eq!(d.state.applied(), before, "nothing recorded");
 }

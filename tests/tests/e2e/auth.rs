@@ -2,8 +2,8 @@
 //! refusals (`UNAUTHENTICATED`, `FORBIDDEN`) that change nothing.
 
 use fundtrail_api::ServeOptions;
-use fundtrail_api::rate_limit::RateLimit;
 use fundtrail_app::auth::{AuthPolicy, TokenFor};
+use fundtrail_app::rate_limit::{CallerLimiter, RateLimit};
 use fundtrail_domain::Role;
 use fundtrail_e2e::TestServer;
 use fundtrail_e2e::client::{Client, expect_code, expect_no_errors, mutation_text};
@@ -457,10 +457,10 @@ pub async fn public_read_opens_reads_only(backend: Backend) {
 /// tokens are not held back.
 pub async fn request_rates_are_limited_per_token(backend: Backend) {
     let options = ServeOptions {
-        rate_limit: Some(RateLimit {
+        rate_limit: Some(CallerLimiter::new(RateLimit {
             per_second: 1,
             burst: 5,
-        }),
+        })),
         ..ServeOptions::default()
     };
     let Some(server) = TestServer::start_with(backend, options).await else {
@@ -485,6 +485,31 @@ pub async fn request_rates_are_limited_per_token(backend: Backend) {
     }
     assert_eq!(&statuses[..5], &[200; 5], "{statuses:?}");
     assert!(statuses[5..].contains(&429), "{statuses:?}");
+    // The bucket is the principal's, however the header is spelled (the
+    // limiter used to key on the header's text: `bearer` and extra spaces
+    // made a fresh bucket each time).
+    let token = server.default_token();
+    for spelled in [format!("bearer {token}"), format!("Bearer   {token}  ")] {
+        let response = c
+            .http()
+            .post(c.url("/graphql"))
+            .header("Authorization", spelled.clone())
+            .json(&json!({ "query": "{ roadmaps { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 429, "{spelled:?}");
+    }
+    // Each operation on a websocket takes from the same budget.
+    let mut ws = WsClient::connect_as(&server.ws_url(), token).await;
+    ws.send(
+        json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ roadmaps { id } }" } }),
+    )
+    .await;
+    let refused = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+    ws.close().await;
     // Another principal has a bucket of its own.
     let other = c.as_token(Some(&server.token("other", Role::Viewer).await));
     let body = other.gql("{ roadmaps { id } }", json!({})).await;

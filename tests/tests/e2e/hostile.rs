@@ -877,3 +877,81 @@ pub async fn no_token_appears_in_the_logs(storage: Storage) {
         );
     }
 }
+
+/// A websocket is held to the HTTP limits and to its own: a message over
+/// the body limit closes the socket unread; one socket runs at most
+/// `MAX_OPERATIONS_PER_SOCKET` operations; one principal holds at most
+/// `MAX_SOCKETS_PER_CALLER` sockets.
+pub async fn websockets_are_held_to_limits(server: &TestServer) {
+    use fundtrail_api::websocket::{MAX_OPERATIONS_PER_SOCKET, MAX_SOCKETS_PER_CALLER};
+    seed::world(&server.client).await;
+    let before = server.client.event_count().await;
+    // 2 MiB in one message (HTTP refuses bodies over 1 MiB): never executed.
+    let mut ws = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
+    let padding = "#".repeat(2 << 20);
+    ws.try_send(json!({ "id": "big", "type": "subscribe", "payload": {
+        "query": format!("mutation {{ registerOrganisation(input: {{ id: \"big-ngo\", name: \"B\", kind: NATIONAL_NGO, country: \"CIV\" }}) {{ id }} }}\n{padding}")
+    } }))
+    .await;
+    ws.expect_closed(fundtrail_e2e::ws::DUE).await;
+    assert_eq!(server.client.event_count().await, before, "not executed");
+
+    // Operations per socket.
+    let mut ws = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
+    for i in 0..MAX_OPERATIONS_PER_SOCKET {
+        ws.send(
+            json!({ "id": format!("s{i}"), "type": "subscribe", "payload": {
+            "query": r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#
+        } }),
+        )
+        .await;
+    }
+    ws.sync().await;
+    ws.send(
+        json!({ "id": "one-too-many", "type": "subscribe", "payload": {
+        "query": r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#
+    } }),
+    )
+    .await;
+    let refused = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["id"], "one-too-many", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+    // Completing one makes room again.
+    ws.send(json!({ "id": "s0", "type": "complete" })).await;
+    ws.subscribe(
+        "again",
+        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
+        json!({}),
+    )
+    .await;
+    ws.expect_silence(std::time::Duration::from_millis(200))
+        .await;
+    ws.close().await;
+
+    // Sockets per principal.
+    let token = server
+        .token("Many Sockets", fundtrail_domain::Role::Viewer)
+        .await;
+    let mut held = Vec::new();
+    for _ in 0..MAX_SOCKETS_PER_CALLER {
+        held.push(WsClient::connect_as(&server.ws_url(), &token).await);
+    }
+    let reason = WsClient::open(&server.ws_url())
+        .await
+        .init_refused(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    assert!(reason.contains("FORBIDDEN"), "{reason}");
+    // Another principal is not held back.
+    WsClient::connect_as(&server.ws_url(), server.default_token())
+        .await
+        .close()
+        .await;
+    // A socket closed gives its place back.
+    held.pop().unwrap().close().await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    WsClient::connect_as(&server.ws_url(), &token)
+        .await
+        .close()
+        .await;
+}

@@ -61,6 +61,7 @@ macro_rules! e2e_suite {
             auth::admins_create_and_revoke_tokens_as_events,
             auth::a_revoked_token_loses_its_open_websockets,
             hostile::bad_input_is_refused_and_the_server_keeps_serving,
+            hostile::websockets_are_held_to_limits,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

@@ -67,8 +67,10 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             snapshot_dir,
             demo,
             public_read,
+            metrics_listen,
         } => {
             let overrides = Overrides {
+                metrics_listen,
                 listen,
                 log_format,
                 snapshot_dir,

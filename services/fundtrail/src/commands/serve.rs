@@ -35,18 +35,21 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
         None
     };
     let schema = build_schema(state.clone());
+    // One budget per principal, shared by the API, its websockets and the web pages.
+    let limiter = (settings.rate_limit_per_second > 0).then(|| {
+        fundtrail_app::rate_limit::CallerLimiter::new(fundtrail_app::rate_limit::RateLimit {
+            per_second: settings.rate_limit_per_second,
+            burst: settings.rate_limit_burst,
+        })
+    });
     let options = ServeOptions {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
         auth: fundtrail_app::auth::AuthPolicy {
             public_read: settings.public_read,
         },
-        rate_limit: (settings.rate_limit_per_second > 0).then_some(
-            fundtrail_api::rate_limit::RateLimit {
-                per_second: settings.rate_limit_per_second,
-                burst: settings.rate_limit_burst,
-            },
-        ),
+        rate_limit: limiter.clone(),
+        metrics: fundtrail_api::metrics::MetricsAccess::Tokens,
     };
     // The web pages (issue #8) beside the API, on the same port.
     let (pages, web) = fundtrail_web::routes(
@@ -54,9 +57,20 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
         fundtrail_web::WebOptions {
             public_read: settings.public_read,
             demo,
+            rate_limit: limiter,
         },
     );
     let app = router(schema, state.clone(), options).merge(pages);
+    if let Some(address) = settings.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        tracing::info!(%address, "GET /metrics served on its own address");
+        let scrape = fundtrail_api::metrics::scrape_router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, scrape).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     let address = listener.local_addr()?;
     tracing::info!(%address, backend = store.backend(), public_read = settings.public_read, "fundtrail is listening; web pages at http://{address}/, GraphiQL at http://{address}/graphiql");

@@ -621,6 +621,27 @@ pub fn read_allocations(
             });
         }
     }
+    // An amount for a priority that is not this roadmap's is refused, not
+    // silently left out of the pledge.
+    let ours: Vec<String> = model
+        .roadmap_priorities(roadmap)
+        .iter()
+        .map(|p| p.id.as_str().to_owned())
+        .collect();
+    for (key, value) in &fields.0 {
+        let Some(priority) = key.strip_prefix("alloc.") else {
+            continue;
+        };
+        if !ours.iter().any(|p| p == priority) && !value.trim().is_empty() {
+            errors.push(FieldError::new(
+                key,
+                l.t(
+                    "This priority is not one of the pledge's roadmap.",
+                    "Cette priorité n'appartient pas à la feuille de route de l'annonce.",
+                ),
+            ));
+        }
+    }
     if let Some(first) = aliases.first().map(|(_, n)| n.clone()) {
         aliases.push(("allocations".into(), first));
     }

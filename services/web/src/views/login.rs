@@ -12,7 +12,8 @@ use crate::forms::{Fields, same_origin};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::layout::{self, Nav};
 use crate::session::{is_https, session_cookie};
-use crate::{Ctx, Web, local_path, param, query_pairs, see_other};
+use crate::{Ctx, SignInKey, Web, local_path, param, query_pairs, see_other};
+use fundtrail_app::rate_limit::retry_after_secs;
 
 pub async fn form(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Response {
     let ctx = Ctx::new(&web, &headers, &uri);
@@ -76,8 +77,15 @@ fn render(web: &Web, ctx: &Ctx, next: &str, error: Option<String>, status: Statu
     layout::page_with(ctx, status, l.t("Sign in", "Connexion"), Nav::None, body)
 }
 
-pub async fn submit(State(web): State<Web>, headers: HeaderMap, uri: Uri, body: Bytes) -> Response {
+pub async fn submit(
+    State(web): State<Web>,
+    connect_info: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
     let ctx = Ctx::new(&web, &headers, &uri);
+    let address = connect_info.map(|c| c.0.0.ip());
     let l = ctx.lang;
     if !same_origin(&headers) {
         return super::refused(
@@ -97,12 +105,32 @@ pub async fn submit(State(web): State<Web>, headers: HeaderMap, uri: Uri, body: 
             .to_owned();
         return render(&web, &ctx, &next, Some(e), StatusCode::UNPROCESSABLE_ENTITY);
     }
-    match fundtrail_app::auth::authenticate_token(&web.app, &token) {
-        Ok(fundtrail_app::auth::Caller::Principal(p)) => {
-            tracing::info!(principal = %p.name, role = %p.role, "signed in to the web pages");
-            let id = web.sessions.open(access::token_hash(&token));
-            signed_in(&id, &next, is_https(&headers))
+    // Attempts are limited per address and per token tried, before the
+    // token is looked at: guessing is slow, and so is signing others out.
+    let hash = access::token_hash(&token);
+    for key in [SignInKey::Address(address), SignInKey::Token(hash.clone())] {
+        if let Err(wait) = web.sign_ins.check(&key) {
+            tracing::info!("a web sign-in was refused: too many attempts");
+            return crate::too_many(retry_after_secs(wait));
         }
+    }
+    match fundtrail_app::auth::authenticate_token(&web.app, &token) {
+        Ok(fundtrail_app::auth::Caller::Principal(p)) => match web.sessions.open(hash) {
+            Some(id) => {
+                tracing::info!(principal = %p.name, role = %p.role, "signed in to the web pages");
+                signed_in(&id, &next, is_https(&headers))
+            }
+            None => {
+                tracing::warn!("a web sign-in was refused: the server holds its most sessions");
+                let e = l
+                    .t(
+                        "The server has too many open sessions: try again later.",
+                        "Le serveur a trop de sessions ouvertes : réessayez plus tard.",
+                    )
+                    .to_owned();
+                render(&web, &ctx, &next, Some(e), StatusCode::SERVICE_UNAVAILABLE)
+            }
+        },
         _ => {
             tracing::info!("a web sign-in was refused (token unknown, revoked or expired)");
             let e = l
@@ -135,10 +163,10 @@ pub async fn once(State(web): State<Web>, headers: HeaderMap, Path(key): Path<St
             .is_some_and(|t| t.authenticate(today).is_ok())
     });
     match valid {
-        Some(hash) => {
-            let id = web.sessions.open(hash);
-            signed_in(&id, "/", is_https(&headers))
-        }
+        Some(hash) => match web.sessions.open(hash) {
+            Some(id) => signed_in(&id, "/", is_https(&headers)),
+            None => see_other("/login"),
+        },
         None => see_other("/login?used=1"),
     }
 }
