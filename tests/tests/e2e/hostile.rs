@@ -917,8 +917,14 @@ pub async fn websockets_are_held_to_limits(server: &TestServer) {
     assert_eq!(refused["type"], "error", "{refused}");
     assert_eq!(refused["id"], "one-too-many", "{refused}");
     assert_eq!(refused["payload"][0]["extensions"]["code"], "RATE_LIMITED");
-    // Completing one makes room again.
+    // Completing one makes room again (the server confirms it).
     ws.send(json!({ "id": "s0", "type": "complete" })).await;
+    let done = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");
+    assert_eq!(
+        (&done["type"], &done["id"]),
+        (&json!("complete"), &json!("s0")),
+        "{done}"
+    );
     ws.subscribe(
         "again",
         r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
