@@ -95,6 +95,16 @@ impl Ledger {
         );
     }
 
+    fn commit(&mut self, id: &str, on: &str) {
+        self.push(
+            EntityKind::Pledge,
+            id,
+            PledgeEvent::from(PledgeCommitted {
+                pledge_id: PledgeId::new_unchecked(id),
+                committed_on: Some(date(on)),
+            }),
+        );
+    }
 }
 
 /// A roadmap `r` whose priority `p1` needs 100 XOF and gets 150, from a donor named [`EVIL`] whose pledge is described as [`EVIL`].
@@ -228,4 +238,47 @@ fn xlsx_writes_formula_like_text_as_a_string_cell() {
             || strings.contains(r#"<t>=HYPERLINK("http://evil.example","x")</t>"#),
         "{strings}"
     );
+}
+
+/// Reads the whole file as XML 1.0 requires (comments too), failing on the
+/// first error.
+fn parse_fully(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_comments = true;
+    reader.config_mut().check_end_names = true;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!(
+                "not well-formed at {}: {e}\n{xml}",
+                reader.buffer_position()
+            ),
+        }
+    }
+}
+
+#[test]
+fn iati_pledges_left_out_with_dashes_in_their_ids_give_a_file_that_parses() {
+    // The domain accepts these ids.
+    for id in ["a---b", "a-", "a--"] {
+        PledgeId::parse("pledgeId", id).unwrap();
+    }
+    let mut l = ledger();
+    l.commit("c-evil", "2024-02-01");
+    // Announced only: no activity date, so left out and listed at the top.
+    l.pledge("a---b", "evil", 10, "--><x>");
+    l.pledge("a-", "evil", 10, "-");
+    l.pledge("a--", "evil", 10, "--");
+    let mut q = query();
+    q.reporting_org = Some("gov".into());
+    q.reporting_org_ref = Some("AA-AAA-123456789".into());
+    let bytes = export(&l.model, Kind::Pledges, &q, Format::Iati, now()).unwrap();
+    let xml = String::from_utf8(bytes).unwrap();
+    parse_fully(&xml);
+    let comment = &xml[xml.find("<!--").unwrap() + 4..xml.find("-->").unwrap()];
+    assert!(!comment.contains("--"), "{comment}");
+    assert!(!comment.ends_with('-'), "{comment}");
+    assert!(comment.contains("3 of 4 pledge(s)"), "{comment}");
+    assert_eq!(xml.matches("<iati-activity ").count(), 1, "{xml}");
 }
