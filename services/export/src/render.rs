@@ -2,6 +2,17 @@
 //!
 //! Amounts stay [`Decimal`] all the way to the file: CSV and JSON write them
 //! as exact decimal strings; only XLSX cells turn them into `f64`.
+//!
+//! CSV and formulas (CSV injection, OWASP): a spreadsheet that opens a CSV
+//! file runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or a
+//! carriage return, which some strip before looking) as a formula. So a
+//! **text** cell ([`Cell::Text`]: names, titles, descriptions, ids, lists,
+//! dates) whose first character is one of `= + - @`, tab or carriage return
+//! is written with a leading apostrophe `'`, and that field is always quoted
+//! (`"'=1+1"`), its own quotes doubled. Number cells ([`Cell::Int`],
+//! [`Cell::Money`], [`Cell::Ratio`]) are never prefixed: a negative amount
+//! stays `-50`. Only CSV changes: JSON carries the text as recorded, and XLSX
+//! writes text as string cells, which spreadsheets never evaluate.
 
 use fundtrail_domain::money::Currency;
 use rust_decimal::prelude::ToPrimitive;
@@ -24,13 +35,40 @@ pub fn render(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
 
 fn csv_bytes(table: &Table) -> Result<Vec<u8>, ExportError> {
     let write = |e: csv::Error| ExportError::Write(e.to_string());
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(table.headers()).map_err(write)?;
+    // Fields are quoted here ([`csv_field`]), so that a neutralised text cell
+    // is quoted even when the csv crate would not need to.
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Never)
+        .from_writer(Vec::new());
+    w.write_record(table.headers().into_iter().map(|h| csv_field(h, false)))
+        .map_err(write)?;
     for row in &table.rows {
-        w.write_record(row.iter().map(Cell::plain)).map_err(write)?;
+        w.write_record(row.iter().map(|cell| match cell {
+            Cell::Text(s) => csv_field(s, true),
+            other => csv_field(&other.plain(), false),
+        }))
+        .map_err(write)?;
     }
     w.into_inner()
         .map_err(|e| ExportError::Write(e.to_string()))
+}
+
+/// Whether a spreadsheet could take text starting so for a formula.
+fn starts_a_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// One CSV field: quoted (its quotes doubled) when it holds a comma, a quote
+/// or a line break, as the csv crate would; a `text` cell that could start a
+/// formula gets a leading `'` and is always quoted (see the module doc).
+fn csv_field(value: &str, text: bool) -> String {
+    let neutralise = text && starts_a_formula(value);
+    let prefix = if neutralise { "'" } else { "" };
+    if neutralise || value.contains([',', '"', '\r', '\n']) {
+        format!("\"{prefix}{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
 }
 
 fn json_bytes(table: &Table) -> Result<Vec<u8>, ExportError> {
@@ -117,4 +155,64 @@ fn xlsx_bytes(table: &Table) -> Result<Vec<u8>, ExportError> {
     sheet.set_freeze_panes(1, 0).map_err(write)?;
     sheet.autofit();
     workbook.save_to_buffer().map_err(write)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Kind, Lang};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn csv_text_that_could_start_a_formula_gets_an_apostrophe_and_quotes() {
+        const COLUMNS: &[crate::Column] = &[crate::Column {
+            key: "a",
+            en: "A",
+            fr: "A",
+        }; 2];
+        let text = |s: &str| vec![Cell::Text(s.into()), Cell::Empty];
+        let table = Table {
+            kind: Kind::Pledges,
+            lang: Lang::En,
+            columns: COLUMNS,
+            rows: vec![
+                text("=1+1"),
+                text("+1"),
+                text("-1"),
+                text("@SUM(A1)"),
+                text("\t=1"),
+                text("\r=1"),
+                text("a=1, \"b\""),
+                text("2024-01-02"),
+                vec![Cell::Money(Decimal::from(-50), Currency::XOF), Cell::Int(3)],
+                vec![Cell::Ratio(Decimal::new(-5, 1)), Cell::Empty],
+            ],
+        };
+        let csv = String::from_utf8(render(&table, Format::Csv).unwrap()).unwrap();
+        assert_eq!(
+            csv,
+            "A,A\n\
+             \"'=1+1\",\n\
+             \"'+1\",\n\
+             \"'-1\",\n\
+             \"'@SUM(A1)\",\n\
+             \"'\t=1\",\n\
+             \"'\r=1\",\n\
+             \"a=1, \"\"b\"\"\",\n\
+             2024-01-02,\n\
+             -50,3\n\
+             -0.5,\n"
+        );
+        // It reads back as the text with its apostrophe.
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let first: Vec<String> = reader.records().map(|r| r.unwrap()[0].to_owned()).collect();
+        assert_eq!(first[0], "'=1+1");
+        assert_eq!(first[5], "'\r=1");
+        assert_eq!(first[6], "a=1, \"b\"");
+    }
+
+    #[test]
+    fn json_keeps_the_text_as_it_is() {
+        assert_eq!(Cell::Text("=1+1".into()).json(), Value::from("=1+1"));
+    }
 }

@@ -8,6 +8,10 @@
 //! cannot become an IATI element is said in words in the activity's
 //! description, and a pledge with no date at all (IATI requires at least one
 //! `activity-date`) is left out of the file and named in a comment at its top.
+//! User text never goes into that comment as it is: the ids are in a
+//! comment-safe form ([`writer::comment_id`]: plain slugs as they are, any
+//! other byte, and a `-` next to another `-` or at an end, percent-encoded),
+//! so the file always parses.
 //! The mapping and the reasons are in `docs/iati.md`.
 //!
 //! Three parts: [`model`] (the IATI elements fundtrail writes, as plain
@@ -222,13 +226,26 @@ mod tests {
             xml.contains("Vivres &lt;et&gt; kits d&apos;hygiène"),
             "{xml}"
         );
-        // A comment never holds "--" nor ends with "-".
-        assert!(xml.contains("- c- -x-: no date"), "{xml}");
+        // A comment never holds "--" nor ends with "-": the ids in it are
+        // in their comment-safe form.
+        assert!(xml.contains("  - c%2D%2Dx%2D: no date"), "{xml}");
         let comment = &xml[xml.find("<!--").unwrap() + 4..xml.find("-->").unwrap()];
         assert!(!comment.contains("--"), "{comment}");
         // It parses back.
         let mut reader = quick_xml::Reader::from_str(&xml);
+        reader.config_mut().check_comments = true;
         while !matches!(reader.read_event().unwrap(), Event::Eof) {}
+    }
+
+    #[test]
+    fn ids_in_comments_are_plain_slugs_or_percent_encoded() {
+        assert_eq!(writer::comment_id("civ-2023-p1.b_c"), "civ-2023-p1.b_c");
+        assert_eq!(writer::comment_id("a---b"), "a%2D%2D%2Db");
+        assert_eq!(writer::comment_id("a-"), "a%2D");
+        assert_eq!(writer::comment_id("-a"), "%2Da");
+        assert_eq!(writer::comment_id("a--b"), "a%2D%2Db");
+        assert_eq!(writer::comment_id("a-->é%"), "a%2D%2D%3E%C3%A9%25");
+        assert_eq!(writer::comment_id(""), "");
     }
 
     #[test]

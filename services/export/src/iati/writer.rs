@@ -58,13 +58,16 @@ fn document(x: &mut Xml, doc: &Document) -> io::Result<()> {
         &[("version", VERSION), ("generated-datetime", &generated)],
     )?;
     if !doc.omitted.is_empty() {
+        // No user text goes into a comment as it is: the ids are written in
+        // their comment-safe form, the reasons are ours.
         let mut text = format!(
-            "\n  fundtrail: {} of {} pledge(s) not published as activities:\n",
+            "\n  fundtrail: {} of {} pledge(s) not published as activities \
+             (ids percent-encoded where they are not plain slugs):\n",
             doc.omitted.len(),
             doc.omitted.len() + doc.activities.len()
         );
         for o in &doc.omitted {
-            text.push_str(&format!("  - {}: {}\n", o.pledge_id, o.reason));
+            text.push_str(&format!("  - {}: {}\n", comment_id(&o.pledge_id), o.reason));
         }
         text.push_str("  ");
         x.comment(&text)?;
@@ -190,6 +193,29 @@ fn transaction(x: &mut Xml, t: &Transaction) -> io::Result<()> {
     x.end("transaction")
 }
 
+/// An id as it may appear in a comment: ASCII letters, digits, `.` and `_`
+/// as they are, a `-` as it is only between two of those, and every other
+/// byte (of the UTF-8) as `%XX`. So `civ-2023-p1` reads as it is, and no id
+/// can put `--` into a comment nor end it with `-` (`a---b` is
+/// `a%2D%2D%2Db`, `a-` is `a%2D`).
+pub fn comment_id(id: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+    let bytes = id.as_bytes();
+    let mut out = String::with_capacity(id.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        let lone_dash = b == b'-'
+            && i > 0
+            && plain(bytes[i - 1])
+            && bytes.get(i + 1).is_some_and(|&n| plain(n));
+        if plain(b) || lone_dash {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Drops the characters XML 1.0 does not allow (control characters other
 /// than tab and line breaks, U+FFFE, U+FFFF); quick-xml escapes the rest.
 fn xml_text(s: &str) -> std::borrow::Cow<'_, str> {
@@ -256,9 +282,14 @@ impl Xml {
         self.end(name)
     }
 
-    /// A comment: `--` may not occur in one, nor a final `-`.
+    /// A comment. Callers put no user text in one (see [`comment_id`]); in
+    /// case they did, `--` (which XML forbids in a comment) is broken up until
+    /// none is left, and a final `-` gets a space after it.
     fn comment(&mut self, text: &str) -> io::Result<()> {
-        let mut text = xml_text(text).replace("--", "- -");
+        let mut text = xml_text(text).into_owned();
+        while text.contains("--") {
+            text = text.replace("--", "- -");
+        }
         if text.ends_with('-') {
             text.push(' ');
         }
