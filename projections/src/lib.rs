@@ -42,7 +42,7 @@ use chrono::{DateTime, Utc};
 use fundtrail_domain::events::{AnyEvent, DecodeError, decode_slice};
 use fundtrail_domain::exchange_rate::{ExchangeRateEvent, RateTable};
 use fundtrail_domain::money::Currency;
-use fundtrail_domain::refs::{PriorityRef, References, RoadmapRef};
+use fundtrail_domain::refs::{PriorityRef, RecordRef, References, RoadmapRef};
 use fundtrail_store::RecordedEvent;
 
 pub use audit::{AuditFilter, AuditPage, EntityKind};
@@ -253,5 +253,15 @@ impl References for ReadModel {
 
     fn partnership_exists(&self, id: &str) -> bool {
         self.partnership(id).is_some()
+    }
+
+    fn proposal(&self, id: &str) -> Option<RecordRef> {
+        let p = self.proposal(id)?;
+        Some(RecordRef::of_proposal(&p))
+    }
+
+    fn partnership(&self, id: &str) -> Option<RecordRef> {
+        let p = self.partnership(id)?;
+        Some(RecordRef::of_partnership(&p))
     }
 }

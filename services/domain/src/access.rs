@@ -18,7 +18,7 @@ use thiserror::Error;
 
 use crate::enums::Role;
 use crate::ids::{OrganisationId, RoadmapId};
-use crate::refs::References;
+use crate::refs::{RecordRef, References};
 
 /// The token entity's names other crates reach through `access` (it used to
 /// live here); new code should use [`crate::token`].
@@ -123,16 +123,54 @@ impl AccessError {
     }
 }
 
-/// What a command concerns, for scope checks.
+/// What a command concerns, for scope checks (the rule is in `docs/access.md`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Footprint {
+    /// The roadmaps of the record: its own roadmap (a pledge), else those of
+    /// the priorities it names. A record that names none belongs to no
+    /// roadmap, only to its organisations, and is out of a roadmap scope's
+    /// reach.
     pub roadmaps: BTreeSet<String>,
     pub organisations: BTreeSet<String>,
     /// Reference data shared by every roadmap (exchange rates).
     pub shared: bool,
+    /// A fact that by its nature belongs to no roadmap (an organisation's
+    /// registration): a roadmap scope does not limit it.
+    pub outside_roadmaps: bool,
+    /// Other records the command links to (a pledge's partnership and
+    /// proposal), named: the principal's scope must reach each of them too.
+    pub linked: Vec<(String, Footprint)>,
 }
 
 impl Footprint {
+    /// A fact that belongs to no roadmap by its nature (see [`Footprint::outside_roadmaps`]).
+    pub(crate) fn outside_roadmaps(mut self) -> Self {
+        self.outside_roadmaps = true;
+        self
+    }
+    /// What a partnership or proposal concerns: its organisations and the
+    /// roadmaps of its priorities.
+    pub(crate) fn of_record(record: &RecordRef, refs: &dyn References) -> Self {
+        record
+            .organisations
+            .iter()
+            .fold(Footprint::default(), |f, o| f.organisation(o))
+            .priorities(record.priority_ids.iter().map(String::as_str), refs)
+    }
+    /// Adds a linked record (`what`, e.g. "partnership 'pa-1'"); an unknown
+    /// one adds nothing (the decision says NOT_FOUND).
+    pub(crate) fn link(
+        mut self,
+        what: String,
+        record: Option<RecordRef>,
+        refs: &dyn References,
+    ) -> Self {
+        if let Some(record) = record {
+            self.linked
+                .push((what, Footprint::of_record(&record, refs)));
+        }
+        self
+    }
     /// Adds a roadmap (trimmed).
     pub(crate) fn roadmap(mut self, id: &str) -> Self {
         self.roadmaps.insert(id.trim().to_owned());
@@ -212,8 +250,12 @@ fn within_scope(principal: &Principal, footprint: &Footprint) -> Result<(), Acce
         {
             return refuse(format!("this command concerns roadmap '{outside}'"));
         }
-        if footprint.roadmaps.is_empty() && footprint.organisations.is_empty() {
-            return refuse("this command concerns no roadmap of the scope".into());
+        if footprint.roadmaps.is_empty() && !footprint.outside_roadmaps {
+            return refuse(
+                "this command concerns no roadmap of the scope (a partnership or proposal \
+                 that names no priority belongs to no roadmap, only to its organisations)"
+                    .into(),
+            );
         }
     }
     if !scope.organisations.is_empty()
@@ -235,6 +277,14 @@ fn within_scope(principal: &Principal, footprint: &Footprint) -> Result<(), Acce
                     .join(", ")
             )
         });
+    }
+    for (what, linked) in &footprint.linked {
+        within_scope(principal, linked).map_err(|e| match e {
+            AccessError::Forbidden(why) => {
+                AccessError::Forbidden(format!("the linked {what}: {why}"))
+            }
+            other => other,
+        })?;
     }
     Ok(())
 }
@@ -264,7 +314,7 @@ mod tests {
         Footprint {
             roadmaps: roadmaps.iter().map(|s| s.to_string()).collect(),
             organisations: organisations.iter().map(|s| s.to_string()).collect(),
-            shared: false,
+            ..Footprint::default()
         }
     }
 
@@ -308,7 +358,11 @@ mod tests {
         let p = officer(&["civ-2023"], &[]);
         assert!(authorize(&p, &Action::Record(&footprint(&["civ-2023"], &["giz"]))).is_ok());
         // registering an organisation concerns no roadmap: allowed
-        assert!(authorize(&p, &Action::Record(&footprint(&[], &["new-ngo"]))).is_ok());
+        let registration = footprint(&[], &["new-ngo"]).outside_roadmaps();
+        assert!(authorize(&p, &Action::Record(&registration)).is_ok());
+        // a record of organisations that names no priority is no roadmap's: refused
+        let err = authorize(&p, &Action::Record(&footprint(&[], &["giz"]))).unwrap_err();
+        assert!(err.to_string().contains("belongs to no roadmap"), "{err}");
         let err = authorize(&p, &Action::Record(&footprint(&["civ-2019"], &[]))).unwrap_err();
         assert_eq!(err.code(), "FORBIDDEN");
         assert!(err.to_string().contains("roadmap 'civ-2019'"), "{err}");
@@ -332,6 +386,25 @@ mod tests {
         let err = authorize(&p, &Action::Record(&footprint(&["civ-2023"], &["giz"]))).unwrap_err();
         assert!(err.to_string().contains("'giz'"), "{err}");
         assert!(authorize(&p, &Action::Record(&footprint(&["civ-2023"], &[]))).is_err());
+    }
+
+    #[test]
+    fn every_linked_record_must_be_within_scope() {
+        let p = officer(&["civ-2023"], &[]);
+        let mut f = footprint(&["civ-2023"], &["giz"]);
+        f.linked.push((
+            "partnership 'pa'".into(),
+            footprint(&["civ-2023"], &["giz"]),
+        ));
+        assert!(authorize(&p, &Action::Record(&f)).is_ok());
+        f.linked
+            .push(("proposal 'pr'".into(), footprint(&["civ-2024"], &["giz"])));
+        let err = authorize(&p, &Action::Record(&f)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the linked proposal 'pr': officer-1 is limited to roadmaps civ-2023"),
+            "{err}"
+        );
     }
 
     #[test]

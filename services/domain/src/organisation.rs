@@ -59,7 +59,10 @@ impl Footprinted for OrganisationCommand {
     type StreamState = OrganisationState;
     fn footprint(&self, _: &OrganisationState, _: &dyn References) -> Footprint {
         match self {
-            OrganisationCommand::Register(c) => Footprint::default().organisation(&c.id),
+            // An organisation is no roadmap's: a roadmap scope may register one.
+            OrganisationCommand::Register(c) => {
+                Footprint::default().organisation(&c.id).outside_roadmaps()
+            }
         }
     }
 }

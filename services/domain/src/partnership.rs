@@ -23,7 +23,7 @@ use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PartnershipId, PriorityId};
 use crate::lists;
-use crate::refs::References;
+use crate::refs::{RecordRef, References};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -95,7 +95,9 @@ impl PartnershipCommand {
     }
 }
 
-/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+/// What the command concerns, for the scope check ([`crate::access::authorize`]):
+/// its parties and the roadmaps of its priorities. Without priorities it is
+/// no roadmap's (see `docs/access.md`).
 impl Footprinted for PartnershipCommand {
     type StreamState = PartnershipState;
     fn footprint(&self, state: &PartnershipState, refs: &dyn References) -> Footprint {
@@ -105,12 +107,9 @@ impl Footprinted for PartnershipCommand {
                 .iter()
                 .fold(Footprint::default(), |f, id| f.organisation(id))
                 .priorities(c.priority_ids.iter().map(String::as_str), refs),
+            // The partnership's own parties and priorities, as recorded.
             PartnershipCommand::ChangeStatus(_) => match &state.entity {
-                Some(p) => p
-                    .party_ids
-                    .iter()
-                    .fold(Footprint::default(), |f, id| f.organisation(id.as_str()))
-                    .priorities(p.priority_ids.iter().map(|p| p.as_str()), refs),
+                Some(p) => Footprint::of_record(&RecordRef::of_partnership(p), refs),
                 None => Footprint::default(),
             },
         }
@@ -619,5 +618,47 @@ mod tests {
         given_nothing::<PartnershipState>()
             .when(change("pa", Signed, None))
             .then_err(DomainError::not_found("Partnership", "pa", "partnershipId"));
+    }
+
+    // ---- scope (#17, finding 6): see docs/access.md ----
+
+    #[test]
+    fn a_partnership_without_priorities_is_out_of_a_roadmap_scope() {
+        // It belongs to no roadmap: only to its parties.
+        given([partnership_recorded("pa", Signed)])
+            .by(scoped_officer(&["civ-2024"], &[]))
+            .when(change("pa", Ended, Some("2024-01-31")))
+            .then_forbidden();
+        given_nothing::<PartnershipState>()
+            .by(scoped_officer(&["civ-2023"], &[]))
+            .when(RecordPartnership {
+                priority_ids: vec![],
+                ..record("pa", &["cnltp", "stc-ci"], Signed)
+            })
+            .then_forbidden();
+        // Its parties' officers, and unscoped ones, may change it.
+        given([partnership_recorded("pa", Signed)])
+            .by(scoped_officer(&[], &["stc-ci"]))
+            .when(change("pa", Ended, Some("2024-01-31")))
+            .then_allowed()
+            .then_ok();
+        given([partnership_recorded("pa", Signed)])
+            .by(scoped_officer(&[], &[]))
+            .when(change("pa", Ended, Some("2024-01-31")))
+            .then_allowed()
+            .then_ok();
+    }
+
+    #[test]
+    fn a_partnership_belongs_to_the_roadmaps_of_its_priorities() {
+        given([partnership_for("pa", &["civ-2023-p1"])])
+            .by(scoped_officer(&["civ-2024"], &[]))
+            .when(change("pa", Ended, Some("2024-01-31")))
+            .then_forbidden();
+        given([partnership_for("pa", &["civ-2023-p1"])])
+            .by(scoped_officer(&["civ-2023"], &[]))
+            .when(change("pa", Ended, Some("2024-01-31")))
+            .then_allowed()
+            .then_ok();
     }
 }

@@ -169,7 +169,22 @@ impl Footprinted for PledgeCommand {
                 .organisation(&c.recipient_id)
                 .roadmap(&c.roadmap_id)
                 .priorities(c.allocations.iter().map(|a| a.priority_id.as_str()), refs)
-                .priorities(c.priority_ids.iter().map(String::as_str), refs),
+                .priorities(c.priority_ids.iter().map(String::as_str), refs)
+                // Linking another record needs the scope to reach it too.
+                .link(
+                    format!("partnership '{}'", opt(&c.partnership_id)),
+                    c.partnership_id
+                        .as_deref()
+                        .and_then(|id| refs.partnership(id.trim())),
+                    refs,
+                )
+                .link(
+                    format!("proposal '{}'", opt(&c.proposal_id)),
+                    c.proposal_id
+                        .as_deref()
+                        .and_then(|id| refs.proposal(id.trim())),
+                    refs,
+                ),
             PledgeCommand::Commit(_)
             | PledgeCommand::RecordDisbursement(_)
             | PledgeCommand::Revise(_)
@@ -190,6 +205,10 @@ impl Footprinted for PledgeCommand {
             }
         }
     }
+}
+
+fn opt(id: &Option<String>) -> &str {
+    id.as_deref().map_or("", str::trim)
 }
 
 // ---- events ----

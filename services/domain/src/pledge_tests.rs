@@ -1180,3 +1180,65 @@ fn revising_with_too_many_allocations_is_refused() {
         ))
         .then_code("BAD_USER_INPUT", "allocations");
 }
+
+// ---- scope (#17, finding 6): see docs/access.md ----
+
+/// pa-2024 and pr-2024 belong to civ-2024, pa-2023 and pr-2023 to civ-2023;
+/// the world's pa-gov-giz and pr-irc-bc name no priority.
+fn linked_world() -> crate::refs::InMemoryReferences {
+    world_with([
+        partnership_for("pa-2024", &["civ-2024-p1"]).into(),
+        proposal_for("pr-2024", &["civ-2024-p2"]).into(),
+        partnership_for("pa-2023", &["civ-2023-p1"]).into(),
+        proposal_for("pr-2023", &["civ-2023-p2"]).into(),
+    ])
+}
+
+fn linked(partnership: Option<&str>, proposal: Option<&str>) -> MakePledge {
+    MakePledge {
+        partnership_id: partnership.map(str::to_owned),
+        proposal_id: proposal.map(str::to_owned),
+        ..make("pl")
+    }
+}
+
+#[test]
+fn a_pledge_may_not_link_a_partnership_or_proposal_out_of_the_officers_scope() {
+    let civ_2023 = || scoped_officer(&["civ-2023"], &[]);
+    for (partnership, proposal) in [
+        (Some("pa-2024"), None),
+        (None, Some("pr-2024")),
+        (Some("pa-gov-giz"), None),
+        (None, Some("pr-irc-bc")),
+    ] {
+        let refused = given_nothing::<PledgeState>()
+            .with_refs(linked_world())
+            .by(civ_2023())
+            .when(linked(partnership, proposal))
+            .then_forbidden();
+        let linked_id = partnership.or(proposal).unwrap();
+        assert!(refused.to_string().contains(linked_id), "{refused}");
+    }
+    given_nothing::<PledgeState>()
+        .with_refs(linked_world())
+        .by(civ_2023())
+        .when(linked(Some("pa-2023"), Some("pr-2023")))
+        .then_allowed()
+        .then_ok();
+}
+
+#[test]
+fn an_organisation_scope_must_reach_every_linked_record() {
+    // The pledge is stc-ci's; the proposal is irc's and barry-callebaut's.
+    given_nothing::<PledgeState>()
+        .with_refs(linked_world())
+        .by(scoped_officer(&[], &["stc-ci"]))
+        .when(linked(None, Some("pr-2023")))
+        .then_forbidden();
+    given_nothing::<PledgeState>()
+        .with_refs(linked_world())
+        .by(scoped_officer(&[], &["stc-ci"]))
+        .when(linked(Some("pa-gov-giz"), None))
+        .then_allowed()
+        .then_ok();
+}

@@ -18,7 +18,7 @@ use crate::ids::{OrganisationId, PriorityId, ProposalId};
 use crate::lists;
 use crate::money::{Money, Sign, check_money};
 use crate::partnership::{distinct_ids, existing_priorities};
-use crate::refs::References;
+use crate::refs::{RecordRef, References};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -80,7 +80,9 @@ impl ProposalCommand {
     }
 }
 
-/// What the command concerns, for the scope check ([`crate::access::authorize`]).
+/// What the command concerns, for the scope check ([`crate::access::authorize`]):
+/// its applicant and donor and the roadmaps of its priorities. Without
+/// priorities it is no roadmap's (see `docs/access.md`).
 impl Footprinted for ProposalCommand {
     type StreamState = ProposalState;
     fn footprint(&self, state: &ProposalState, refs: &dyn References) -> Footprint {
@@ -89,11 +91,9 @@ impl Footprinted for ProposalCommand {
                 .organisation(&c.applicant_id)
                 .organisation(&c.donor_id)
                 .priorities(c.priority_ids.iter().map(String::as_str), refs),
+            // The proposal's own organisations and priorities, as submitted.
             ProposalCommand::Decide(_) => match &state.entity {
-                Some(p) => Footprint::default()
-                    .organisation(p.applicant_id.as_str())
-                    .organisation(p.donor_id.as_str())
-                    .priorities(p.priority_ids.iter().map(|p| p.as_str()), refs),
+                Some(p) => Footprint::of_record(&RecordRef::of_proposal(p), refs),
                 None => Footprint::default(),
             },
         }
@@ -513,5 +513,37 @@ mod tests {
         given_nothing::<ProposalState>()
             .when(decide_as("pr", ProposalStatus::Approved, "2023-10-01"))
             .then_err(DomainError::not_found("Proposal", "pr", "proposalId"));
+    }
+
+    // ---- scope (#17, finding 6): see docs/access.md ----
+
+    #[test]
+    fn a_proposal_without_priorities_is_out_of_a_roadmap_scope() {
+        given([proposal_submitted("pr", None)])
+            .by(scoped_officer(&["civ-2024"], &[]))
+            .when(decide_as("pr", ProposalStatus::Approved, "2024-02-01"))
+            .then_forbidden();
+        given_nothing::<ProposalState>()
+            .by(scoped_officer(&["civ-2023"], &[]))
+            .when(submit("pr"))
+            .then_forbidden();
+        given([proposal_submitted("pr", None)])
+            .by(scoped_officer(&[], &["irc"]))
+            .when(decide_as("pr", ProposalStatus::Approved, "2024-02-01"))
+            .then_allowed()
+            .then_ok();
+    }
+
+    #[test]
+    fn a_proposal_belongs_to_the_roadmaps_of_its_priorities() {
+        given([proposal_for("pr", &["civ-2023-p2"])])
+            .by(scoped_officer(&["civ-2024"], &[]))
+            .when(decide_as("pr", ProposalStatus::Rejected, "2024-02-01"))
+            .then_forbidden();
+        given([proposal_for("pr", &["civ-2023-p2"])])
+            .by(scoped_officer(&["civ-2023"], &[]))
+            .when(decide_as("pr", ProposalStatus::Rejected, "2024-02-01"))
+            .then_allowed()
+            .then_ok();
     }
 }

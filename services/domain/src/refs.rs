@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 use crate::events::AnyEvent;
 use crate::money::Currency;
 use crate::organisation::OrganisationEvent;
-use crate::partnership::PartnershipEvent;
+use crate::partnership::{Partnership, PartnershipEvent};
 use crate::priority::PriorityEvent;
-use crate::proposal::ProposalEvent;
+use crate::proposal::{Proposal, ProposalEvent};
 use crate::roadmap::RoadmapEvent;
 
 /// What a decision needs to know about a roadmap.
@@ -32,6 +32,42 @@ pub struct PriorityRef {
     pub rank: u32,
 }
 
+/// What the scope check needs to know about a partnership or a proposal a
+/// command links to: who it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRef {
+    /// A partnership's parties; a proposal's applicant and donor.
+    pub organisations: Vec<String>,
+    pub priority_ids: Vec<String>,
+}
+
+impl RecordRef {
+    pub fn of_partnership(p: &Partnership) -> Self {
+        RecordRef {
+            organisations: p.party_ids.iter().map(|o| o.as_str().to_owned()).collect(),
+            priority_ids: p
+                .priority_ids
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+        }
+    }
+
+    pub fn of_proposal(p: &Proposal) -> Self {
+        RecordRef {
+            organisations: vec![
+                p.applicant_id.as_str().to_owned(),
+                p.donor_id.as_str().to_owned(),
+            ],
+            priority_ids: p
+                .priority_ids
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
 /// Read-only lookups of other entities' current state.
 pub trait References {
     fn organisation_exists(&self, id: &str) -> bool;
@@ -39,6 +75,10 @@ pub trait References {
     fn priority(&self, id: &str) -> Option<PriorityRef>;
     fn proposal_exists(&self, id: &str) -> bool;
     fn partnership_exists(&self, id: &str) -> bool;
+    /// Who a proposal concerns (for a pledge that links it).
+    fn proposal(&self, id: &str) -> Option<RecordRef>;
+    /// Who a partnership concerns (for a pledge that links it).
+    fn partnership(&self, id: &str) -> Option<RecordRef>;
 }
 
 /// No other entity exists (enough for commands that reference nothing).
@@ -61,6 +101,12 @@ impl References for NoReferences {
     fn partnership_exists(&self, _: &str) -> bool {
         false
     }
+    fn proposal(&self, _: &str) -> Option<RecordRef> {
+        None
+    }
+    fn partnership(&self, _: &str) -> Option<RecordRef> {
+        None
+    }
 }
 
 /// References built by folding events (any order of streams, each stream in order).
@@ -69,8 +115,8 @@ pub struct InMemoryReferences {
     organisations: HashSet<String>,
     roadmaps: HashMap<String, RoadmapRef>,
     priorities: HashMap<String, PriorityRef>,
-    proposals: HashSet<String>,
-    partnerships: HashSet<String>,
+    proposals: HashMap<String, RecordRef>,
+    partnerships: HashMap<String, RecordRef>,
 }
 
 impl InMemoryReferences {
@@ -120,11 +166,33 @@ impl InMemoryReferences {
                 }
             }
             AnyEvent::Proposal(ProposalEvent::ProposalSubmitted(e)) => {
-                self.proposals.insert(e.proposal_id.as_str().to_owned());
+                self.proposals.insert(
+                    e.proposal_id.as_str().to_owned(),
+                    RecordRef {
+                        organisations: vec![
+                            e.applicant_id.as_str().to_owned(),
+                            e.donor_id.as_str().to_owned(),
+                        ],
+                        priority_ids: e
+                            .priority_ids
+                            .iter()
+                            .map(|p| p.as_str().to_owned())
+                            .collect(),
+                    },
+                );
             }
             AnyEvent::Partnership(PartnershipEvent::PartnershipRecorded(e)) => {
-                self.partnerships
-                    .insert(e.partnership_id.as_str().to_owned());
+                self.partnerships.insert(
+                    e.partnership_id.as_str().to_owned(),
+                    RecordRef {
+                        organisations: e.party_ids.iter().map(|o| o.as_str().to_owned()).collect(),
+                        priority_ids: e
+                            .priority_ids
+                            .iter()
+                            .map(|p| p.as_str().to_owned())
+                            .collect(),
+                    },
+                );
             }
             _ => {}
         }
@@ -142,9 +210,15 @@ impl References for InMemoryReferences {
         self.priorities.get(id).cloned()
     }
     fn proposal_exists(&self, id: &str) -> bool {
-        self.proposals.contains(id)
+        self.proposals.contains_key(id)
     }
     fn partnership_exists(&self, id: &str) -> bool {
-        self.partnerships.contains(id)
+        self.partnerships.contains_key(id)
+    }
+    fn proposal(&self, id: &str) -> Option<RecordRef> {
+        self.proposals.get(id).cloned()
+    }
+    fn partnership(&self, id: &str) -> Option<RecordRef> {
+        self.partnerships.get(id).cloned()
     }
 }

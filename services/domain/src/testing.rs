@@ -7,12 +7,22 @@
 //! ```
 //! `then` also checks that folding the produced events gives a state whose
 //! version grew by their number. References default to [`world`].
+//!
+//! `.by(principal)` runs the scope check the ledger runs before deciding
+//! (the command's footprint, [`crate::access::authorize`]):
+//! ```ignore
+//! given([partnership_recorded("pa", PartnershipStatus::Signed)])
+//!     .by(officer_of_roadmaps(&["civ-2024"]))
+//!     .when(change_status)
+//!     .then_forbidden();
+//! ```
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::access::{AccessError, Action, Principal, Scope, authorize};
 use crate::aggregate::{Aggregate, EntityEvent};
-use crate::enums::{ContributionKind, OrganisationKind, PartnershipStatus};
+use crate::enums::{ContributionKind, OrganisationKind, PartnershipStatus, Role};
 use crate::error::DomainError;
 use crate::events::AnyEvent;
 use crate::ids::*;
@@ -38,6 +48,7 @@ pub fn dec(s: &str) -> Decimal {
 pub struct Given<A: Aggregate> {
     history: Vec<A::Event>,
     refs: InMemoryReferences,
+    principal: Option<Principal>,
 }
 
 /// The stream already holds these events.
@@ -45,6 +56,7 @@ pub fn given<E: EntityEvent>(events: impl IntoIterator<Item = E>) -> Given<E::En
     Given {
         history: events.into_iter().collect(),
         refs: world(),
+        principal: None,
     }
 }
 
@@ -53,6 +65,7 @@ pub fn given_nothing<A: Aggregate>() -> Given<A> {
     Given {
         history: Vec::new(),
         refs: world(),
+        principal: None,
     }
 }
 
@@ -60,6 +73,12 @@ impl<A: Aggregate> Given<A> {
     /// Replaces the default world of references.
     pub fn with_refs(mut self, refs: InMemoryReferences) -> Self {
         self.refs = refs;
+        self
+    }
+
+    /// The command comes from `principal`: its scope is checked first.
+    pub fn by(mut self, principal: Principal) -> Self {
+        self.principal = Some(principal);
         self
     }
 
@@ -71,10 +90,15 @@ impl<A: Aggregate> Given<A> {
             "version counts the events"
         );
         let command = command.into();
+        let refused = self.principal.as_ref().and_then(|principal| {
+            let footprint = state.footprint(&command, &self.refs);
+            authorize(principal, &Action::Record(&footprint)).err()
+        });
         let result = state.decide(&command, &self.refs);
         When {
             state,
             command,
+            refused,
             result,
         }
     }
@@ -83,10 +107,32 @@ impl<A: Aggregate> Given<A> {
 pub struct When<A: Aggregate> {
     state: A,
     command: A::Command,
+    /// Why the principal given with [`Given::by`] may not send the command.
+    refused: Option<AccessError>,
     result: Result<Vec<A::Event>, DomainError>,
 }
 
 impl<A: Aggregate> When<A> {
+    /// The principal's scope does not reach what the command concerns
+    /// (FORBIDDEN, before any decision); returns the refusal.
+    pub fn then_forbidden(self) -> AccessError {
+        match self.refused {
+            Some(e) => {
+                assert_eq!(e.code(), "FORBIDDEN", "{e:?}");
+                e
+            }
+            None => panic!("expected FORBIDDEN for {:?}", self.command),
+        }
+    }
+
+    /// The principal's scope reaches what the command concerns.
+    pub fn then_allowed(self) -> Self {
+        if let Some(e) = &self.refused {
+            panic!("expected the scope to allow {:?}, got {e:?}", self.command);
+        }
+        self
+    }
+
     /// The decision produced exactly these events; returns the state after them.
     pub fn then(self, expected: impl IntoIterator<Item = A::Event>) -> A {
         let expected: Vec<A::Event> = expected.into_iter().collect();
@@ -150,6 +196,24 @@ impl<A: Aggregate> When<A> {
 }
 
 // ---- fixtures ----
+
+/// An officer whose token names these roadmaps and organisations.
+pub fn scoped_officer(roadmaps: &[&str], organisations: &[&str]) -> Principal {
+    Principal {
+        name: "scoped officer".into(),
+        role: Role::Officer,
+        scope: Scope {
+            roadmaps: roadmaps
+                .iter()
+                .map(|r| RoadmapId::new_unchecked(*r))
+                .collect(),
+            organisations: organisations
+                .iter()
+                .map(|o| OrganisationId::new_unchecked(*o))
+                .collect(),
+        },
+    }
+}
 
 pub fn organisation_registered(id: &str) -> OrganisationEvent {
     OrganisationRegistered {
@@ -222,6 +286,52 @@ pub fn proposal_submitted(id: &str, submitted_on: Option<&str>) -> ProposalEvent
         submitted_on: submitted_on.map(date),
     }
     .into()
+}
+
+/// A SIGNED partnership of cnltp and stc-ci linked to these priorities.
+pub fn partnership_for(id: &str, priorities: &[&str]) -> PartnershipEvent {
+    PartnershipRecorded {
+        partnership_id: PartnershipId::new_unchecked(id),
+        party_ids: vec![
+            OrganisationId::new_unchecked("cnltp"),
+            OrganisationId::new_unchecked("stc-ci"),
+        ],
+        title: "Accord de partenariat".into(),
+        themes: vec![],
+        nature: vec![],
+        priority_ids: priorities
+            .iter()
+            .map(|p| PriorityId::new_unchecked(*p))
+            .collect(),
+        status: PartnershipStatus::Signed,
+        signed_on: None,
+    }
+    .into()
+}
+
+/// A proposal of irc to barry-callebaut linked to these priorities.
+pub fn proposal_for(id: &str, priorities: &[&str]) -> ProposalEvent {
+    ProposalSubmitted {
+        proposal_id: ProposalId::new_unchecked(id),
+        applicant_id: OrganisationId::new_unchecked("irc"),
+        donor_id: OrganisationId::new_unchecked("barry-callebaut"),
+        title: "Financement".into(),
+        requested: None,
+        themes: vec![],
+        priority_ids: priorities
+            .iter()
+            .map(|p| PriorityId::new_unchecked(*p))
+            .collect(),
+        submitted_on: None,
+    }
+    .into()
+}
+
+/// [`world_events`] plus these, as references.
+pub fn world_with(events: impl IntoIterator<Item = AnyEvent>) -> InMemoryReferences {
+    let mut all = world_events();
+    all.extend(events);
+    InMemoryReferences::from_events(&all)
 }
 
 /// A pledge of stc-ci to cnltp on civ-2023, PLEDGED on 2023-06-01.

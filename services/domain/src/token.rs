@@ -209,13 +209,21 @@ pub fn evolve(mut state: TokenState, event: &TokenEvent) -> TokenState {
     state
 }
 
-/// A principal's name: one line, 1..=100 characters.
+/// A principal's name: one line, 1..=100 characters, not beginning with
+/// `import:` (the importer's names, whose commandIds are reserved to it; see
+/// `docs/access.md`).
 pub fn principal_name(field: &str, raw: &str) -> Result<String, DomainError> {
     let name = text::title(field, raw)?;
     if name.chars().count() > 100 {
         return Err(DomainError::bad_input(
             field,
             "a principal's name has at most 100 characters",
+        ));
+    }
+    if name.starts_with("import:") {
+        return Err(DomainError::bad_input(
+            field,
+            "names beginning with 'import:' are the importer's",
         ));
     }
     Ok(name)
@@ -382,6 +390,19 @@ mod tests {
         assert_eq!(
             decide(&state, &revoke, &NoReferences).unwrap_err().code(),
             "INVALID_STATE"
+        );
+    }
+
+    #[test]
+    fn a_token_may_not_take_an_importers_name() {
+        let c = IssueToken {
+            principal: "import:civ-2023.yaml".into(),
+            ..issue()
+        };
+        let err = decide(&TokenState::default(), &c.into(), &NoReferences).unwrap_err();
+        assert_eq!(
+            err,
+            DomainError::bad_input("name", "names beginning with 'import:' are the importer's")
         );
     }
 

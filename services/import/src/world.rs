@@ -15,7 +15,7 @@ use fundtrail_domain::partnership::PartnershipState;
 use fundtrail_domain::pledge::PledgeState;
 use fundtrail_domain::priority::{PriorityEvent, PriorityState};
 use fundtrail_domain::proposal::ProposalState;
-use fundtrail_domain::refs::{InMemoryReferences, PriorityRef, References, RoadmapRef};
+use fundtrail_domain::refs::{InMemoryReferences, PriorityRef, RecordRef, References, RoadmapRef};
 use fundtrail_domain::roadmap::RoadmapState;
 use fundtrail_domain::streams::{EntityKind, entity_of_stream};
 use fundtrail_ledger::{Command, CommandVisitor};
@@ -132,6 +132,20 @@ impl References for Refs<'_> {
             || self
                 .base
                 .is_some_and(|m| <ReadModel as References>::partnership_exists(m, id))
+    }
+
+    fn proposal(&self, id: &str) -> Option<RecordRef> {
+        self.added.proposal(id).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::proposal(m, id))
+        })
+    }
+
+    fn partnership(&self, id: &str) -> Option<RecordRef> {
+        self.added.partnership(id).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::partnership(m, id))
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use fundtrail_app::{AppState, Limits};
 use fundtrail_import::{DEMO, DEMO_FILE_NAME, ImportError, Problem, Summary, apply, plan};
+use fundtrail_ledger::client_command_id;
 use fundtrail_store::{Direction, EventStore, RecordedEvent};
 use fundtrail_store_sqlite::SqliteStore;
 use rust_decimal::Decimal;
@@ -121,7 +122,7 @@ async fn a_corrected_file_appends_only_its_corrections() {
     }
     let ids: Vec<&str> = events
         .iter()
-        .map(|e| e.metadata.command_id.as_deref().unwrap())
+        .map(|e| client_command_id(e.metadata.command_id.as_deref().unwrap()))
         .collect();
     assert!(
         ids[2].starts_with("import:civ-2023.yaml:c-stc-kits:revise:v3:"),
@@ -230,7 +231,7 @@ async fn a_correction_back_and_forth_is_a_new_revision_each_time() {
         assert_eq!(summary.records_corrected, 1);
         let events = events_after(&store, head).await;
         assert_eq!(events[0].event_type, "PledgeRevised");
-        ids.push(events[0].metadata.command_id.clone().unwrap());
+        ids.push(client_command_id(events[0].metadata.command_id.as_deref().unwrap()).to_owned());
         let m = state.read();
         let p = m.pledge("c-iom-enacte").unwrap();
         assert_eq!(p.amount.unwrap().amount, Decimal::from(expected));
@@ -377,7 +378,11 @@ async fn new_records_in_a_corrected_file_are_added() {
     assert_eq!(summary.events_appended, 2);
     let events = events_after(&store, head).await;
     assert_eq!(
-        events[0].metadata.command_id.as_deref(),
+        events[0]
+            .metadata
+            .command_id
+            .as_deref()
+            .map(client_command_id),
         Some("import:civ-2023.yaml:c-giz-2024:pledge")
     );
     assert_eq!(events[1].event_type, "PledgeCommitted");

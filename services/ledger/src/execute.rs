@@ -4,6 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
+use fundtrail_domain::DomainError;
 use fundtrail_domain::access::{self, Action, Principal};
 use fundtrail_domain::aggregate::Aggregate;
 use fundtrail_domain::events::{EventEnum, decode_entity_slice};
@@ -13,6 +14,7 @@ use fundtrail_store::{
     AppendRequest, CommandStamp, Direction, EventMetadata, EventStore, ExpectedVersion, NewEvent,
     RecordedCommand, RecordedEvent, StoreError,
 };
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::command::{Command, CommandVisitor, fingerprint};
@@ -124,12 +126,13 @@ impl<R: ReferenceSource> Ledger<R> {
             _ => access::authorize(principal, &Action::Record(&Default::default())),
         };
         role_allows?;
-        let fingerprint = fingerprint(&command, context.expected_version);
-        if let Some(command_id) = &context.command_id
-            && let Some(recorded) = self.store.find_command(command_id).await?
-        {
-            return self.replay(recorded, &fingerprint).await;
+        if let Some(command_id) = &context.command_id {
+            reserved_command_id(principal, command_id)?;
         }
+        let fingerprint = fingerprint(&command, context.expected_version);
+        // The commandId is looked up in `run`, once the command's footprint
+        // is authorised: an out-of-scope caller is refused the same way
+        // whether or not the commandId was used.
         let outcome = command
             .accept(Run {
                 ledger: self,
@@ -139,14 +142,55 @@ impl<R: ReferenceSource> Ledger<R> {
             })
             .await;
         // A refusal may come from a twin of this very command (the same
-        // commandId sent twice at once) that won the race: answer as it did.
+        // commandId sent twice at once by the same principal) that won the
+        // race: answer as it did. (Only refusals that come after the scope
+        // check reach here.)
         if let Err(ServiceError::Domain(_) | ServiceError::ConcurrencyConflict { .. }) = &outcome
             && let Some(command_id) = &context.command_id
-            && let Some(recorded) = self.store.find_command(command_id).await?
+            && let Some(recorded) = self.find_recorded(context, command_id).await?
         {
-            return self.replay(recorded, &fingerprint).await;
+            return self.replay(recorded, command_id, &fingerprint).await;
         }
         outcome
+    }
+
+    /// The command `principal` recorded under `command_id`: the key
+    /// namespaced by the principal ([`command_key`]), else the bare key an
+    /// older ledger stored, when the events it recorded are that same
+    /// principal's. Another principal's command is never found.
+    async fn find_recorded(
+        &self,
+        context: &CommandContext,
+        command_id: &str,
+    ) -> Result<Option<RecordedCommand>, ServiceError> {
+        let actor = context.actor();
+        for key in [command_key(actor, command_id), command_id.to_owned()] {
+            if let Some(recorded) = self.store.find_command(&key).await?
+                && self.recorded_by(&recorded, actor).await?
+            {
+                return Ok(Some(recorded));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the events of `recorded` have `actor` as their actor.
+    async fn recorded_by(
+        &self,
+        recorded: &RecordedCommand,
+        actor: &str,
+    ) -> Result<bool, ServiceError> {
+        let first = self
+            .store
+            .read_all(recorded.first_position, Direction::Forward, 1)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ServiceError::Corrupt {
+                position: recorded.first_position,
+                message: "a recorded command's event is missing".into(),
+            })?;
+        Ok(first.metadata.actor == actor)
     }
 
     async fn run<A: Aggregate>(
@@ -161,6 +205,16 @@ impl<R: ReferenceSource> Ledger<R> {
             attempt += 1;
             let state: A = self.load(&stream_id).await?;
             let loaded = state.version();
+            self.references.with_references(|refs| {
+                let footprint = state.footprint(command, refs);
+                access::authorize(&context.principal, &Action::Record(&footprint))
+            })?;
+            if attempt == 1
+                && let Some(command_id) = &context.command_id
+                && let Some(recorded) = self.find_recorded(context, command_id).await?
+            {
+                return self.replay(recorded, command_id, &fingerprint).await;
+            }
             if let Some(expected) = context.expected_version
                 && expected != loaded
             {
@@ -170,12 +224,9 @@ impl<R: ReferenceSource> Ledger<R> {
                     actual: loaded,
                 });
             }
-            let decided = self.references.with_references(|refs| {
-                let footprint = state.footprint(command, refs);
-                access::authorize(&context.principal, &Action::Record(&footprint))
-                    .map_err(ServiceError::from)?;
-                state.decide(command, refs).map_err(ServiceError::from)
-            })?;
+            let decided = self
+                .references
+                .with_references(|refs| state.decide(command, refs))?;
             let request = append_request(context, &stream_id, loaded, &decided, &fingerprint)?;
             match self.store.append(request).await {
                 Ok(outcome) => {
@@ -205,23 +256,28 @@ impl<R: ReferenceSource> Ledger<R> {
                     }
                     tracing::debug!(stream = %stream_id, attempt, "stream moved while deciding; deciding again");
                 }
-                // The same commandId won a race with us: answer as a retry would.
+                // The same principal's commandId won a race with us: answer
+                // as a retry would.
                 Err(StoreError::CommandAlreadyRecorded(recorded)) => {
-                    return self.replay(*recorded, &fingerprint).await;
+                    let command_id = context.command_id.as_deref().unwrap_or_default();
+                    return self.replay(*recorded, command_id, &fingerprint).await;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     }
 
+    /// The first result of a command the same principal recorded under
+    /// `command_id` (the client's id), or an idempotency conflict.
     async fn replay(
         &self,
         recorded: RecordedCommand,
+        command_id: &str,
         fingerprint: &str,
     ) -> Result<Executed, ServiceError> {
         if recorded.fingerprint != fingerprint {
             return Err(ServiceError::IdempotencyConflict {
-                command_id: recorded.command_id,
+                command_id: command_id.to_owned(),
             });
         }
         let last = self
@@ -319,11 +375,65 @@ fn append_request<E: EventEnum>(
         });
     if let Some(command_id) = &context.command_id {
         request = request.with_command(CommandStamp {
-            command_id: command_id.clone(),
+            command_id: command_key(context.actor(), command_id),
             fingerprint: fingerprint.to_owned(),
         });
     }
     Ok(request)
+}
+
+/// The key a principal's `commandId` is recorded under, in the store's
+/// command table and as the events' `commandId`: 32 hex digits of the
+/// SHA-256 of the principal's name, U+001F, the client's id. A commandId is
+/// the principal's own: another principal sending it runs its own command.
+/// At most 33 bytes longer than the client's id (so at most 233 bytes).
+pub fn command_key(principal: &str, command_id: &str) -> String {
+    let digest = hex::encode(Sha256::digest(principal.as_bytes()));
+    format!("{}{COMMAND_KEY_SEPARATOR}{command_id}", &digest[..32])
+}
+
+const COMMAND_KEY_SEPARATOR: char = '\u{1f}';
+
+/// The client's `commandId` in a stored key ([`command_key`]); a key an
+/// older ledger stored bare is the client's id itself.
+pub fn client_command_id(stored: &str) -> &str {
+    match stored.split_once(COMMAND_KEY_SEPARATOR) {
+        Some((digest, id))
+            if digest.len() == 32 && digest.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            id
+        }
+        _ => stored,
+    }
+}
+
+/// commandIds that begin with this are the importer's: `import:<file>:...`,
+/// sent by the principal `import:<file>` (see `fundtrail-import`).
+pub const IMPORT_COMMAND_PREFIX: &str = "import:";
+
+/// Refuses (BAD_USER_INPUT) a commandId of the importer's form from any
+/// principal but that file's importer, so that nobody can take the ids a
+/// later import of the file will use. One rule for every face.
+fn reserved_command_id(principal: &Principal, command_id: &str) -> Result<(), DomainError> {
+    if !command_id.starts_with(IMPORT_COMMAND_PREFIX) {
+        return Ok(());
+    }
+    let own = principal.name.starts_with(IMPORT_COMMAND_PREFIX)
+        && command_id
+            .strip_prefix(principal.name.as_str())
+            .is_some_and(|rest| rest.starts_with(':'));
+    if own {
+        Ok(())
+    } else {
+        Err(DomainError::bad_input(
+            "commandId",
+            format!(
+                "commandIds beginning with '{IMPORT_COMMAND_PREFIX}' are reserved to the importer \
+                 of that file; {} may not use one",
+                principal.name
+            ),
+        ))
+    }
 }
 
 /// Decodes one stored event of an entity's stream, upcasting older schema versions.

@@ -4,10 +4,12 @@
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
-use fundtrail_domain::enums::{ContributionKind, OrganisationKind};
+use fundtrail_domain::access::Principal;
+use fundtrail_domain::enums::{ContributionKind, OrganisationKind, Role};
 use fundtrail_domain::events::decode_slice;
+use fundtrail_domain::ids::{OrganisationId, RoadmapId};
 use fundtrail_domain::money::{Currency, Money};
-use fundtrail_domain::organisation::RegisterOrganisation;
+use fundtrail_domain::organisation::{OrganisationRegistered, RegisterOrganisation};
 use fundtrail_domain::pledge::{
     AllocationInput, CommitPledge, MakePledge, PledgeState, RecordDisbursement,
 };
@@ -15,8 +17,13 @@ use fundtrail_domain::priority::DefinePriority;
 use fundtrail_domain::refs::InMemoryReferences;
 use fundtrail_domain::roadmap::CreateRoadmap;
 use fundtrail_domain::{DomainError, aggregate::Aggregate};
-use fundtrail_ledger::{Command, CommandContext, Ledger, ServiceError};
-use fundtrail_store::{Direction, EventReader, EventStore};
+use fundtrail_ledger::{
+    Command, CommandContext, Ledger, ServiceError, client_command_id, command_key, fingerprint,
+};
+use fundtrail_store::{
+    AppendRequest, CommandStamp, Direction, EventAppender, EventMetadata, EventReader, EventStore,
+    ExpectedVersion, NewEvent,
+};
 use fundtrail_store_sqlite::SqliteStore;
 use rust_decimal::Decimal;
 
@@ -186,7 +193,12 @@ async fn a_command_appends_its_events_with_who_and_which_command() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].event_type, "OrganisationRegistered");
     assert_eq!(stored[0].metadata.actor, "officer");
-    assert_eq!(stored[0].metadata.command_id.as_deref(), Some("c-1"));
+    // Recorded under the principal's key; the client's id reads back out of it.
+    let key = stored[0].metadata.command_id.as_deref().unwrap();
+    assert_eq!(key, command_key("officer", "c-1"));
+    assert_eq!(client_command_id(key), "c-1");
+    assert!(w.store.find_command(key).await.unwrap().is_some());
+    assert!(w.store.find_command("c-1").await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -345,4 +357,207 @@ async fn concurrent_commands_on_one_entity_are_decided_again_not_lost() {
     let entity = pledge.entity.expect("pledge exists");
     assert_eq!(entity.disbursed, Decimal::from(6_000_000));
     assert_eq!(entity.disbursements.len(), 6);
+}
+
+// ---- a commandId belongs to the principal that sent it (#17, finding 5) ----
+
+fn officer_named(name: &str, roadmaps: &[&str]) -> CommandContext {
+    let mut principal = Principal::new(name, Role::Officer);
+    principal.scope.roadmaps = roadmaps
+        .iter()
+        .map(|r| RoadmapId::new_unchecked(*r))
+        .collect();
+    CommandContext::of(principal)
+}
+
+fn sending(mut context: CommandContext, command_id: &str) -> CommandContext {
+    context.command_id = Some(command_id.into());
+    context
+}
+
+fn code(result: &Result<fundtrail_ledger::Executed, ServiceError>) -> Option<&'static str> {
+    result
+        .as_ref()
+        .err()
+        .and_then(|e| e.code())
+        .map(|c| c.as_str())
+}
+
+#[tokio::test]
+async fn another_principal_replaying_a_command_id_runs_its_own_command_not_the_first_result() {
+    let mut w = World::new();
+    let alice = officer_named("alice", &[]);
+    let bob = officer_named("bob", &[]);
+    let first = w
+        .run(&sending(alice.clone(), "c-1"), organisation("giz"))
+        .await
+        .unwrap();
+    let head = w.head().await;
+    // bob sends alice's commandId with the same input: his own command runs
+    // (and is refused: giz exists), he never gets alice's result.
+    let bobs = w
+        .run(&sending(bob.clone(), "c-1"), organisation("giz"))
+        .await;
+    assert_eq!(code(&bobs), Some("ALREADY_EXISTS"), "{bobs:?}");
+    assert_eq!(w.head().await, head, "nothing appended");
+    // ... and with another input, the id is his to use.
+    let own = w
+        .run(&sending(bob.clone(), "c-1"), organisation("cnltp"))
+        .await
+        .unwrap();
+    assert!(!own.replayed);
+    assert_ne!(own.last_position, first.last_position);
+    let again = w
+        .run(&sending(bob, "c-1"), organisation("cnltp"))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.last_position, own.last_position);
+    // alice's retry still answers with her first result.
+    let hers = w
+        .run(&sending(alice, "c-1"), organisation("giz"))
+        .await
+        .unwrap();
+    assert!(hers.replayed);
+    assert_eq!(hers.last_position, first.last_position);
+}
+
+#[tokio::test]
+async fn an_out_of_scope_principal_is_forbidden_whether_or_not_the_command_id_exists() {
+    let mut w = World::new();
+    w.setup_committed_pledge().await;
+    let admin = CommandContext::by("admin");
+    let make = |id: &str| {
+        fundtrail_domain::pledge::PledgeCommand::from(MakePledge {
+            id: id.into(),
+            donor_id: "giz".into(),
+            recipient_id: "cnltp".into(),
+            roadmap_id: "civ-2023".into(),
+            kind: ContributionKind::Cash,
+            amount: Some(Money::new(Decimal::from(1_000), xof())),
+            quantity: None,
+            allocations: vec![],
+            priority_ids: vec![],
+            pledged_on: Some(date(2023, 6, 2)),
+            proposal_id: None,
+            partnership_id: None,
+            themes: vec![],
+            description: None,
+        })
+    };
+    w.run(&sending(admin, "x-used"), make("p2")).await.unwrap();
+    let head = w.head().await;
+    let outsider = officer_named("gha officer", &["gha-2023"]);
+    let used_same = w
+        .run(&sending(outsider.clone(), "x-used"), make("p2"))
+        .await;
+    let used_other = w
+        .run(&sending(outsider.clone(), "x-used"), make("p3"))
+        .await;
+    let unused = w.run(&sending(outsider, "x-unused"), make("p2")).await;
+    assert_eq!(code(&used_same), Some("FORBIDDEN"), "{used_same:?}");
+    assert_eq!(code(&used_other), Some("FORBIDDEN"), "{used_other:?}");
+    assert_eq!(code(&unused), Some("FORBIDDEN"), "{unused:?}");
+    assert_eq!(
+        used_same.unwrap_err().to_string(),
+        unused.unwrap_err().to_string(),
+        "the answer does not tell whether the commandId exists"
+    );
+    assert_eq!(w.head().await, head, "nothing appended");
+}
+
+#[tokio::test]
+async fn import_command_ids_are_reserved_to_their_importer() {
+    let mut w = World::new();
+    let squatted = "import:civ-2023.yaml:giz:register";
+    let refused = w
+        .run(
+            &sending(officer_named("alice", &[]), squatted),
+            organisation("giz"),
+        )
+        .await;
+    match &refused {
+        Err(ServiceError::Domain(DomainError::BadUserInput { field, .. })) => {
+            assert_eq!(field, "commandId")
+        }
+        other => panic!("expected BAD_USER_INPUT on commandId, got {other:?}"),
+    }
+    // Another file's importer may not use it either.
+    let other_file = w
+        .run(
+            &sending(CommandContext::by("import:other.yaml"), squatted),
+            organisation("giz"),
+        )
+        .await;
+    assert_eq!(code(&other_file), Some("BAD_USER_INPUT"), "{other_file:?}");
+    assert_eq!(w.head().await, 0, "nothing appended");
+    // The file's own importer is not hindered.
+    let done = w
+        .run(
+            &sending(CommandContext::by("import:civ-2023.yaml"), squatted),
+            organisation("giz"),
+        )
+        .await
+        .unwrap();
+    assert!(!done.replayed);
+}
+
+#[tokio::test]
+async fn a_command_id_recorded_bare_by_an_older_ledger_replays_for_its_own_principal_only() {
+    let mut w = World::new();
+    // What an older ledger stored: the client's commandId as the key.
+    let command = Command::from(organisation("giz"));
+    let payload = serde_json::to_string(&OrganisationRegistered {
+        organisation_id: OrganisationId::new_unchecked("giz"),
+        name: "Organisation giz".into(),
+        acronym: None,
+        kind: OrganisationKind::InternationalNgo,
+        country: "CIV".into(),
+    })
+    .unwrap();
+    let request = AppendRequest::new(
+        "organisation-giz",
+        ExpectedVersion::NoStream,
+        vec![NewEvent::new("OrganisationRegistered", 1, payload)],
+    )
+    .with_metadata(EventMetadata::by("alice"))
+    .with_command(CommandStamp {
+        command_id: "old-1".into(),
+        fingerprint: fingerprint(&command, None),
+    });
+    w.store.append(request).await.unwrap();
+    w.run(&CommandContext::by("setup"), organisation("cnltp"))
+        .await
+        .unwrap();
+    let head = w.head().await;
+    // alice's retry is recognised.
+    let hers = w
+        .run(
+            &sending(officer_named("alice", &[]), "old-1"),
+            organisation("giz"),
+        )
+        .await
+        .unwrap();
+    assert!(hers.replayed);
+    assert_eq!(hers.last_position, 1);
+    let conflict = w
+        .run(
+            &sending(officer_named("alice", &[]), "old-1"),
+            organisation("cnltp"),
+        )
+        .await;
+    assert_eq!(
+        code(&conflict),
+        Some("IDEMPOTENCY_CONFLICT"),
+        "{conflict:?}"
+    );
+    // bob does not get alice's result.
+    let bobs = w
+        .run(
+            &sending(officer_named("bob", &[]), "old-1"),
+            organisation("giz"),
+        )
+        .await;
+    assert_eq!(code(&bobs), Some("ALREADY_EXISTS"), "{bobs:?}");
+    assert_eq!(w.head().await, head, "nothing appended");
 }

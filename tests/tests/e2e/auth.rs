@@ -290,6 +290,107 @@ pub async fn an_officer_stays_within_its_scope(server: &TestServer) {
     assert!(refused.contains("'giz'"), "{refused}");
 }
 
+/// #17, finding 6 (docs/access.md): a roadmap-scoped officer reaches neither
+/// a partnership or proposal that names no priority (it belongs to no
+/// roadmap, only to its organisations), nor another roadmap's, not even by
+/// linking its own pledge to it.
+pub async fn an_officer_reaches_no_record_outside_its_roadmaps(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let civ_officer = admin.as_token(Some(
+        &server
+            .scoped_token(TokenFor {
+                roadmaps: vec!["civ".into()],
+                ..TokenFor::new("CNLTP officer", Role::Officer)
+            })
+            .await,
+    ));
+    // Another roadmap's report: records without priorities, and with gha's.
+    for (id, priorities) in [("pa-none", json!([])), ("pa-gha", json!(["gha-p1"]))] {
+        admin
+            .mutate_ok(
+                "recordPartnership",
+                json!({ "id": id, "partyIds": ["giz", "civ-gov"], "title": "Appui technique",
+                        "priorityIds": priorities, "status": "NEGOTIATING" }),
+                "id",
+            )
+            .await;
+    }
+    for (id, priorities) in [("pr-none", json!([])), ("pr-gha", json!(["gha-p1"]))] {
+        admin
+            .mutate_ok(
+                "submitProposal",
+                json!({ "id": id, "applicantId": "civ-gov", "donorId": "giz", "title": "Observatoire",
+                        "priorityIds": priorities, "submittedOn": "2024-01-05" }),
+                "id",
+            )
+            .await;
+    }
+    // 1. A partnership's status, 2. a proposal's decision.
+    let refused = admin_checked_refusal(
+        admin,
+        &civ_officer,
+        "changePartnershipStatus",
+        json!({ "partnershipId": "pa-none", "status": "SIGNED", "on": "2024-02-01" }),
+    )
+    .await;
+    assert!(refused.contains("no roadmap"), "{refused}");
+    let refused = admin_checked_refusal(
+        admin,
+        &civ_officer,
+        "decideProposal",
+        json!({ "proposalId": "pr-none", "status": "APPROVED", "decidedOn": "2024-01-20" }),
+    )
+    .await;
+    assert!(refused.contains("no roadmap"), "{refused}");
+    // 3. Its own civ pledge linked to another roadmap's partnership or
+    // proposal, or to ones that belong to no roadmap.
+    for (field, id) in [
+        ("partnershipId", "pa-gha"),
+        ("proposalId", "pr-gha"),
+        ("partnershipId", "pa-none"),
+        ("proposalId", "pr-none"),
+    ] {
+        let mut linked = cash_pledge(
+            "p-linked",
+            "giz",
+            "10",
+            "EUR",
+            &[("civ-p1", "10")],
+            "2024-01-10",
+        );
+        linked[field] = json!(id);
+        let refused = admin_checked_refusal(admin, &civ_officer, "pledge", linked).await;
+        assert!(refused.contains(&format!("'{id}'")), "{refused}");
+    }
+    // Its own roadmap's records stay within reach.
+    admin
+        .mutate_ok(
+            "recordPartnership",
+            json!({ "id": "pa-civ", "partyIds": ["giz", "civ-gov"], "title": "Appui technique",
+                    "priorityIds": ["civ-p1"], "status": "NEGOTIATING" }),
+            "id",
+        )
+        .await;
+    civ_officer
+        .mutate_ok(
+            "changePartnershipStatus",
+            json!({ "partnershipId": "pa-civ", "status": "SIGNED", "on": "2024-02-01" }),
+            "id",
+        )
+        .await;
+    let mut linked = cash_pledge(
+        "p-linked",
+        "giz",
+        "10",
+        "EUR",
+        &[("civ-p1", "10")],
+        "2024-01-10",
+    );
+    linked["partnershipId"] = json!("pa-civ");
+    civ_officer.mutate_ok("pledge", linked, "id").await;
+}
+
 /// `mutation` by `client` is FORBIDDEN and appends nothing (counted by the
 /// admin); returns the message.
 async fn admin_checked_refusal(

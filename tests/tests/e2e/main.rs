@@ -58,6 +58,7 @@ macro_rules! e2e_suite {
             auth::without_a_valid_token_nothing_is_read_or_written,
             auth::roles_decide_what_a_principal_may_do,
             auth::an_officer_stays_within_its_scope,
+            auth::an_officer_reaches_no_record_outside_its_roadmaps,
             auth::admins_create_and_revoke_tokens_as_events,
             auth::a_revoked_token_loses_its_open_websockets,
             hostile::bad_input_is_refused_and_the_server_keeps_serving,

@@ -73,7 +73,11 @@ impl AuditEntry {
             schema_version: i32::from(e.schema_version),
             recorded_at: DateTime(e.recorded_at),
             actor: e.metadata.actor,
-            command_id: e.metadata.command_id.map(ID),
+            // The client's commandId, not the key it is recorded under.
+            command_id: e
+                .metadata
+                .command_id
+                .map(|c| ID(fundtrail_ledger::client_command_id(&c).to_owned())),
             data: Json(data),
             hash: e.hash.to_hex(),
         }

@@ -112,7 +112,7 @@ pub fn table(l: Lang, events: &[RecordedEvent], with_entity: bool, with_hash: bo
                         td.num { "v" (e.version) " · #" (e.position) }
                         @if with_hash {
                             td.hash {
-                                @if let Some(c) = &e.metadata.command_id { (l.t("command", "commande")) " " (c) br; }
+                                @if let Some(c) = &e.metadata.command_id { (l.t("command", "commande")) " " (fundtrail_ledger::client_command_id(c)) br; }
                                 (e.hash.to_hex())
                             }
                         }
