@@ -15,8 +15,6 @@ use super::errors::{INTERNAL, coded};
 use super::scalars::{Currency, Date, DateTime, Decimal};
 use fundtrail_app::AppState;
 
-/// Most events one entity's `history` returns.
-
 pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
 }
