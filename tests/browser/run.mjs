@@ -429,6 +429,78 @@ try {
     await page.goto(`${base}/donors`);
     eq(new URL(page.url()).pathname, "/login", "signed out");
   });
+
+  await test("GraphiQL runs from the binary's own files under its CSP: no console error, no violation, nothing from elsewhere", async () => {
+    // A fresh context that is offline for every other origin: a request
+    // elsewhere (a CDN) is refused and recorded.
+    const ctx = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
+    const origin = new URL(base).origin;
+    const elsewhere = [];
+    await ctx.route("**/*", (route) => {
+      const url = route.request().url();
+      if (new URL(url).origin === origin) {
+        // The admin's token, as pasted into GraphiQL's Headers (the demo
+        // refuses anonymous reads: the 401s would be console errors).
+        if (new URL(url).pathname === "/graphql") {
+          return route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${adminToken}` } });
+        }
+        return route.continue();
+      }
+      elsewhere.push(url);
+      return route.abort("internetdisconnected");
+    });
+    // Before any of the page's scripts: CSP violations as the page sees them.
+    await ctx.addInitScript(() => {
+      window.__violations = [];
+      document.addEventListener("securitypolicyviolation", (e) => {
+        window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+      });
+    });
+    const p = await ctx.newPage();
+    const problems = [];
+    p.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+      else if (m.type() === "warning") console.log(`     graphiql: console warning: ${m.text()}`);
+    });
+    p.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    p.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+    p.on("response", (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+    });
+    const response = await p.goto(`${base}/graphiql`);
+    eq(response.status(), 200, "status");
+    const csp = (await response.allHeaders())["content-security-policy"] || "";
+    assert(csp.includes("script-src 'self';") && csp.includes("default-src 'none'"), `CSP: ${csp}`);
+    await p.waitForSelector(".graphiql-container .graphiql-query-editor .CodeMirror", { timeout: 15000 });
+    // The default query runs: fetch('/graphql') under connect-src 'self'.
+    await p.click(".graphiql-execute-button");
+    await p.waitForFunction(() => {
+      const out = document.querySelector(".graphiql-response .CodeMirror");
+      return out && /"data"/.test(out.textContent);
+    }, null, { timeout: 15000 });
+    const result = await p.textContent(".graphiql-response .CodeMirror");
+    assert(result.includes(`"${roadmap}"`), `the default query's answer: ${result}`);
+    // Subscriptions' websocket, built from the page's host as graphiql-init.js does.
+    const ws = await p.evaluate(() => new Promise((resolve) => {
+      const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/graphql/ws";
+      try {
+        const s = new WebSocket(url, "graphql-transport-ws");
+        s.onopen = () => { s.close(); resolve("open"); };
+        s.onerror = () => resolve("error");
+      } catch (e) {
+        resolve(`refused: ${e.message}`);
+      }
+    }));
+    await p.waitForTimeout(500);
+    await shot(p, "graphiql");
+    const violations = await p.evaluate(() => window.__violations);
+    console.log(`     graphiql: result ${JSON.stringify(result.replace(/\s+/g, " ").slice(0, 80))}; websocket ${ws}; ${violations.length} CSP violations, ${problems.length} console errors, ${elsewhere.length} requests elsewhere`);
+    await ctx.close();
+    eq(ws, "open", "the websocket to /graphql/ws opens under connect-src 'self'");
+    assert(violations.length === 0, `CSP violations: ${violations.join("\n")}`);
+    assert(problems.length === 0, `console: ${problems.join("\n")}`);
+    assert(elsewhere.length === 0, `requests to other origins: ${elsewhere.join("\n")}`);
+  });
 } finally {
   await browser.close();
 }

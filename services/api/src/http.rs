@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::WebSocketUpgrade;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fundtrail_domain::access::AccessError;
 use serde_json::{Value, json};
@@ -80,7 +80,7 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
     let mut api = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
-        .route("/graphiql", get(graphiql))
+        .route("/graphiql", get(crate::graphiql::page))
         .route("/export/{file}", get(export_file))
         .with_state(http.clone())
         .layer(TimeoutLayer::with_status_code(
@@ -104,8 +104,12 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(http);
+    // GraphiQL's assets are the binary's own bytes: not rate limited, so the
+    // page's six files never use up a caller's burst.
+    let assets = Router::new().route("/graphiql/assets/{file}", get(crate::graphiql::asset));
     let app = Router::new()
         .merge(api)
+        .merge(assets)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
         .layer(TraceLayer::new_for_http())
@@ -282,10 +286,6 @@ async fn readyz(State(http): State<Http>) -> Response {
         );
         (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
     }
-}
-
-async fn graphiql() -> Html<&'static str> {
-    Html(include_str!("graphiql.html"))
 }
 
 /// The media type of the answer, from the request's `Accept`.

@@ -10,8 +10,11 @@
 //!   `extensions.code`.
 //! - [`http`]: the axum router: `/graphql`, `/graphql/ws`, `/graphiql`,
 //!   `/export/{table}.{csv,json,xlsx}`, `/healthz`, `/readyz`, with body-size, depth, complexity and time limits.
+//! - [`graphiql`]: `/graphiql` and its assets, compiled in, under a strict
+//!   content-security policy.
 //! - [`metrics`]: `GET /metrics` (Prometheus text) and the request counters.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
