@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 use crate::Result;
-use crate::ledger::Ledger;
+use crate::generated_log::GeneratedLog;
 
 /// The dashboard's query: every line's figures (donor lists left out).
 const FUNDING_QUERY: &str = "query($roadmap: ID!, $asOf: DateTime, $on: Date) {
@@ -47,7 +47,7 @@ impl Load {
 
 /// Appends the ledger in groups submitted at once (the store commits each
 /// group together), like a bulk import.
-pub async fn load_ledger(store: Arc<dyn EventStore>, ledger: &Ledger) -> Result<()> {
+pub async fn load_ledger(store: Arc<dyn EventStore>, ledger: &GeneratedLog) -> Result<()> {
     let mut pending = Vec::new();
     let mut events_in_group = 0;
     for request in &ledger.requests {
@@ -375,7 +375,7 @@ fn describe(
 pub async fn run(args: ApiArgs) -> Result<()> {
     let server = server_binary(args.server.as_deref())?;
     let started = Instant::now();
-    let ledger = Arc::new(crate::ledger::generate(
+    let ledger = Arc::new(crate::generated_log::generate(
         args.events,
         args.roadmaps.max(1),
         args.seed,

@@ -6,7 +6,7 @@ mod api_bench;
 mod ceiling_pg;
 mod ceiling_sqlite;
 mod data;
-mod ledger;
+mod generated_log;
 mod projection;
 mod report;
 mod store_bench;

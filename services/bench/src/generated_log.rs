@@ -38,7 +38,7 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 /// The generated ledger: appends in causal order.
-pub struct Ledger {
+pub struct GeneratedLog {
     pub requests: Vec<AppendRequest>,
     pub events: usize,
     pub roadmaps: Vec<String>,
@@ -117,7 +117,7 @@ fn currency(code: &str) -> Currency {
 }
 
 /// Makes about `target_events` events over `roadmaps` roadmaps.
-pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
+pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLog {
     let mut b = Builder {
         rng: StdRng::seed_from_u64(seed),
         refs: InMemoryReferences::new(),
@@ -350,7 +350,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> Ledger {
             }
         }
     }
-    Ledger {
+    GeneratedLog {
         requests: b.requests,
         events: b.events,
         roadmaps: roadmap_ids,
