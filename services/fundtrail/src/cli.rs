@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
-use fundtrail_export::{Format, Kind, Lang};
 
 use crate::Failure;
 use crate::config::{self, LogFormat, Overrides, Settings};
@@ -90,36 +89,8 @@ pub(crate) enum Command {
     /// donors) as CSV, JSON or XLSX, or the pledges as IATI activity XML 2.03
     /// (`pledges --format iati`, docs/iati.md); all but XLSX go to stdout unless --out.
     Export {
-        /// The table.
-        #[arg(value_enum)]
-        table: Kind,
-        /// The roadmap (required for funding; a filter for pledges and donors).
-        #[arg(long)]
-        roadmap: Option<String>,
-        /// Reporting currency [default: the roadmap's].
-        #[arg(long)]
-        currency: Option<String>,
-        /// The ledger as it was at this instant (RFC 3339).
-        #[arg(long)]
-        as_of: Option<String>,
-        /// Convert at the rates in force on this date (YYYY-MM-DD).
-        #[arg(long)]
-        on: Option<String>,
-        #[arg(long, value_enum)]
-        format: Format,
-        /// Language of the column headers; for iati, the language the
-        /// ledger's own texts are written in.
-        #[arg(long, value_enum, default_value = "en")]
-        lang: Lang,
-        /// iati: the id of the publishing organisation in this ledger.
-        #[arg(long)]
-        reporting_org: Option<String>,
-        /// iati: the publisher's IATI organisation identifier (e.g. AA-AAA-123456789).
-        #[arg(long)]
-        reporting_org_ref: Option<String>,
-        /// The file to write (required for xlsx).
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        request: super::commands::export::Request,
         #[command(flatten)]
         store: StoreArgs,
     },

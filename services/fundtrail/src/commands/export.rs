@@ -13,17 +13,39 @@ use fundtrail_projections::ReadModel;
 use crate::Failure;
 use crate::config::Settings;
 
-/// What the command line asked for.
+/// What the command line asks for: the table, what of it, and where to.
+#[derive(clap::Args)]
 pub(crate) struct Request {
+    /// The table.
+    #[arg(value_enum)]
     pub table: Kind,
+    /// The roadmap (required for funding; a filter for pledges and donors).
+    #[arg(long)]
     pub roadmap: Option<String>,
+    /// Reporting currency [default: the roadmap's].
+    #[arg(long)]
     pub currency: Option<String>,
+    /// The ledger as it was at this instant (RFC 3339), or at the end of
+    /// this day (YYYY-MM-DD, UTC), as the web pages read it.
+    #[arg(long)]
     pub as_of: Option<String>,
+    /// Convert at the rates in force on this date (YYYY-MM-DD).
+    #[arg(long)]
     pub on: Option<String>,
+    #[arg(long, value_enum)]
     pub format: Format,
+    /// Language of the column headers; for iati, the language the
+    /// ledger's own texts are written in.
+    #[arg(long, value_enum, default_value = "en")]
     pub lang: Lang,
+    /// iati: the id of the publishing organisation in this ledger.
+    #[arg(long)]
     pub reporting_org: Option<String>,
+    /// iati: the publisher's IATI organisation identifier (e.g. AA-AAA-123456789).
+    #[arg(long)]
     pub reporting_org_ref: Option<String>,
+    /// The file to write (required for xlsx).
+    #[arg(long)]
     pub out: Option<PathBuf>,
 }
 

@@ -107,33 +107,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             init_logging(LogFormat::Text);
             verify::verify(&settings).await
         }
-        Command::Export {
-            table,
-            roadmap,
-            currency,
-            as_of,
-            on,
-            format,
-            lang,
-            reporting_org,
-            reporting_org_ref,
-            out,
-            store,
-        } => {
+        Command::Export { request, store } => {
             let settings = settings(config_file, &store.overrides())?;
             init_logging(LogFormat::Text);
-            let request = export::Request {
-                table,
-                roadmap,
-                currency,
-                as_of,
-                on,
-                format,
-                lang,
-                reporting_org,
-                reporting_org_ref,
-                out,
-            };
             export::export(&settings, request).await
         }
         Command::Ops(command) => {
