@@ -5,6 +5,7 @@
 mod api_bench;
 mod ceiling_pg;
 mod ceiling_sqlite;
+mod command_path;
 mod data;
 mod generated_log;
 mod projection;
@@ -48,6 +49,9 @@ enum Command {
     Store(StoreArgs),
     /// API figures W5-W8: fundingByPriority over HTTP, memory, start to /readyz.
     Api(api_bench::ApiArgs),
+    /// Command-path figures C1 and C2: AppState::execute (the ledger's whole
+    /// path and read-your-writes) on pledge ladders, 1 and N clients.
+    Commands(command_path::CommandArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -588,6 +592,7 @@ async fn main() {
     let result = match cli.command {
         Command::Store(args) => store_command(args).await,
         Command::Api(args) => api_bench::run(args).await,
+        Command::Commands(args) => command_path::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("fundtrail-bench: {e}");
