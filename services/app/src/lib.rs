@@ -16,6 +16,7 @@
 //!   positions, the whole log folded for a read-only tool);
 //! - [`input`]: the input rules every face applies the same way (ids made
 //!   from `commandId`s, lengths, dates and instants);
+//! - [`rate_limit`]: one request budget per principal, shared by every face;
 //! - [`metrics`]: the process's counters and gauges (served by the API).
 
 pub mod auth;
