@@ -209,7 +209,7 @@ async fn a_torn_or_overwritten_last_database_page_is_refused_never_misread() {
         let mut bytes = std::fs::read(&db).unwrap();
         let page = 4096;
         let n = bytes.len();
-        assert!(n >= 4 * page && n % page == 0, "{n} bytes");
+        assert!(n >= 4 * page && n.is_multiple_of(page), "{n} bytes");
         match damage {
             "truncated" => bytes.truncate(n - page / 2),
             "overwritten" => {
