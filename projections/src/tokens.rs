@@ -13,6 +13,7 @@ use crate::Envelope;
 /// One token as admins see it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenView {
+    #[serde(with = "crate::snapshot::token_state")]
     pub state: TokenState,
     pub created_at: DateTime<Utc>,
     pub created_by: String,

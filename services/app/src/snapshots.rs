@@ -217,13 +217,27 @@ impl Snapshotter {
         let m = model.clone();
         let (position, hashed, bytes) = tokio::task::spawn_blocking(move || {
             let m = m.read().unwrap_or_else(|p| p.into_inner());
-            (m.position(), m.last_event_hash().is_some(), m.snapshot())
+            (
+                m.position(),
+                m.last_event_hash().is_some(),
+                m.try_snapshot(),
+            )
         })
         .await
         .ok()?;
         if position <= self.written() || !hashed {
             return None;
         }
+        // Never write a snapshot that cannot be read back: `snapshot()` would
+        // frame an empty body on an encoding error, which a later start
+        // refuses with "cannot be decoded" (issue #16).
+        let bytes = match bytes {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::warn!(position, error = %e, "cannot encode a read-model snapshot; none written");
+                return None;
+            }
+        };
         let this = self.clone();
         let job = tokio::task::spawn_blocking(move || {
             let _guard = guard;

@@ -11,6 +11,22 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 pub(crate) fn sql_err(e: rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        // SQLite rolls the transaction back: nothing of it was recorded.
+        return StoreError::backend(format!(
+            "sqlite: {e}: the disk holding the store is full; nothing was recorded, \
+             free some space and retry (the store goes on by itself)"
+        ));
+    }
+    if matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    ) {
+        return StoreError::Corrupt(format!(
+            "sqlite: {e}: the store's database file is damaged (a torn write, a bad disk, \
+             an incomplete copy); run `fundtrail verify`, and restore from a backup"
+        ));
+    }
     StoreError::backend(format!("sqlite: {e}"))
 }
 

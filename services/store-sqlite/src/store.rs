@@ -90,6 +90,7 @@ impl SqliteStore {
         })?;
         let lock = lock_directory(&dir)?;
         let path = dir.join(crate::DATABASE_FILE);
+        check_database_length(&path)?;
         let conn = open_writer_connection(&path)?;
         let head = load_head(&conn)?;
 
@@ -203,6 +204,50 @@ fn lock_directory(dir: &Path) -> Result<File, StoreError> {
             path.display()
         ))),
     }
+}
+
+/// Refuses a database file shorter than its own header says, when no WAL
+/// is there to complete it: its last pages were lost (a torn or cut-short
+/// write, an incomplete copy), and SQLite would read them as zeros. With a
+/// WAL, SQLite's recovery decides (a checkpoint cut short is completed).
+fn check_database_length(path: &Path) -> Result<(), StoreError> {
+    use std::io::Read;
+    let wal = path.with_file_name(format!("{}-wal", crate::DATABASE_FILE));
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
+    let Ok(mut file) = File::open(path) else {
+        return Ok(()); // a new store
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
+        return Ok(());
+    }
+    let mut header = [0u8; 100];
+    let damaged = |why: String| {
+        StoreError::Corrupt(format!(
+            "the store's database file {} is damaged: {why} (a torn or cut-short write, an \
+             incomplete copy); run `fundtrail verify`, and restore from a backup",
+            path.display()
+        ))
+    };
+    if file.read_exact(&mut header).is_err() {
+        return Err(damaged(format!("{len} bytes, shorter than its header")));
+    }
+    let be32 =
+        |i: usize| u32::from_be_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536u64,
+        n => u64::from(n),
+    };
+    // The page count is valid when "version-valid-for" matches the change counter.
+    let pages = u64::from(be32(28));
+    if pages > 0 && be32(92) == be32(24) && len < pages * page_size {
+        return Err(damaged(format!(
+            "{len} bytes where its header says {pages} pages of {page_size}: its end is missing"
+        )));
+    }
+    Ok(())
 }
 
 fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {

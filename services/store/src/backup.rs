@@ -59,9 +59,13 @@ pub enum BackupError {
     #[error("the hash chain is broken at position {position}: {why}")]
     Broken { position: u64, why: String },
     #[error(
-        "the target store is not empty (its log ends at position {position}): restore only into an empty store (a new --data-dir, or an empty PostgreSQL schema)"
+        "the target store is not empty (its log ends at position {position}) and does not hold the beginning of this backup: restore only into an empty store (a new --data-dir, or an empty PostgreSQL schema), or into the store an interrupted restore of this same backup left"
     )]
     NotEmpty { position: u64 },
+    #[error(
+        "the target store is not empty: it already holds this whole backup (its log ends at position {position} with the backup's head hash); nothing to restore"
+    )]
+    AlreadyRestored { position: u64 },
     #[error("the backup is incomplete: {0}")]
     Truncated(String),
     #[error("the restored ledger does not verify: {0}")]
@@ -357,6 +361,8 @@ pub fn read_header(input: &mut impl BufRead) -> Result<Header, BackupError> {
 pub struct RestoreSummary {
     pub events: u64,
     pub commands: u64,
+    /// The position an interrupted restore had reached (0: a fresh restore).
+    pub resumed_after: u64,
     pub head: Head,
     pub verify: VerifyReport,
 }
@@ -565,13 +571,32 @@ pub async fn restore<T>(
 where
     T: EventStore + EventRestorer + ?Sized,
 {
-    let position = target.head().await?.position;
-    if position != 0 {
-        return Err(BackupError::NotEmpty { position });
-    }
+    // A store that holds a prefix of this backup (an interrupted restore:
+    // whole batches, each written in one transaction) is resumed after it,
+    // once the backup's event at its head has the store's head hash (the
+    // hash chains of both then vouch for every event before it); any other
+    // store that is not empty is refused before anything is written.
+    let head = target.head().await?;
+    let resume_after = head.position;
     let total = header.events;
+    if resume_after > total {
+        return Err(BackupError::NotEmpty {
+            position: resume_after,
+        });
+    }
+    if resume_after != 0 && resume_after == total {
+        return Err(if head.hash.to_hex() == header.head_hash {
+            BackupError::AlreadyRestored {
+                position: resume_after,
+            }
+        } else {
+            BackupError::NotEmpty {
+                position: resume_after,
+            }
+        });
+    }
     let mut state = Restoring::new(header);
-    progress(0, total);
+    progress(resume_after, total);
     let mut number = 1u64;
     let mut text = String::new();
     loop {
@@ -583,7 +608,21 @@ where
         if text.trim().is_empty() {
             continue;
         }
-        if let Some(event) = state.take_line(number, &text)? {
+        let taken = state.take_line(number, &text)?;
+        if state.next - 1 <= resume_after {
+            // Already in the store, with the commands that end there.
+            state.pending_commands.clear();
+            if let Some(event) = taken
+                && event.position == resume_after
+                && event.hash != head.hash
+            {
+                return Err(BackupError::NotEmpty {
+                    position: resume_after,
+                });
+            }
+            continue;
+        }
+        if let Some(event) = taken {
             // A full batch goes when the next event comes: the commands
             // that follow its last event have joined it by then.
             if state.events.len() >= RESTORE_BATCH {
@@ -617,6 +656,7 @@ where
     Ok(RestoreSummary {
         events: total,
         commands: state.commands,
+        resumed_after: resume_after,
         head,
         verify,
     })

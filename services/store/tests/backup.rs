@@ -124,11 +124,13 @@ async fn a_backup_taken_during_appends_restores_to_the_same_ledger() {
 
     // The restored store backs up to the same bytes.
     assert_eq!(backup_of(&target).await, file);
-    // And refuses a second restore.
-    assert!(matches!(
-        restore_into(&target, &file).await,
-        Err(BackupError::NotEmpty { .. })
-    ));
+    // And refuses a second restore: there is nothing left to restore.
+    let again = restore_into(&target, &file).await;
+    assert!(
+        matches!(again, Err(BackupError::AlreadyRestored { position: 300 })),
+        "{again:?}"
+    );
+    assert!(again.unwrap_err().to_string().contains("is not empty"));
     target.close().await;
     source.close().await;
 }
@@ -186,5 +188,72 @@ async fn damaged_backups_are_refused_before_any_write() {
     }
     assert_eq!(lines_read, lines.len());
     target.close().await;
+    source.close().await;
+}
+
+/// A restore that was interrupted (killed between two batches, each written
+/// in one transaction) leaves the store holding a prefix of the backup: the
+/// same restore run again goes on after it, and ends with the same ledger
+/// (same bytes when backed up again, same commands). A store that holds
+/// anything else is refused before anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_resumes_after_a_prefix_of_the_same_backup_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = SqliteStore::open(dir.path().join("source")).unwrap();
+    for i in 0..120 {
+        source.append(request(i)).await.unwrap();
+    }
+    // What an interrupted restore leaves: the ledger up to a point, with the
+    // commands that end there (a backup of that moment, restored).
+    let early = backup_of(&source).await;
+    for i in 120..300 {
+        source.append(request(i)).await.unwrap();
+    }
+    let file = backup_of(&source).await;
+
+    let target = SqliteStore::open(dir.path().join("target")).unwrap();
+    restore_into(&target, &early).await.unwrap();
+    let summary = restore_into(&target, &gz(&file)).await.unwrap();
+    assert_eq!(summary.resumed_after, 120);
+    assert_eq!(summary.events, 300);
+    assert!(summary.verify.is_intact());
+    assert_eq!(
+        backup_of(&target).await,
+        file,
+        "the same ledger, byte for byte"
+    );
+    for i in [0u64, 118, 120, 298] {
+        let id = format!("cmd-{i}");
+        let found = target.find_command(&id).await.unwrap();
+        assert!(found.is_some(), "{id}");
+        assert_eq!(found, source.find_command(&id).await.unwrap());
+    }
+    target.close().await;
+
+    // Another ledger's prefix (same shape, other hashes): refused, unchanged.
+    let other = SqliteStore::open(dir.path().join("other")).unwrap();
+    for i in 0..120 {
+        other.append(request(i)).await.unwrap();
+    }
+    let refused = restore_into(&other, &file).await;
+    assert!(
+        matches!(refused, Err(BackupError::NotEmpty { position: 120 })),
+        "{refused:?}"
+    );
+    let message = refused.unwrap_err().to_string();
+    assert!(
+        message.contains("does not hold the beginning of this backup"),
+        "{message}"
+    );
+    assert_eq!(other.head().await.unwrap().position, 120, "nothing written");
+    // A store longer than the backup: refused too.
+    for i in 120..400 {
+        other.append(request(i)).await.unwrap();
+    }
+    assert!(matches!(
+        restore_into(&other, &file).await,
+        Err(BackupError::NotEmpty { position: 400 })
+    ));
+    other.close().await;
     source.close().await;
 }

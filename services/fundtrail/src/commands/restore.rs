@@ -1,4 +1,5 @@
-//! `fundtrail restore FILE`: a backup into an EMPTY store, then verified.
+//! `fundtrail restore FILE`: a backup into an EMPTY store (or one an
+//! interrupted restore of the same backup left: resumed), then verified.
 
 use std::path::Path;
 use std::time::Instant;
@@ -72,15 +73,26 @@ pub(crate) async fn restore_from(
     }
     let summary = match summary {
         Ok(summary) => summary,
-        Err(e @ backup::BackupError::NotEmpty { .. }) => return Err(e.into()),
+        Err(
+            e
+            @ (backup::BackupError::NotEmpty { .. } | backup::BackupError::AlreadyRestored { .. }),
+        ) => return Err(e.into()),
         Err(e) => {
             eprintln!(
                 "fundtrail: the restore stopped; the target store may hold part of the ledger: \
-                 empty it (a new --data-dir, or drop the PostgreSQL schema) before trying again"
+                 run the same restore again to resume it (it goes on after the events already \
+                 written, once they match the backup), or empty the store (a new --data-dir, or \
+                 drop the PostgreSQL schema) to start over"
             );
             return Err(e.into());
         }
     };
+    if summary.resumed_after > 0 {
+        println!(
+            "restore: resumed after position {}, where an interrupted restore of this backup stopped",
+            summary.resumed_after
+        );
+    }
     println!(
         "restore: {} events, {} commands, head {} at position {}; hash chain verified ({} events) in {:.3} s",
         summary.events,
