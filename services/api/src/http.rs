@@ -44,6 +44,9 @@ pub struct ServeOptions {
     /// Requests per caller (principal, or address without one), shared with
     /// the web pages and applied to each websocket operation; `None`: no limit.
     pub rate_limit: Option<Arc<CallerLimiter>>,
+    /// Requests in flight at once, shared with the web pages (503 with
+    /// `Retry-After` past it, [`crate::overload`]); `None`: no bound.
+    pub in_flight: Option<crate::overload::InFlight>,
 }
 
 impl Default for ServeOptions {
@@ -54,6 +57,7 @@ impl Default for ServeOptions {
             auth: AuthPolicy::default(),
             metrics: crate::metrics::MetricsAccess::default(),
             rate_limit: None,
+            in_flight: None,
         }
     }
 }
@@ -96,6 +100,10 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
             limiting,
             rate_limit::limit,
         ));
+    }
+    // Outermost: a request shed for overload takes nothing from its caller's rate.
+    if let Some(in_flight) = &options.in_flight {
+        api = in_flight.limit(api);
     }
     // Probes stay out of the request log: a 503 from /readyz while the read
     // models catch up is not a failure.
