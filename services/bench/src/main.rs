@@ -9,6 +9,7 @@ mod data;
 mod generated_log;
 mod projection;
 mod report;
+mod soak;
 mod store_bench;
 mod web_bench;
 mod workload;
@@ -48,6 +49,9 @@ enum Command {
     Store(StoreArgs),
     /// API figures W5-W8: fundingByPriority over HTTP, memory, start to /readyz.
     Api(api_bench::ApiArgs),
+    /// Soak (issue #17): the real server under a fixed mix for minutes; RSS,
+    /// fds and p99 per minute must stay flat.
+    Soak(soak::SoakArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -588,6 +592,7 @@ async fn main() {
     let result = match cli.command {
         Command::Store(args) => store_command(args).await,
         Command::Api(args) => api_bench::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("fundtrail-bench: {e}");
