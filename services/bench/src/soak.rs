@@ -211,13 +211,16 @@ fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
 
-/// The `n`th request of the mix: 14 reads, 3 writes, 3 exports in 20.
+/// The `n`th request of the mix: 14 reads, 3 writes, 3 exports in 20. A
+/// worker's first write makes its pledge (`pledge` then holds its id), the
+/// later ones revise it.
 fn request(
     client: &reqwest::Client,
     base: &str,
     token: &str,
     roadmaps: &[String],
     n: u64,
+    pledge: Option<&str>,
 ) -> (Kind, reqwest::RequestBuilder) {
     let roadmap = &roadmaps[(n as usize / 20) % roadmaps.len()];
     match n % 20 {
@@ -235,24 +238,39 @@ fn request(
             })),
         ),
         14..=16 => {
-            let amount = 1_000 + n % 9_000;
+            let amount = (1_000 + n % 9_000).to_string();
+            let body = match pledge {
+                // The worker's own pledge, revised: the ledger grows, the
+                // read model's size (and so each read's cost) does not.
+                Some(id) => json!({
+                    "query": "mutation($input: RevisePledgeInput!) { revisePledge(input: $input) { id } }",
+                    "variables": {"input": {
+                        "commandId": format!("soak-{n}"),
+                        "pledgeId": id,
+                        "amount": {"amount": amount, "currency": "XOF"},
+                        "revisedOn": "2024-06-02",
+                        "reason": "soak",
+                    }},
+                }),
+                None => json!({
+                    "query": "mutation($input: PledgeInput!) { pledge(input: $input) { id } }",
+                    "variables": {"input": {
+                        "commandId": format!("soak-{n}"),
+                        "donorId": format!("org-{:04}", n % 2_000),
+                        "recipientId": format!("org-{:04}", (n / 7) % 2_000),
+                        "roadmapId": roadmap,
+                        "kind": "CASH",
+                        "amount": {"amount": amount, "currency": "XOF"},
+                        "pledgedOn": "2024-06-01",
+                    }},
+                }),
+            };
             (
                 Kind::Write,
                 client
                     .post(format!("{base}/graphql"))
                     .bearer_auth(token)
-                    .json(&json!({
-                        "query": "mutation($input: PledgeInput!) { pledge(input: $input) { id } }",
-                        "variables": {"input": {
-                            "commandId": format!("soak-{n}"),
-                            "donorId": format!("org-{:04}", n % 2_000),
-                            "recipientId": format!("org-{:04}", (n / 7) % 2_000),
-                            "roadmapId": roadmap,
-                            "kind": "CASH",
-                            "amount": {"amount": amount.to_string(), "currency": "XOF"},
-                            "pledgedOn": "2024-06-01",
-                        }},
-                    })),
+                    .json(&body),
             )
         }
         _ => (
@@ -262,24 +280,29 @@ fn request(
     }
 }
 
-async fn send(kind: Kind, request: reqwest::RequestBuilder) -> (bool, bool) {
+/// Sends one request: (answered without error, shed with 503/429, the id
+/// of a pledge made).
+async fn send(kind: Kind, request: reqwest::RequestBuilder) -> (bool, bool, Option<String>) {
     match request.send().await {
         Ok(r) if r.status().is_success() => {
             if kind == Kind::Export {
-                (r.bytes().await.is_ok(), false)
+                (r.bytes().await.is_ok(), false, None)
             } else {
                 match r.json::<Value>().await {
-                    Ok(v) => (v.get("errors").is_none(), false),
-                    Err(_) => (false, false),
+                    Ok(v) => {
+                        let made = v["data"]["pledge"]["id"].as_str().map(str::to_owned);
+                        (v.get("errors").is_none(), false, made)
+                    }
+                    Err(_) => (false, false, None),
                 }
             }
         }
         Ok(r) => {
             let shed = matches!(r.status().as_u16(), 429 | 503);
             let _ = r.bytes().await;
-            (false, shed)
+            (false, shed, None)
         }
-        Err(_) => (false, false),
+        Err(_) => (false, false, None),
     }
 }
 
@@ -375,7 +398,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let base = server.base.clone();
     println!(
         "fundtrail-bench soak: {} events ({} roadmaps) served by {} (pid {pid}, ready in {:.1} s); \
-         {:.0} s at {} req/s from {} clients (reads 70 %, pledge mutations 15 %, CSV exports 15 %), \
+         {:.0} s at {} req/s from {} clients (reads 70 %, mutations 15 %: each client makes one pledge then revises it, CSV exports 15 %), \
          {} fundingChanged subscriptions; a sample every {:.0} s",
         ledger.events,
         ledger.roadmaps.len(),
@@ -422,6 +445,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             );
             let first = started + Duration::from_secs_f64(c as f64 / args.rate);
             tokio::spawn(async move {
+                let mut pledge: Option<String> = None;
                 let mut ticks = tokio::time::interval_at(first.into(), period);
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
                 loop {
@@ -433,9 +457,13 @@ pub async fn run(args: SoakArgs) -> Result<()> {
                         lagging.fetch_add(1, Ordering::Relaxed);
                     }
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    let (kind, request) = request(&client, &base, &token, &roadmaps, n);
+                    let (kind, request) =
+                        request(&client, &base, &token, &roadmaps, n, pledge.as_deref());
                     let sent = Instant::now();
-                    let (ok, shed) = send(kind, request).await;
+                    let (ok, shed, made) = send(kind, request).await;
+                    if made.is_some() {
+                        pledge = made;
+                    }
                     results.lock().await.push(Done {
                         at: sent.duration_since(started),
                         latency: sent.elapsed(),
