@@ -369,12 +369,13 @@ async fn subscribe(
 
 pub async fn run(args: SoakArgs) -> Result<()> {
     let seconds = args.seconds.unwrap_or(args.minutes * 60.0);
-    if !(seconds > 0.0 && seconds <= MAX_MINUTES * 60.0) {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(seconds) || seconds > MAX_MINUTES * 60.0 {
         return Err(
             format!("the run must last more than 0 s and at most {MAX_MINUTES} minutes").into(),
         );
     }
-    if args.clients == 0 || !(args.rate > 0.0) || !(args.window_seconds > 0.0) {
+    if args.clients == 0 || !positive(args.rate) || !positive(args.window_seconds) {
         return Err("--clients, --rate and --window-seconds must be above 0".into());
     }
     let duration = Duration::from_secs_f64(seconds);
