@@ -101,10 +101,6 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
             rate_limit::limit,
         ));
     }
-    // Outermost: a request shed for overload takes nothing from its caller's rate.
-    if let Some(in_flight) = &options.in_flight {
-        api = in_flight.limit(api);
-    }
     // Probes stay out of the request log: a 503 from /readyz while the read
     // models catch up is not a failure.
     let metrics_state = http.state.clone();
@@ -120,8 +116,16 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         .merge(assets)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
-        .layer(TraceLayer::new_for_http())
-        .merge(probes);
+        .layer(TraceLayer::new_for_http());
+    // Outside the rate limit (a request shed takes nothing from its caller's
+    // budget) and the request log (no error line per shed request, which
+    // would cost the most when the server can least afford it; the metrics
+    // still count each 503).
+    let app = match &options.in_flight {
+        Some(in_flight) => in_flight.limit(app),
+        None => app,
+    }
+    .merge(probes);
     // `GET /metrics`, and every request above counted (`crate::metrics`).
     crate::metrics::instrument(app, metrics_state, options.metrics)
 }

@@ -2,8 +2,9 @@
 //! it a request is answered at once with 503, `Retry-After: 1` and a
 //! GraphQL-shaped error (`extensions.code` `OVERLOADED`), instead of waiting
 //! in a queue that grows without bound. One [`InFlight`] is shared by the API
-//! and the web pages; the probes (`/healthz`, `/readyz`), `/metrics` and the
-//! GraphiQL assets stay outside it.
+//! and the web pages; the probes (`/healthz`, `/readyz`) and `/metrics` stay
+//! outside it. On the API it sits outside the per-caller rate limit and the
+//! request log: a shed request costs no budget and no log line.
 //!
 //! A semaphore middleware rather than tower's `ConcurrencyLimitLayer`: axum
 //! applies a layer to each route separately, which would give every route a
