@@ -44,6 +44,9 @@ pub struct ServeOptions {
     /// Requests per caller (principal, or address without one), shared with
     /// the web pages and applied to each websocket operation; `None`: no limit.
     pub rate_limit: Option<Arc<CallerLimiter>>,
+    /// Requests in flight at once, shared with the web pages (503 with
+    /// `Retry-After` past it, [`crate::overload`]); `None`: no bound.
+    pub in_flight: Option<crate::overload::InFlight>,
 }
 
 impl Default for ServeOptions {
@@ -54,6 +57,7 @@ impl Default for ServeOptions {
             auth: AuthPolicy::default(),
             metrics: crate::metrics::MetricsAccess::default(),
             rate_limit: None,
+            in_flight: None,
         }
     }
 }
@@ -112,8 +116,16 @@ pub fn router(schema: FundtrailSchema, state: AppState, options: ServeOptions) -
         .merge(assets)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(options.max_body_bytes))
-        .layer(TraceLayer::new_for_http())
-        .merge(probes);
+        .layer(TraceLayer::new_for_http());
+    // Outside the rate limit (a request shed takes nothing from its caller's
+    // budget) and the request log (no error line per shed request, which
+    // would cost the most when the server can least afford it; the metrics
+    // still count each 503).
+    let app = match &options.in_flight {
+        Some(in_flight) => in_flight.limit(app),
+        None => app,
+    }
+    .merge(probes);
     // `GET /metrics`, and every request above counted (`crate::metrics`).
     crate::metrics::instrument(app, metrics_state, options.metrics)
 }

@@ -13,11 +13,13 @@
 //! - [`graphiql`]: `/graphiql` and its assets, compiled in, under a strict
 //!   content-security policy.
 //! - [`metrics`]: `GET /metrics` (Prometheus text) and the request counters.
+//! - [`overload`]: the global bound on requests in flight (503 past it).
 
 pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod overload;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod websocket;

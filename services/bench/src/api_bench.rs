@@ -19,7 +19,7 @@ use crate::Result;
 use crate::generated_log::GeneratedLog;
 
 /// The dashboard's query: every line's figures (donor lists left out).
-const FUNDING_QUERY: &str = "query($roadmap: ID!, $asOf: DateTime, $on: Date) {
+pub const FUNDING_QUERY: &str = "query($roadmap: ID!, $asOf: DateTime, $on: Date) {
   fundingByPriority(roadmapId: $roadmap, asOf: $asOf, on: $on) {
     currency
     priorities { priority { id rank title } required { amount } pledged { amount } committed { amount }
@@ -162,6 +162,11 @@ impl Server {
             base,
             started_to_ready: started.elapsed(),
         })
+    }
+
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Peak and current resident memory (VmHWM, VmRSS) in MiB.

@@ -10,6 +10,7 @@ mod data;
 mod generated_log;
 mod projection;
 mod report;
+mod soak;
 mod store_bench;
 mod web_bench;
 mod workload;
@@ -52,6 +53,9 @@ enum Command {
     /// Command-path figures C1 and C2: AppState::execute (the ledger's whole
     /// path and read-your-writes) on pledge ladders, 1 and N clients.
     Commands(command_path::CommandArgs),
+    /// Soak (issue #17): the real server under a fixed mix for minutes; RSS,
+    /// fds and p99 per minute must stay flat.
+    Soak(soak::SoakArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -593,6 +597,7 @@ async fn main() {
         Command::Store(args) => store_command(args).await,
         Command::Api(args) => api_bench::run(args).await,
         Command::Commands(args) => command_path::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
     };
     if let Err(e) = result {
         eprintln!("fundtrail-bench: {e}");

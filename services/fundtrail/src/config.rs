@@ -42,6 +42,10 @@ pub struct Settings {
     pub rate_limit_per_second: u32,
     /// Requests one token may send at once above the rate.
     pub rate_limit_burst: u32,
+    /// Requests handled at once by the API and the web pages together; past
+    /// it a request is answered 503 with `Retry-After: 1` at once (load
+    /// shedding); 0 turns the bound off.
+    pub max_in_flight: usize,
     /// Directory of the read-model snapshots (default: `<data_dir>/snapshots`
     /// with the embedded store, `./fundtrail-snapshots` with PostgreSQL).
     #[serde(default)]
@@ -88,10 +92,15 @@ impl Default for Settings {
             public_read: false,
             rate_limit_per_second: 50,
             rate_limit_burst: 200,
+            max_in_flight: default_max_in_flight(),
             snapshot_dir: None,
             metrics_listen: None,
         }
     }
+}
+
+fn default_max_in_flight() -> usize {
+    256
 }
 
 /// The names of [`Settings`] fields, which `FUNDTRAIL_<NAME>` sets.
@@ -107,6 +116,7 @@ const SETTINGS: &[&str] = &[
     "public_read",
     "rate_limit_per_second",
     "rate_limit_burst",
+    "max_in_flight",
     "snapshot_dir",
     "metrics_listen",
 ];

@@ -126,8 +126,9 @@ async fn a_backup_taken_during_appends_restores_to_the_same_ledger() {
     assert_eq!(backup_of(&target).await, file);
     // And refuses a second restore: there is nothing left to restore.
     let again = restore_into(&target, &file).await;
+    // (The backup's head depends on how many appends it raced with.)
     assert!(
-        matches!(again, Err(BackupError::AlreadyRestored { position: 300 })),
+        matches!(again, Err(BackupError::AlreadyRestored { position }) if position == header.events),
         "{again:?}"
     );
     assert!(again.unwrap_err().to_string().contains("is not empty"));

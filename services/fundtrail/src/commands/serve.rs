@@ -42,6 +42,9 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
             burst: settings.rate_limit_burst,
         })
     });
+    // One bound on requests in flight, shared by the API and the web pages.
+    let in_flight = (settings.max_in_flight > 0)
+        .then(|| fundtrail_api::overload::InFlight::new(settings.max_in_flight));
     let options = ServeOptions {
         max_body_bytes: settings.max_body_bytes,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
@@ -49,6 +52,7 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
             public_read: settings.public_read,
         },
         rate_limit: limiter.clone(),
+        in_flight: in_flight.clone(),
         metrics: fundtrail_api::metrics::MetricsAccess::Tokens,
     };
     // The web pages (issue #8) beside the API, on the same port.
@@ -60,6 +64,10 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
             rate_limit: limiter,
         },
     );
+    let pages = match &in_flight {
+        Some(in_flight) => in_flight.limit(pages),
+        None => pages,
+    };
     let app = router(schema, state.clone(), options).merge(pages);
     if let Some(address) = settings.metrics_listen {
         let listener = tokio::net::TcpListener::bind(address).await?;
