@@ -15,8 +15,6 @@ use fundtrail_app::auth::{self, Caller};
 use fundtrail_app::rate_limit::{CallerKey, CallerLimiter, retry_after_secs};
 use serde_json::json;
 
-pub use fundtrail_app::rate_limit::RateLimit;
-
 /// What the limiting middleware needs.
 #[derive(Clone)]
 pub struct Limiting {

@@ -193,10 +193,9 @@ struct Shared {
     refusal: Refusal,
     /// The operations running (their ids).
     running: Arc<Mutex<HashSet<String>>>,
-    /// The caller whose socket count this socket holds.
+    /// The caller whose socket count this socket holds, and whose rate
+    /// budget its operations take from.
     held: Arc<OnceLock<CallerKey>>,
-    /// The principal's name, for its rate budget.
-    principal: Arc<OnceLock<String>>,
 }
 
 impl Shared {
@@ -284,10 +283,13 @@ impl Gate {
     /// Why operation `id` may not start now, if it may not; else counts it.
     fn over_a_limit(&self, id: &str) -> Option<String> {
         if let Some(limiter) = &self.limits.limiter {
-            let key = CallerKey::of(
-                self.shared.principal.get().map(String::as_str),
-                self.address,
-            );
+            // The caller this socket was counted for at `connection_init`.
+            let key = self
+                .shared
+                .held
+                .get()
+                .cloned()
+                .unwrap_or_else(|| CallerKey::of(None, self.address));
             if let Err(wait) = limiter.check(&key) {
                 return Some(format!(
                     "too many requests from this caller: retry in {} s",
@@ -347,17 +349,13 @@ fn init(
             "send {\"Authorization\": \"Bearer <token>\"} in connection_init".into(),
         ));
     }
-    let name = caller.principal().map(|p| p.name.clone());
-    let key = CallerKey::of(name.as_deref(), address);
+    let key = CallerKey::of(caller.principal().map(|p| p.name.as_str()), address);
     if !limits.hold(&key) {
         return Err(AccessError::Forbidden(format!(
             "this caller holds {MAX_SOCKETS_PER_CALLER} sockets already: close one first"
         )));
     }
     let _ = shared.held.set(key);
-    if let Some(name) = name {
-        let _ = shared.principal.set(name);
-    }
     Ok(caller)
 }
 

@@ -37,17 +37,10 @@ impl ExportQuery {
             reporting_org_ref: None,
         }
     }
-}
 
-pub fn query_from(
-    params: &std::collections::HashMap<String, String>,
-    today: NaiveDate,
-) -> Result<ExportQuery, ExportError> {
-    ExportQuery::from_params(params, today)
-}
-
-impl ExportQuery {
-    /// Parses the parameters of `GET /export/...`; see [`query_from`].
+    /// Parses the parameters of `GET /export/...` (`roadmap`, `currency`,
+    /// `asOf`, `on`, `lang`, and for IATI `reportingOrg`, `reportingOrgRef`);
+    /// anything else is refused.
     pub fn from_params(
         params: &std::collections::HashMap<String, String>,
         today: NaiveDate,
