@@ -59,7 +59,7 @@ pub(crate) struct AuditIndex {
     /// By number: the number of the previous event of the same entity (NONE: first).
     prev: Vec<u32>,
     /// Per kind, per entity id: the number of its last event.
-    heads: [HashMap<Box<str>, u32>; 8],
+    heads: [HashMap<Box<str>, u32>; EntityKind::ALL.len()],
     /// Per actor: the numbers of its events, ascending.
     by_actor: HashMap<Box<str>, Vec<u32>>,
 }

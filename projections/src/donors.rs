@@ -121,6 +121,9 @@ impl ReadModel {
                 if let Some(x) = pr.partnership_id() {
                     linked_partnerships.insert(x);
                 }
+                if pr.donor == NONE {
+                    continue; // no donor stated: nobody to map
+                }
                 let acc = accs.entry(pr.donor).or_default();
                 acc.themes.extend(pr.themes.iter().copied());
                 let d = decoded.decode(&pr.timeline, &ent.currencies);

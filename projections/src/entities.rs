@@ -17,6 +17,7 @@ use std::ops::Deref;
 
 use chrono::NaiveDate;
 use fundtrail_domain::aggregate::StreamState;
+use fundtrail_domain::document::{self, Document, DocumentEvent};
 use fundtrail_domain::enums::{ContributionKind, Theme};
 use fundtrail_domain::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::events::AnyEvent;
@@ -27,15 +28,18 @@ use fundtrail_domain::ids::{
     OrganisationId, PartnershipId, PledgeId, PriorityId, ProposalId, RoadmapId,
 };
 use fundtrail_domain::money::{Currency, Money};
+use fundtrail_domain::next_step::{self, NextStep, NextStepEvent};
 use fundtrail_domain::organisation::{self, Organisation, OrganisationEvent};
 use fundtrail_domain::partnership::{self, Partnership, PartnershipEvent};
 use fundtrail_domain::pledge::{
-    self, Allocation, DisbursementRecorded, Pledge, PledgeCancelled, PledgeCommitted, PledgeEvent,
-    PledgeMade, PledgeRevised, Quantity, Share,
+    self, Allocation, Beneficiaries, DisbursementRecorded, Item, Pledge, PledgeCancelled,
+    PledgeCommitted, PledgeEvent, PledgeMade, PledgeRevised, Share,
 };
 use fundtrail_domain::priority::{self, Priority, PriorityEvent};
 use fundtrail_domain::proposal::{self, Proposal, ProposalEvent};
+use fundtrail_domain::prospect::{self, Prospect, ProspectEvent};
 use fundtrail_domain::roadmap::{self, Roadmap, RoadmapEvent};
+use fundtrail_domain::source::SourceRef;
 use rust_decimal::Decimal;
 
 use crate::ReadModel;
@@ -225,11 +229,14 @@ pub(crate) struct PledgeRec {
     /// Events of the pledge's stream.
     pub version: u64,
     pub roadmap: u32,
+    /// [`NONE`] when the source does not state it.
     pub donor: u32,
+    /// [`NONE`] when the source does not state it.
     pub recipient: u32,
     pub kind: Option<ContributionKind>,
     pub themes: Box<[Theme]>,
-    /// Rarely there: proposal, partnership, quantity, description.
+    /// Rarely there: proposal, partnership, items, beneficiaries, source,
+    /// description, a status not stated.
     pub extra: Option<Box<PledgeExtra>>,
     /// Index in the roadmap's pledge list (rebuilt on restore).
     #[serde(skip)]
@@ -260,8 +267,11 @@ impl PledgeRec {
 pub(crate) struct PledgeExtra {
     pub proposal_id: Option<Box<str>>,
     pub partnership_id: Option<Box<str>>,
-    pub quantity: Option<Quantity>,
+    pub items: Vec<Item>,
+    pub beneficiaries: Vec<Beneficiaries>,
+    pub source: Option<SourceRef>,
     pub description: Option<Box<str>>,
+    pub status_not_stated: bool,
 }
 
 /// A proposal's state (a wrapper so that snapshots can carry its money).
@@ -286,6 +296,9 @@ pub(crate) struct Entities {
     pub partnerships: Table<StreamState<Partnership>>,
     pub proposals: Table<ProposalRec>,
     pub pledges: Table<PledgeRec>,
+    pub documents: Table<StreamState<Document>>,
+    pub next_steps: Table<StreamState<NextStep>>,
+    pub prospects: Table<StreamState<Prospect>>,
     /// Currencies of the pledges' timelines.
     pub currencies: Currencies,
     #[serde(skip)]
@@ -363,6 +376,27 @@ impl Entities {
             }
             // tokens are folded by `crate::tokens`
             AnyEvent::Token(_) => Vec::new(),
+            AnyEvent::Document(e) => {
+                let DocumentEvent::DocumentRegistered(r) = e;
+                let i = self.documents.slot(r.document_id.as_str());
+                evolve_in_place(self.documents.get_mut(i), |s| document::evolve(s, e));
+                Vec::new()
+            }
+            AnyEvent::NextStep(e) => {
+                let id = match e {
+                    NextStepEvent::NextStepDefined(r) => r.next_step_id.as_str(),
+                    NextStepEvent::NextStepStatusChanged(r) => r.next_step_id.as_str(),
+                };
+                let i = self.next_steps.slot(id);
+                evolve_in_place(self.next_steps.get_mut(i), |s| next_step::evolve(s, e));
+                Vec::new()
+            }
+            AnyEvent::Prospect(e) => {
+                let ProspectEvent::ProspectRecorded(r) = e;
+                let i = self.prospects.slot(r.prospect_id.as_str());
+                evolve_in_place(self.prospects.get_mut(i), |s| prospect::evolve(s, e));
+                Vec::new()
+            }
         }
     }
 
@@ -458,18 +492,30 @@ impl Entities {
                     return Vec::new();
                 }
                 let roadmap = self.roadmaps.slot(m.roadmap_id.as_str());
-                let donor = self.organisations.slot(m.donor_id.as_str());
-                let recipient = self.organisations.slot(m.recipient_id.as_str());
+                let donor = m
+                    .donor_id
+                    .as_ref()
+                    .map_or(NONE, |o| self.organisations.slot(o.as_str()));
+                let recipient = m
+                    .recipient_id
+                    .as_ref()
+                    .map_or(NONE, |o| self.organisations.slot(o.as_str()));
                 let extra = (m.proposal_id.is_some()
                     || m.partnership_id.is_some()
-                    || m.quantity.is_some()
+                    || !m.items.is_empty()
+                    || !m.beneficiaries.is_empty()
+                    || m.source.is_some()
+                    || !m.status_stated
                     || m.description.is_some())
                 .then(|| {
                     Box::new(PledgeExtra {
                         proposal_id: m.proposal_id.as_ref().map(|x| x.as_str().into()),
                         partnership_id: m.partnership_id.as_ref().map(|x| x.as_str().into()),
-                        quantity: m.quantity.clone(),
+                        items: m.items.clone(),
+                        beneficiaries: m.beneficiaries.clone(),
+                        source: m.source.clone(),
                         description: m.description.as_deref().map(Into::into),
+                        status_not_stated: !m.status_stated,
                     })
                 });
                 let list = &mut self.roadmaps.get_mut(roadmap).pledges;
@@ -532,7 +578,10 @@ impl Entities {
         let mut d = Decoded::default();
         d.decode(&rec.timeline, &self.currencies);
         let (made, rest) = d.facts.split_first()?;
-        let org = |o: u32| OrganisationId::new_unchecked(self.organisations.id_of(o).unwrap_or(""));
+        let org = |o: u32| {
+            (o != NONE)
+                .then(|| OrganisationId::new_unchecked(self.organisations.id_of(o).unwrap_or("")))
+        };
         let prio = |p: u32| PriorityId::new_unchecked(self.priorities.id_of(p).unwrap_or(""));
         let allocations = |items: &[(u32, Decimal)]| -> Vec<Allocation> {
             items
@@ -559,7 +608,6 @@ impl Entities {
             roadmap_id: RoadmapId::new_unchecked(self.roadmaps.id_of(rec.roadmap).unwrap_or("")),
             kind: rec.kind?,
             amount: *amount,
-            quantity: extra.and_then(|x| x.quantity.clone()),
             allocations: allocations(d.items_of(*made_allocations)),
             priority_ids: d.slots_of(*priorities).iter().map(|p| prio(*p)).collect(),
             pledged_on: made.on,
@@ -571,6 +619,10 @@ impl Entities {
                 .map(PartnershipId::new_unchecked),
             themes: rec.themes.to_vec(),
             description: extra.and_then(|x| x.description.as_deref()).map(Into::into),
+            items: extra.map(|x| x.items.clone()).unwrap_or_default(),
+            beneficiaries: extra.map(|x| x.beneficiaries.clone()).unwrap_or_default(),
+            status_stated: !extra.is_some_and(|x| x.status_not_stated),
+            source: extra.and_then(|x| x.source.clone()),
         });
         let pledge_id = || PledgeId::new_unchecked(self.pledges.id_of(i).unwrap_or(""));
         let mut state = pledge::evolve(StreamState::default(), &made_event);
@@ -734,8 +786,60 @@ impl ReadModel {
             .partnerships
             .iter()
             .filter_map(|(_, s)| versioned(s))
-            .filter(|p| status.is_none_or(|s| p.status == s))
+            .filter(|p| status.is_none_or(|s| p.status == Some(s)))
             .filter(|p| party_id.is_none_or(|id| p.party_ids.iter().any(|x| x.as_str() == id)))
+            .collect()
+    }
+
+    pub fn document(&self, id: &str) -> Option<Versioned<'_, Document>> {
+        versioned(self.ent.documents.by_id(id)?)
+    }
+
+    /// Every source document, in registration order.
+    pub fn documents(&self) -> Vec<Versioned<'_, Document>> {
+        self.ent
+            .documents
+            .iter()
+            .filter_map(|(_, s)| versioned(s))
+            .collect()
+    }
+
+    pub fn next_step(&self, id: &str) -> Option<Versioned<'_, NextStep>> {
+        versioned(self.ent.next_steps.by_id(id)?)
+    }
+
+    /// A roadmap's next steps, by rank.
+    pub fn next_steps(&self, roadmap_id: &str) -> Vec<Versioned<'_, NextStep>> {
+        let mut v: Vec<_> = self
+            .ent
+            .next_steps
+            .iter()
+            .filter_map(|(_, s)| versioned(s))
+            .filter(|s| s.roadmap_id.as_str() == roadmap_id)
+            .collect();
+        v.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.id.cmp(&b.id)));
+        v
+    }
+
+    pub fn prospect(&self, id: &str) -> Option<Versioned<'_, Prospect>> {
+        versioned(self.ent.prospects.by_id(id)?)
+    }
+
+    /// `prospects(roadmapId, organisationId)`, in recording order.
+    pub fn prospects(
+        &self,
+        roadmap_id: Option<&str>,
+        organisation_id: Option<&str>,
+    ) -> Vec<Versioned<'_, Prospect>> {
+        self.ent
+            .prospects
+            .iter()
+            .filter_map(|(_, s)| versioned(s))
+            .filter(|p| roadmap_id.is_none_or(|r| p.roadmap_id.as_str() == r))
+            .filter(|p| {
+                organisation_id
+                    .is_none_or(|o| p.organisation_id.as_ref().is_some_and(|x| x.as_str() == o))
+            })
             .collect()
     }
 

@@ -235,8 +235,14 @@ fn later(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
     }
 }
 
-/// A disbursement in force: (currency, shares, disbursedOn).
-pub(crate) type DisbursementView<'a> = (Currency, &'a [(u32, Decimal)], Option<NaiveDate>);
+/// A disbursement in force: (currency, shares, disbursedOn). The shares are
+/// the stored ones, or, for a gift delivered before it was valued, made from
+/// the allocations of the value in force (see [`view_pledge`]).
+pub(crate) type DisbursementView<'a> = (
+    Currency,
+    std::borrow::Cow<'a, [(u32, Decimal)]>,
+    Option<NaiveDate>,
+);
 
 /// A pledge seen through the two clocks.
 #[derive(Debug)]
@@ -259,6 +265,11 @@ pub(crate) struct PledgeView<'a> {
 
 /// Folds a pledge's facts up to `cutoff`, keeping those in force on `on`.
 /// `None`: the pledge did not exist (made after the cutoff or after `on`) or is cancelled.
+///
+/// A gift delivered while unvalued (a disbursement without amount) and
+/// valued later counts as disbursed in full, on its delivery date, for the
+/// value in force: DISBURSED means delivered whole, and the value says what
+/// the whole was worth (the domain's `evolve` holds the same rule).
 pub(crate) fn view_pledge<'a>(
     d: &'a Decoded,
     donor: u32,
@@ -298,6 +309,7 @@ pub(crate) fn view_pledge<'a>(
             Some(_) => {}
         }
     }
+    let mut delivered_unvalued: Option<Option<NaiveDate>> = None;
     for f in rest {
         let in_force = match (on, f.on) {
             (None, _) => true,
@@ -323,13 +335,29 @@ pub(crate) fn view_pledge<'a>(
                 v.amount_on = f.on;
                 v.allocations = d.items_of(*allocations);
             }
-            Change::Disbursed { amount, shares, .. } => {
-                if let Some(m) = amount {
-                    v.disbursements
-                        .push((m.currency, d.items_of(*shares), f.on));
-                }
-            }
+            Change::Disbursed { amount, shares, .. } => match amount {
+                Some(m) => v.disbursements.push((
+                    m.currency,
+                    std::borrow::Cow::Borrowed(d.items_of(*shares)),
+                    f.on,
+                )),
+                None => delivered_unvalued = Some(f.on),
+            },
         }
+    }
+    if let (Some(delivered_on), Some(value)) = (delivered_unvalued, v.amount)
+        && v.disbursements.is_empty()
+    {
+        let shares: Vec<(u32, Decimal)> = if v.allocations.is_empty() {
+            vec![(NONE, value.amount)]
+        } else {
+            v.allocations.to_vec()
+        };
+        v.disbursements.push((
+            value.currency,
+            std::borrow::Cow::Owned(shares),
+            delivered_on,
+        ));
     }
     Some(v)
 }
@@ -353,6 +381,9 @@ fn finish(acc: Acc, required: Option<Decimal>, ent: &Entities, to: Currency) -> 
     let mut donors: Vec<(Figures, &str)> = acc
         .donors
         .into_iter()
+        // a contribution whose donor is not stated counts in the sums, but
+        // names no organisation among the donors
+        .filter(|(d, _)| *d != NONE)
         .map(|(d, f)| (f, ent.organisations.id_of(d).unwrap_or("")))
         .collect();
     donors.sort_unstable_by(|a, b| {

@@ -264,4 +264,8 @@ impl References for ReadModel {
         let p = self.partnership(id)?;
         Some(RecordRef::of_partnership(&p))
     }
+
+    fn document_exists(&self, id: &str) -> bool {
+        self.document(id).is_some()
+    }
 }

@@ -24,7 +24,7 @@ use thiserror::Error;
 use crate::ReadModel;
 
 /// Bumped whenever the body's layout changes; older snapshots are then refused.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 const MAGIC: &[u8; 8] = b"FTRMSNAP";
 const HEADER_LEN: usize = 8 + 4 + 8 + 1 + 32 + 8 + 32;
@@ -287,12 +287,20 @@ pub(crate) mod priority_state {
     use fundtrail_domain::aggregate::StreamState;
     use fundtrail_domain::ids::{PriorityId, RoadmapId};
     use fundtrail_domain::priority::Priority;
+    use fundtrail_domain::source::SourceRef;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::money::M;
 
     #[derive(Serialize, Deserialize)]
-    struct P(PriorityId, RoadmapId, u32, String, Option<M>);
+    struct P(
+        PriorityId,
+        RoadmapId,
+        u32,
+        String,
+        Option<M>,
+        Option<SourceRef>,
+    );
 
     pub fn serialize<S: Serializer>(st: &StreamState<Priority>, s: S) -> Result<S::Ok, S::Error> {
         let p = st.entity.as_ref().map(|p| {
@@ -302,6 +310,7 @@ pub(crate) mod priority_state {
                 p.rank,
                 p.title.clone(),
                 p.requirement.map(M::from),
+                p.source.clone(),
             )
         });
         (st.version, p).serialize(s)
@@ -317,6 +326,7 @@ pub(crate) mod priority_state {
                 rank: p.2,
                 title: p.3,
                 requirement: p.4.map(Into::into),
+                source: p.5,
             }),
         })
     }
@@ -329,6 +339,7 @@ pub(crate) mod proposal_state {
     use fundtrail_domain::enums::{ProposalStatus, Theme};
     use fundtrail_domain::ids::{OrganisationId, PriorityId, ProposalId};
     use fundtrail_domain::proposal::Proposal;
+    use fundtrail_domain::source::SourceRef;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::money::M;
@@ -345,6 +356,7 @@ pub(crate) mod proposal_state {
         priority_ids: Vec<PriorityId>,
         submitted_on: Option<NaiveDate>,
         decided_on: Option<NaiveDate>,
+        source: Option<SourceRef>,
     }
 
     pub fn serialize<S: Serializer>(st: &StreamState<Proposal>, s: S) -> Result<S::Ok, S::Error> {
@@ -359,6 +371,7 @@ pub(crate) mod proposal_state {
             priority_ids: p.priority_ids.clone(),
             submitted_on: p.submitted_on,
             decided_on: p.decided_on,
+            source: p.source.clone(),
         });
         (st.version, p).serialize(s)
     }
@@ -378,6 +391,7 @@ pub(crate) mod proposal_state {
                 priority_ids: p.priority_ids,
                 submitted_on: p.submitted_on,
                 decided_on: p.decided_on,
+                source: p.source,
             }),
         })
     }

@@ -518,6 +518,7 @@ fn applied_names_the_roadmaps_whose_funding_changed_and_the_cache_follows() {
                 acronym: None,
                 kind: OrganisationKind::Other,
                 country: "CIV".into(),
+                source: None,
             },
         ),
     );

@@ -49,15 +49,11 @@ fn a_pledge_with_every_optional_field_is_rebuilt_whole() {
     l.priority("p1", "rm", 1);
     let made = PledgeMade {
         pledge_id: PledgeId::new_unchecked("kit"),
-        donor_id: OrganisationId::new_unchecked("giz"),
-        recipient_id: OrganisationId::new_unchecked("gov"),
+        donor_id: Some(OrganisationId::new_unchecked("giz")),
+        recipient_id: Some(OrganisationId::new_unchecked("gov")),
         roadmap_id: RoadmapId::new_unchecked("rm"),
         kind: ContributionKind::InKind,
         amount: None,
-        quantity: Some(Quantity {
-            count: 40,
-            unit: "laptops".into(),
-        }),
         allocations: vec![],
         priority_ids: vec![PriorityId::new_unchecked("p1")],
         pledged_on: Some(date("2023-05-01")),
@@ -65,6 +61,14 @@ fn a_pledge_with_every_optional_field_is_rebuilt_whole() {
         partnership_id: Some(PartnershipId::new_unchecked("part")),
         themes: vec![Theme::Trafficking, Theme::ChildLabour],
         description: Some("Forty laptops".into()),
+        items: vec![fundtrail_domain::pledge::Item {
+            quantity: 40,
+            unit: "laptops".into(),
+            description: None,
+        }],
+        beneficiaries: Vec::new(),
+        status_stated: true,
+        source: None,
     };
     l.push("pledge-kit", PledgeEvent::from(made.clone()));
     l.commit("kit", None);

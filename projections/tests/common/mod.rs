@@ -103,6 +103,7 @@ impl Ledger {
                 acronym: acronym.map(Into::into),
                 kind,
                 country: "CIV".into(),
+                source: None,
             }),
         );
     }
@@ -117,6 +118,7 @@ impl Ledger {
                 period_start: date("2023-01-01"),
                 period_end: date("2023-12-31"),
                 currency,
+                source: None,
             }),
         );
     }
@@ -129,6 +131,7 @@ impl Ledger {
                 roadmap_id: RoadmapId::new_unchecked(roadmap),
                 rank,
                 title: format!("Priority {rank}"),
+                source: None,
             }),
         );
     }
@@ -173,12 +176,11 @@ impl Ledger {
             &stream_name(EntityKind::Pledge, id),
             PledgeEvent::from(PledgeMade {
                 pledge_id: PledgeId::new_unchecked(id),
-                donor_id: OrganisationId::new_unchecked(donor),
-                recipient_id: OrganisationId::new_unchecked("gov"),
+                donor_id: Some(OrganisationId::new_unchecked(donor)),
+                recipient_id: Some(OrganisationId::new_unchecked("gov")),
                 roadmap_id: RoadmapId::new_unchecked(roadmap),
                 kind: ContributionKind::Cash,
                 amount,
-                quantity: None,
                 allocations: allocations
                     .iter()
                     .map(|(p, a)| Allocation {
@@ -195,6 +197,10 @@ impl Ledger {
                 partnership_id: None,
                 themes: themes.to_vec(),
                 description: None,
+                items: Vec::new(),
+                beneficiaries: Vec::new(),
+                status_stated: true,
+                source: None,
             }),
         );
     }
@@ -297,8 +303,9 @@ impl Ledger {
                     .iter()
                     .map(|p| PriorityId::new_unchecked(*p))
                     .collect(),
-                status: PartnershipStatus::Signed,
+                status: Some(PartnershipStatus::Signed),
                 signed_on: None,
+                source: None,
             }),
         );
     }
@@ -325,6 +332,7 @@ impl Ledger {
                     .map(|p| PriorityId::new_unchecked(*p))
                     .collect(),
                 submitted_on: Some(date("2023-04-01")),
+                source: None,
             }),
         );
     }

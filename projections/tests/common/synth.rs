@@ -93,6 +93,7 @@ pub fn build(events: usize) -> Synth {
                 acronym: None,
                 kind: OrganisationKind::ALL[o % OrganisationKind::ALL.len()],
                 country: "CIV".into(),
+                source: None,
             })
             .into(),
         );
@@ -107,6 +108,7 @@ pub fn build(events: usize) -> Synth {
                 period_start: NaiveDate::from_ymd_opt(2023, 1, 1).unwrap(),
                 period_end: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
                 currency: Currency::XOF,
+                source: None,
             })
             .into(),
         );
@@ -119,6 +121,7 @@ pub fn build(events: usize) -> Synth {
                     roadmap_id: RoadmapId::new_unchecked(rid(r)),
                     rank: p as u32 + 1,
                     title: format!("Priority {p}"),
+                    source: None,
                 })
                 .into(),
             );
@@ -159,12 +162,14 @@ pub fn build(events: usize) -> Synth {
             stream.clone(),
             PledgeEvent::from(PledgeMade {
                 pledge_id: pid.clone(),
-                donor_id: OrganisationId::new_unchecked(format!("org-{}", rng.below(ORGS as u64))),
-                recipient_id: OrganisationId::new_unchecked("org-0"),
+                donor_id: Some(OrganisationId::new_unchecked(format!(
+                    "org-{}",
+                    rng.below(ORGS as u64)
+                ))),
+                recipient_id: Some(OrganisationId::new_unchecked("org-0")),
                 roadmap_id: RoadmapId::new_unchecked(rid(r)),
                 kind: ContributionKind::Cash,
                 amount: Some(Money::new(amount, Currency::XOF)),
-                quantity: None,
                 allocations: alloc(amount),
                 priority_ids: vec![],
                 pledged_on: Some(on),
@@ -172,6 +177,10 @@ pub fn build(events: usize) -> Synth {
                 partnership_id: None,
                 themes: vec![Theme::ChildLabour],
                 description: None,
+                items: Vec::new(),
+                beneficiaries: Vec::new(),
+                status_stated: true,
+                source: None,
             })
             .into(),
         );

@@ -78,8 +78,8 @@ async fn a_cancelled_commitment_is_reversed_and_an_announcement_waits() {
     let date = |s: &str| s.parse::<NaiveDate>().unwrap();
     let make = |id: &str| MakePledge {
         id: id.into(),
-        donor_id: "giz".into(),
-        recipient_id: "cnltp".into(),
+        donor_id: Some("giz".into()),
+        recipient_id: Some("cnltp".into()),
         roadmap_id: "civ-2023".into(),
         kind: ContributionKind::Cash,
         amount: Some(Money::new(Decimal::from(5000), Currency::EUR)),
@@ -91,6 +91,10 @@ async fn a_cancelled_commitment_is_reversed_and_an_announcement_waits() {
         partnership_id: None,
         themes: vec![Theme::ForcedLabour, Theme::Trafficking, Theme::ChildLabour],
         description: Some("Appui <conjoint> & formation".into()),
+        items: Vec::new(),
+        beneficiaries: Vec::new(),
+        status_stated: true,
+        source: None,
     };
     run(&state, PledgeCommand::Make(make("p-cancelled"))).await;
     run(

@@ -43,6 +43,7 @@ async fn org(state: &AppState, id: &str) {
             acronym: None,
             kind: OrganisationKind::Foundation,
             country: "CIV".into(),
+            source: None,
         }),
     )
     .await;
@@ -53,8 +54,8 @@ async fn pledge(state: &AppState, id: &str, donor: &str, amount: i64) {
         state,
         PledgeCommand::Make(MakePledge {
             id: id.into(),
-            donor_id: donor.into(),
-            recipient_id: "gov".into(),
+            donor_id: Some(donor.into()),
+            recipient_id: Some("gov".into()),
             roadmap_id: "rm".into(),
             kind: ContributionKind::Cash,
             amount: Some(Money::new(amount.into(), Currency::XOF)),
@@ -66,6 +67,10 @@ async fn pledge(state: &AppState, id: &str, donor: &str, amount: i64) {
             partnership_id: None,
             themes: vec![],
             description: None,
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         }),
     )
     .await;
@@ -86,6 +91,7 @@ async fn seed(state: &AppState, orgs: usize) {
             period_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             period_end: NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
             currency: Currency::XOF,
+            source: None,
         }),
     )
     .await;
@@ -96,6 +102,7 @@ async fn seed(state: &AppState, orgs: usize) {
             roadmap_id: "rm".into(),
             rank: 1,
             title: "First".into(),
+            source: None,
         }),
     )
     .await;

@@ -159,6 +159,7 @@ async fn seed(state: &AppState) -> Result<()> {
                     acronym: None,
                     kind,
                     country: "CIV".into(),
+                    source: None,
                 })
                 .into(),
             )
@@ -174,6 +175,7 @@ async fn seed(state: &AppState) -> Result<()> {
                 period_start: day(2024, 1, 1),
                 period_end: day(2026, 12, 31),
                 currency: Currency::XOF,
+                source: None,
             })
             .into(),
         )
@@ -186,6 +188,7 @@ async fn seed(state: &AppState) -> Result<()> {
                 roadmap_id: "rm".into(),
                 rank: 1,
                 title: "First".into(),
+                source: None,
             })
             .into(),
         )
@@ -213,8 +216,8 @@ impl Ladder {
         let command = match self.step {
             0 => PledgeCommand::Make(MakePledge {
                 id: pledge_id,
-                donor_id: "donor".into(),
-                recipient_id: "gov".into(),
+                donor_id: Some("donor".into()),
+                recipient_id: Some("gov".into()),
                 roadmap_id: "rm".into(),
                 kind: ContributionKind::Cash,
                 amount: Some(Money::new(Decimal::from(1_000), Currency::XOF)),
@@ -229,6 +232,10 @@ impl Ladder {
                 partnership_id: None,
                 themes: vec![],
                 description: None,
+                items: Vec::new(),
+                beneficiaries: Vec::new(),
+                status_stated: true,
+                source: None,
             }),
             1 => PledgeCommand::Commit(CommitPledge {
                 pledge_id,

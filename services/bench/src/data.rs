@@ -519,7 +519,11 @@ pub fn generate(spec: Spec) -> Vec<Cmd> {
             Cmd {
                 stream: b.streams[d.stream as usize].clone(),
                 version: *version,
-                event: NewEvent::new(d.event_type, 1, d.payload),
+                event: NewEvent::new(
+                    d.event_type,
+                    fundtrail_domain::events::current_version(d.event_type).unwrap_or(1),
+                    d.payload,
+                ),
                 metadata: EventMetadata {
                     actor: d.actor,
                     command_id: Some(command_id.to_string()),

@@ -145,6 +145,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
             acronym: Some(format!("O{i}")),
             kind: KINDS[i % KINDS.len()],
             country: "CIV".into(),
+            source: None,
         };
         b.run(
             &mut organisations,
@@ -173,6 +174,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
             period_start: start,
             period_end: start + Duration::days(days + 365),
             currency: if r % 5 == 4 { eur } else { xof },
+            source: None,
         };
         b.run(
             &mut roadmap_states,
@@ -187,6 +189,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
                 roadmap_id: id.clone(),
                 rank: p,
                 title: format!("Priorité {p}"),
+                source: None,
             };
             b.run(
                 &mut priorities,
@@ -234,8 +237,9 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
                     themes: vec![theme],
                     nature: vec![PartnershipNature::Technical, PartnershipNature::Financial],
                     priority_ids: vec![priority],
-                    status: PartnershipStatus::Signed,
+                    status: Some(PartnershipStatus::Signed),
                     signed_on: Some(pledged_on),
+                    source: None,
                 };
                 b.run(
                     &mut partnerships,
@@ -256,6 +260,7 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
                     themes: vec![theme],
                     priority_ids: vec![priority],
                     submitted_on: Some(pledged_on),
+                    source: None,
                 };
                 b.run(
                     &mut proposals,
@@ -281,8 +286,8 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
         let allocations = allocate(amount, &prios[..split]);
         let make = MakePledge {
             id: id.clone(),
-            donor_id: donor,
-            recipient_id: recipient,
+            donor_id: Some(donor),
+            recipient_id: Some(recipient),
             roadmap_id: roadmap_ids[r].clone(),
             kind: if unvalued {
                 ContributionKind::InKind
@@ -305,6 +310,10 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
             partnership_id: None,
             themes: vec![THEMES[(pledge_no % 4) as usize]],
             description: Some("Appui au plan d'action national".into()),
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         };
         if !b.run(&mut pledges, stream.clone(), PledgeCommand::from(make)) {
             continue;

@@ -55,8 +55,8 @@ fn contribution(
 ) -> MakePledge {
     MakePledge {
         id: id.into(),
-        donor_id: donor.into(),
-        recipient_id: recipient.into(),
+        donor_id: Some(donor.into()),
+        recipient_id: Some(recipient.into()),
         roadmap_id: "civ-2023".into(),
         kind,
         amount: None,
@@ -68,6 +68,10 @@ fn contribution(
         partnership_id: None,
         themes: vec![Theme::ChildLabour],
         description: Some("from the 2023 report".into()),
+        items: Vec::new(),
+        beneficiaries: Vec::new(),
+        status_stated: true,
+        source: None,
     }
 }
 
@@ -196,8 +200,9 @@ fn the_2023_partnerships_and_proposals_fit() {
             PartnershipNature::Technical,
         ],
         priority_ids: vec!["civ-2023-p2".into()],
-        status: PartnershipStatus::Negotiating,
+        status: Some(PartnershipStatus::Negotiating),
         signed_on: None,
+        source: None,
     });
     let events = PartnershipState::default().decide(&naptip, &refs).unwrap();
     let p = PartnershipState::fold(&events).entity.unwrap();
@@ -219,6 +224,7 @@ fn the_2023_partnerships_and_proposals_fit() {
         themes: vec![Theme::ChildLabour],
         priority_ids: vec![],
         submitted_on: None,
+        source: None,
     };
     let events = ProposalState::default()
         .decide(&proposal.into(), &refs)

@@ -72,10 +72,27 @@ contract_enum!(ProposalStatus {
     Withdrawn => "WITHDRAWN",
 });
 
-contract_enum!(ContributionKind {
-    Cash => "CASH",
-    InKind => "IN_KIND",
-});
+contract_enum!(
+    /// What a contribution gives: money, goods, or technical support
+    /// (trainings, expertise, advocacy), which is counted and listed but
+    /// never valued unless a value is stated.
+    ContributionKind {
+        Cash => "CASH",
+        InKind => "IN_KIND",
+        Technical => "TECHNICAL",
+    }
+);
+
+contract_enum!(
+    /// Where a roadmap's next step stands, in the words of the Alliance 8.7
+    /// questionnaire (« Non atteinte, Planifiée, En cours, Atteinte »).
+    NextStepStatus {
+        NotAchieved => "NOT_ACHIEVED",
+        Planned => "PLANNED",
+        InProgress => "IN_PROGRESS",
+        Achieved => "ACHIEVED",
+    }
+);
 
 contract_enum!(PledgeStatus {
     Pledged => "PLEDGED",

@@ -19,12 +19,15 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::document::DocumentEvent;
 use crate::exchange_rate::ExchangeRateEvent;
+use crate::next_step::NextStepEvent;
 use crate::organisation::OrganisationEvent;
 use crate::partnership::PartnershipEvent;
 use crate::pledge::PledgeEvent;
 use crate::priority::PriorityEvent;
 use crate::proposal::ProposalEvent;
+use crate::prospect::ProspectEvent;
 use crate::roadmap::RoadmapEvent;
 use crate::token::TokenEvent;
 
@@ -135,6 +138,9 @@ pub enum AnyEvent {
     Pledge(PledgeEvent),
     ExchangeRate(ExchangeRateEvent),
     Token(TokenEvent),
+    Document(DocumentEvent),
+    NextStep(NextStepEvent),
+    Prospect(ProspectEvent),
 }
 
 macro_rules! any_event_dispatch {
@@ -148,6 +154,9 @@ macro_rules! any_event_dispatch {
             AnyEvent::Pledge($e) => $body,
             AnyEvent::ExchangeRate($e) => $body,
             AnyEvent::Token($e) => $body,
+            AnyEvent::Document($e) => $body,
+            AnyEvent::NextStep($e) => $body,
+            AnyEvent::Prospect($e) => $body,
         }
     };
 }
@@ -168,7 +177,10 @@ any_event_from!(
     Proposal(ProposalEvent),
     Pledge(PledgeEvent),
     ExchangeRate(ExchangeRateEvent),
-    Token(TokenEvent)
+    Token(TokenEvent),
+    Document(DocumentEvent),
+    NextStep(NextStepEvent),
+    Prospect(ProspectEvent)
 );
 
 impl AnyEvent {
@@ -211,6 +223,9 @@ impl AnyEvent {
             .or_else(|| lift(PledgeEvent::decode_current(event_type, payload)))
             .or_else(|| lift(ExchangeRateEvent::decode_current(event_type, payload)))
             .or_else(|| lift(TokenEvent::decode_current(event_type, payload)))
+            .or_else(|| lift(DocumentEvent::decode_current(event_type, payload)))
+            .or_else(|| lift(NextStepEvent::decode_current(event_type, payload)))
+            .or_else(|| lift(ProspectEvent::decode_current(event_type, payload)))
     }
 
     fn decode_current_value(
@@ -237,13 +252,19 @@ impl AnyEvent {
             lift(PledgeEvent::decode_current_value(t, payload))
         } else if TokenEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
             lift(TokenEvent::decode_current_value(t, payload))
+        } else if DocumentEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
+            lift(DocumentEvent::decode_current_value(t, payload))
+        } else if NextStepEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
+            lift(NextStepEvent::decode_current_value(t, payload))
+        } else if ProspectEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
+            lift(ProspectEvent::decode_current_value(t, payload))
         } else {
             lift(ExchangeRateEvent::decode_current_value(t, payload))
         }
     }
 }
 
-const ALL_EVENT_TYPES: [&[(&str, u16)]; 8] = [
+const ALL_EVENT_TYPES: [&[(&str, u16)]; 11] = [
     OrganisationEvent::EVENT_TYPES,
     RoadmapEvent::EVENT_TYPES,
     PriorityEvent::EVENT_TYPES,
@@ -252,6 +273,9 @@ const ALL_EVENT_TYPES: [&[(&str, u16)]; 8] = [
     PledgeEvent::EVENT_TYPES,
     ExchangeRateEvent::EVENT_TYPES,
     TokenEvent::EVENT_TYPES,
+    DocumentEvent::EVENT_TYPES,
+    NextStepEvent::EVENT_TYPES,
+    ProspectEvent::EVENT_TYPES,
 ];
 
 /// The current schema version of an event type, `None` for an unknown type.
@@ -303,10 +327,55 @@ pub struct Upcaster {
     pub step: fn(Value) -> Result<Value, String>,
 }
 
-/// The upcasting steps in force. Every event is at v1 today, so there are none:
-/// a v2 of, say, `PledgeMade` adds
-/// `Upcaster { event_type: "PledgeMade", from_version: 1, step: pledge_made_v1_to_v2 }`.
-pub static UPCASTERS: &[Upcaster] = &[];
+/// v1 -> v2 of the events that gained optional fields only (`source`, a
+/// status that may be absent): a v1 payload is a valid v2 payload as it is.
+fn optional_fields_added(v: Value) -> Result<Value, String> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err("payload is not an object".into())
+    }
+}
+
+/// The upcasting steps in force (`docs/adr` and `schema/events/*.v1.json`
+/// keep the older shapes).
+pub static UPCASTERS: &[Upcaster] = &[
+    Upcaster {
+        event_type: "PledgeMade",
+        from_version: 1,
+        step: crate::pledge::pledge_made_v1_to_v2,
+    },
+    Upcaster {
+        event_type: "OrganisationRegistered",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+    Upcaster {
+        event_type: "RoadmapCreated",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+    Upcaster {
+        event_type: "PriorityDefined",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+    Upcaster {
+        event_type: "PartnershipRecorded",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+    Upcaster {
+        event_type: "PartnershipStatusChanged",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+    Upcaster {
+        event_type: "ProposalSubmitted",
+        from_version: 1,
+        step: optional_fields_added,
+    },
+];
 
 /// Turns a payload of `schema_version` into the current version of `event_type`
 /// (identity for the current version; an error for an unknown type or version).
@@ -492,15 +561,56 @@ mod tests {
     #[test]
     fn the_current_version_is_the_identity() {
         let v = serde_json::to_value(made()).unwrap();
-        assert_eq!(upcast("PledgeMade", 1, v.clone()).unwrap(), v);
+        assert_eq!(upcast("PledgeMade", 2, v.clone()).unwrap(), v);
         assert_eq!(
-            upcast("PledgeMade", 2, v.clone()).unwrap_err().to_string(),
-            "PledgeMade has no schema version 2 (current: 1)"
+            upcast("PledgeMade", 3, v.clone()).unwrap_err().to_string(),
+            "PledgeMade has no schema version 3 (current: 2)"
         );
         assert_eq!(
             upcast("PledgeMaid", 1, v).unwrap_err(),
             UpcastError::UnknownEventType("PledgeMaid".into())
         );
+    }
+
+    /// A ledger written before v2 still loads: a v1 `PledgeMade` with its
+    /// one quantity and required parties decodes as a v2 pledge of one item,
+    /// its status stated; v1 partnerships keep their status.
+    #[test]
+    fn version_1_events_of_an_old_ledger_decode_into_today_s_shapes() {
+        let v1 = json!({
+            "pledgeId": "c-ccc-motos", "donorId": "ccc", "recipientId": "ccc",
+            "roadmapId": "civ-2023", "kind": "IN_KIND",
+            "quantity": {"count": 100, "unit": "motorcycles"},
+            "allocations": [], "priorityIds": ["civ-2023-p2"], "themes": ["CHILD_LABOUR"]
+        });
+        let AnyEvent::Pledge(PledgeEvent::PledgeMade(m)) =
+            decode_slice("PledgeMade", 1, &serde_json::to_vec(&v1).unwrap()).unwrap()
+        else {
+            panic!("not a PledgeMade")
+        };
+        assert_eq!(m.donor_id.as_ref().map(|d| d.as_str()), Some("ccc"));
+        assert!(m.status_stated);
+        assert_eq!(
+            m.items,
+            vec![crate::pledge::Item {
+                quantity: 100,
+                unit: "motorcycles".into(),
+                description: None
+            }]
+        );
+        assert_eq!(m.source, None);
+        let recorded = json!({
+            "partnershipId": "pa-1", "partyIds": ["cnltp", "stc-ci"], "title": "Accord",
+            "status": "SIGNED"
+        });
+        let AnyEvent::Partnership(crate::partnership::PartnershipEvent::PartnershipRecorded(p)) =
+            decode("PartnershipRecorded", 1, recorded).unwrap()
+        else {
+            panic!("not a PartnershipRecorded")
+        };
+        assert_eq!(p.status, Some(crate::enums::PartnershipStatus::Signed));
+        let changed = json!({"partnershipId": "pa-1", "from": "NEGOTIATING", "to": "SIGNED"});
+        assert!(decode("PartnershipStatusChanged", 1, changed).is_ok());
     }
 
     #[test]
@@ -522,7 +632,7 @@ mod tests {
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 16);
+        assert_eq!(AnyEvent::event_types().len(), 20);
     }
 
     #[test]

@@ -108,6 +108,9 @@ slug_id!(PartnershipId, "Partnership");
 slug_id!(ProposalId, "Proposal");
 slug_id!(PledgeId, "Pledge");
 slug_id!(TokenId, "Token");
+slug_id!(DocumentId, "Document");
+slug_id!(NextStepId, "NextStep");
+slug_id!(ProspectId, "Prospect");
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,8 @@
 //!
 //! Each entity lives in its own stream (`organisation-<id>`, `roadmap-<id>`,
 //! `priority-<id>`, `partnership-<id>`, `proposal-<id>`, `pledge-<id>`,
-//! `rate-<BASE>-<QUOTE>`, `token-<id>`; named in [`streams`]). The service
+//! `rate-<BASE>-<QUOTE>`, `token-<id>`, `document-<id>`, `nextstep-<id>`,
+//! `prospect-<id>`; named in [`streams`]). The service
 //! layer, for a command:
 //! 1. finds the stream with `XCommand::stream_id()`,
 //! 2. folds the stream's events into `XState` (`evolve`),
@@ -22,6 +23,7 @@ pub mod access;
 pub mod aggregate;
 pub mod country;
 pub mod dates;
+pub mod document;
 pub mod enums;
 pub mod error;
 pub mod event_schema;
@@ -30,13 +32,16 @@ pub mod exchange_rate;
 pub mod ids;
 pub mod lists;
 pub mod money;
+pub mod next_step;
 pub mod organisation;
 pub mod partnership;
 pub mod pledge;
 pub mod priority;
 pub mod proposal;
+pub mod prospect;
 pub mod refs;
 pub mod roadmap;
+pub mod source;
 pub mod streams;
 pub mod text;
 pub mod token;

@@ -11,6 +11,7 @@ use crate::error::DomainError;
 use crate::events::{event_enum, impl_domain_event};
 use crate::ids::OrganisationId;
 use crate::refs::References;
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -31,6 +32,8 @@ pub struct RegisterOrganisation {
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-3.
     pub country: String,
+    /// Where the record comes from (a document and the sentence it rests on).
+    pub source: Option<SourceInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -79,8 +82,10 @@ pub struct OrganisationRegistered {
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-3.
     pub country: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
-impl_domain_event!(OrganisationRegistered, 1);
+impl_domain_event!(OrganisationRegistered, 2);
 
 event_enum!(OrganisationEvent {
     OrganisationRegistered
@@ -96,6 +101,7 @@ pub struct Organisation {
     pub acronym: Option<String>,
     pub kind: OrganisationKind,
     pub country: String,
+    pub source: Option<SourceRef>,
 }
 
 pub type OrganisationState = StreamState<Organisation>;
@@ -110,6 +116,7 @@ pub fn evolve(mut state: OrganisationState, event: &OrganisationEvent) -> Organi
                 acronym: e.acronym.clone(),
                 kind: e.kind,
                 country: e.country.clone(),
+                source: e.source.clone(),
             });
         }
     }
@@ -121,7 +128,7 @@ pub fn evolve(mut state: OrganisationState, event: &OrganisationEvent) -> Organi
 pub fn decide(
     state: &OrganisationState,
     command: &OrganisationCommand,
-    _refs: &dyn References,
+    refs: &dyn References,
 ) -> Result<Vec<OrganisationEvent>, DomainError> {
     match command {
         OrganisationCommand::Register(c) => {
@@ -134,6 +141,7 @@ pub fn decide(
             }
             Ok(vec![
                 OrganisationRegistered {
+                    source: source::check("source", c.source.as_ref(), refs)?,
                     organisation_id: id,
                     name: text::title("name", &c.name)?,
                     acronym: text::optional_title("acronym", c.acronym.as_deref())?,
@@ -165,6 +173,7 @@ mod tests {
             acronym: Some("GIZ".into()),
             kind: OrganisationKind::BilateralAgency,
             country: "DEU".into(),
+            source: None,
         }
     }
 
@@ -178,6 +187,7 @@ mod tests {
                 acronym: Some("GIZ".into()),
                 kind: OrganisationKind::BilateralAgency,
                 country: "DEU".into(),
+                source: None,
             }
             .into()]);
         assert_eq!(state.version, 1);

@@ -24,6 +24,7 @@ use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{OrganisationId, PartnershipId, PriorityId};
 use crate::lists;
 use crate::refs::{RecordRef, References};
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -32,13 +33,20 @@ pub fn stream_id(id: &PartnershipId) -> String {
     stream_name(EntityKind::Partnership, id)
 }
 
-/// Whether `from -> to` is allowed.
-pub fn transition_allowed(from: PartnershipStatus, to: PartnershipStatus) -> bool {
+/// Whether `from -> to` is allowed. From a status not stated (`None`), any
+/// status may be stated.
+pub fn transition_allowed(from: Option<PartnershipStatus>, to: PartnershipStatus) -> bool {
     use PartnershipStatus::*;
-    matches!(
-        (from, to),
-        (Negotiating, Signed) | (Negotiating, Terminated) | (Signed, Ended) | (Signed, Terminated)
-    )
+    match from {
+        None => true,
+        Some(from) => matches!(
+            (from, to),
+            (Negotiating, Signed)
+                | (Negotiating, Terminated)
+                | (Signed, Ended)
+                | (Signed, Terminated)
+        ),
+    }
 }
 
 /// `recordPartnership`.
@@ -51,8 +59,10 @@ pub struct RecordPartnership {
     pub themes: Vec<Theme>,
     pub nature: Vec<PartnershipNature>,
     pub priority_ids: Vec<String>,
-    pub status: PartnershipStatus,
+    /// `None`: the source does not state it.
+    pub status: Option<PartnershipStatus>,
     pub signed_on: Option<NaiveDate>,
+    pub source: Option<SourceInput>,
 }
 
 /// `changePartnershipStatus`.
@@ -128,18 +138,24 @@ pub struct PartnershipRecorded {
     pub nature: Vec<PartnershipNature>,
     #[serde(default)]
     pub priority_ids: Vec<PriorityId>,
-    pub status: PartnershipStatus,
+    /// Absent: the status is not stated (v2; v1 always had one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PartnershipStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
-impl_domain_event!(PartnershipRecorded, 1);
+impl_domain_event!(PartnershipRecorded, 2);
 
 /// The status went `from -> to`; `signedOn` is the signing date after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PartnershipStatusChanged {
     pub partnership_id: PartnershipId,
-    pub from: PartnershipStatus,
+    /// Absent: the status was not stated before (v2; v1 always had one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<PartnershipStatus>,
     pub to: PartnershipStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on: Option<NaiveDate>,
@@ -148,7 +164,7 @@ pub struct PartnershipStatusChanged {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-impl_domain_event!(PartnershipStatusChanged, 1);
+impl_domain_event!(PartnershipStatusChanged, 2);
 
 event_enum!(PartnershipEvent {
     PartnershipRecorded,
@@ -164,8 +180,9 @@ pub struct Partnership {
     pub themes: Vec<Theme>,
     pub nature: Vec<PartnershipNature>,
     pub priority_ids: Vec<PriorityId>,
-    pub status: PartnershipStatus,
+    pub status: Option<PartnershipStatus>,
     pub signed_on: Option<NaiveDate>,
+    pub source: Option<SourceRef>,
 }
 
 pub type PartnershipState = StreamState<Partnership>;
@@ -183,11 +200,12 @@ pub fn evolve(mut state: PartnershipState, event: &PartnershipEvent) -> Partners
                 priority_ids: e.priority_ids.clone(),
                 status: e.status,
                 signed_on: e.signed_on,
+                source: e.source.clone(),
             });
         }
         PartnershipEvent::PartnershipStatusChanged(e) => {
             if let Some(p) = state.entity.as_mut() {
-                p.status = e.to;
+                p.status = Some(e.to);
                 p.signed_on = e.signed_on;
             }
         }
@@ -265,7 +283,7 @@ pub fn decide(
             let title = text::title("title", &c.title)?;
             let priority_ids = distinct_ids("priorityIds", &c.priority_ids, PriorityId::parse)?;
             let signed_on = dates::optional_in_range("signedOn", c.signed_on)?;
-            if signed_on.is_some() && c.status == PartnershipStatus::Negotiating {
+            if signed_on.is_some() && c.status == Some(PartnershipStatus::Negotiating) {
                 return Err(DomainError::bad_input(
                     "signedOn",
                     "a partnership that is still NEGOTIATING has no signing date",
@@ -281,6 +299,7 @@ pub fn decide(
                 }
             }
             existing_priorities("priorityIds", &priority_ids, refs)?;
+            let source = source::check("source", c.source.as_ref(), refs)?;
             Ok(vec![
                 PartnershipRecorded {
                     partnership_id: id,
@@ -291,6 +310,7 @@ pub fn decide(
                     priority_ids,
                     status: c.status,
                     signed_on,
+                    source,
                 }
                 .into(),
             ])
@@ -307,15 +327,13 @@ pub fn decide(
             let on = dates::optional_in_range("on", c.on)?;
             let reason = text::optional_description("reason", c.reason.as_deref())?;
             if !transition_allowed(p.status, c.status) {
-                let message = if p.status == c.status {
+                let from = p.status.map_or("NOT_STATED", PartnershipStatus::as_str);
+                let message = if p.status == Some(c.status) {
                     format!("partnership {id} is already {}", c.status)
                 } else {
-                    format!(
-                        "partnership {id} cannot go from {} to {}",
-                        p.status, c.status
-                    )
+                    format!("partnership {id} cannot go from {from} to {}", c.status)
                 };
-                return Err(DomainError::invalid_state(message, p.status.as_str()));
+                return Err(DomainError::invalid_state(message, from));
             }
             let signed_on = if c.status == PartnershipStatus::Signed {
                 on.or(p.signed_on)
@@ -363,8 +381,9 @@ mod tests {
                 PartnershipNature::Technical,
             ],
             priority_ids: vec!["civ-2023-p4".into()],
-            status,
+            status: Some(status),
             signed_on: None,
+            source: None,
         }
     }
 
@@ -391,11 +410,12 @@ mod tests {
                 themes: vec![Theme::Trafficking],
                 nature: vec![PartnershipNature::Technical, PartnershipNature::Financial],
                 priority_ids: vec![PriorityId::new_unchecked("civ-2023-p4")],
-                status: Signed,
+                status: Some(Signed),
                 signed_on: None,
+                source: None,
             }
             .into()]);
-        assert_eq!(state.entity.unwrap().status, Signed);
+        assert_eq!(state.entity.unwrap().status, Some(Signed));
     }
 
     #[test]
@@ -542,7 +562,7 @@ mod tests {
             })
             .then([PartnershipStatusChanged {
                 partnership_id: PartnershipId::new_unchecked("pa"),
-                from: Negotiating,
+                from: Some(Negotiating),
                 to: Signed,
                 on: Some(date("2023-07-01")),
                 signed_on: Some(date("2023-07-01")),
@@ -550,7 +570,10 @@ mod tests {
             }
             .into()]);
         let p = state.entity.unwrap();
-        assert_eq!((p.status, p.signed_on), (Signed, Some(date("2023-07-01"))));
+        assert_eq!(
+            (p.status, p.signed_on),
+            (Some(Signed), Some(date("2023-07-01")))
+        );
     }
 
     #[test]
@@ -564,7 +587,7 @@ mod tests {
             let state = given([partnership_recorded("pa", from)])
                 .when(change("pa", to, None))
                 .then_ok();
-            assert_eq!(state.entity.unwrap().status, to);
+            assert_eq!(state.entity.unwrap().status, Some(to));
         }
     }
 
@@ -572,7 +595,7 @@ mod tests {
     fn every_other_transition_is_invalid_state() {
         for from in PartnershipStatus::ALL.iter().copied() {
             for to in PartnershipStatus::ALL.iter().copied() {
-                if transition_allowed(from, to) {
+                if transition_allowed(Some(from), to) {
                     continue;
                 }
                 given([partnership_recorded("pa", from)])
@@ -598,7 +621,7 @@ mod tests {
             partnership_recorded("pa", Negotiating),
             PartnershipStatusChanged {
                 partnership_id: PartnershipId::new_unchecked("pa"),
-                from: Negotiating,
+                from: Some(Negotiating),
                 to: Signed,
                 on: Some(date("2023-07-01")),
                 signed_on: Some(date("2023-07-01")),

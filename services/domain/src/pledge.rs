@@ -39,6 +39,7 @@ use crate::lists;
 use crate::money::{Money, Sign, check_amount, check_money, checked_sum, overflow, split_pro_rata};
 use crate::partnership::distinct_ids;
 use crate::refs::References;
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -67,17 +68,45 @@ pub struct QuantityInput {
     pub unit: String,
 }
 
+/// One line of an in-kind gift: « 2 motos ».
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemInput {
+    pub quantity: i64,
+    /// As the source writes it (« motos »).
+    pub unit: String,
+    pub description: Option<String>,
+}
+
+/// People a contribution reaches, where the source counts them: « 189 jeunes ».
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BeneficiariesInput {
+    pub count: i64,
+    pub description: String,
+}
+
 /// `pledge`. `pledged_on` is required by the API for users; the importer may leave it unknown.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MakePledge {
     pub id: String,
-    pub donor_id: String,
-    pub recipient_id: String,
+    /// `None`: the source does not say who gives (a recipient is then needed).
+    pub donor_id: Option<String>,
+    /// `None`: the source does not say who receives (a donor is then needed).
+    pub recipient_id: Option<String>,
     pub roadmap_id: String,
     pub kind: ContributionKind,
     pub amount: Option<Money>,
+    /// The contract's single quantity: one item (IN_KIND only).
     pub quantity: Option<QuantityInput>,
+    /// In-kind items (IN_KIND only); not with `quantity`.
+    pub items: Vec<ItemInput>,
+    pub beneficiaries: Vec<BeneficiariesInput>,
+    /// `false`: the source does not state where the contribution stands
+    /// (recorded, but neither pledged, committed nor disbursed is said).
+    pub status_stated: bool,
+    pub source: Option<SourceInput>,
     pub allocations: Vec<AllocationInput>,
     /// Priorities an unvalued pledge is meant for (extension of the contract).
     pub priority_ids: Vec<String>,
@@ -164,9 +193,11 @@ impl Footprinted for PledgeCommand {
     type StreamState = PledgeState;
     fn footprint(&self, state: &PledgeState, refs: &dyn References) -> Footprint {
         match self {
-            PledgeCommand::Make(c) => Footprint::default()
-                .organisation(&c.donor_id)
-                .organisation(&c.recipient_id)
+            PledgeCommand::Make(c) => c
+                .donor_id
+                .iter()
+                .chain(c.recipient_id.iter())
+                .fold(Footprint::default(), |f, o| f.organisation(o))
                 .roadmap(&c.roadmap_id)
                 .priorities(c.allocations.iter().map(|a| a.priority_id.as_str()), refs)
                 .priorities(c.priority_ids.iter().map(String::as_str), refs)
@@ -192,9 +223,9 @@ impl Footprinted for PledgeCommand {
                 let Some(p) = &state.entity else {
                     return Footprint::default();
                 };
-                let mut f = Footprint::default()
-                    .organisation(p.donor_id.as_str())
-                    .organisation(p.recipient_id.as_str())
+                let mut f = p
+                    .parties()
+                    .fold(Footprint::default(), |f, o| f.organisation(o.as_str()))
                     .roadmap(p.roadmap_id.as_str());
                 if let PledgeCommand::Revise(r) = self
                     && let Some(allocations) = &r.allocations
@@ -221,11 +252,35 @@ pub struct Allocation {
     pub amount: Decimal,
 }
 
+/// The contract's `quantity { count unit }`: a pledge of exactly one item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Quantity {
     pub count: u64,
     pub unit: String,
+}
+
+/// One line of an in-kind gift, the unit as the source writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    pub quantity: u64,
+    pub unit: String,
+    /// Always written (`null` when absent), so binary snapshots can read it back.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// People a contribution reaches, as the source counts them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Beneficiaries {
+    pub count: u64,
+    pub description: String,
+}
+
+fn stated() -> bool {
+    true
 }
 
 /// The part of a disbursement that goes to one priority (`None`: unallocated).
@@ -237,21 +292,35 @@ pub struct Share {
     pub amount: Decimal,
 }
 
-/// A pledge was made (status PLEDGED). `amount` absent: unvalued, and then
-/// `priorityIds` says which priorities it is meant for; `allocations` (valued
-/// pledges only) add up exactly to `amount`.
+/// A pledge was made (status PLEDGED; with `statusStated: false`, a
+/// contribution recorded from a source that does not say where it stands).
+/// `amount` absent: unvalued, and then `priorityIds` says which priorities it
+/// is meant for; `allocations` (valued pledges only) add up exactly to
+/// `amount`. `donorId` or `recipientId` absent: not stated (never both).
+///
+/// v2 (v1 had required `donorId` and `recipientId` and one `quantity`,
+/// upcast to one item of `items`) added `items`, `beneficiaries`,
+/// `statusStated` and `source`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PledgeMade {
     pub pledge_id: PledgeId,
-    pub donor_id: OrganisationId,
-    pub recipient_id: OrganisationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub donor_id: Option<OrganisationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_id: Option<OrganisationId>,
     pub roadmap_id: RoadmapId,
     pub kind: ContributionKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Money>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Item>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub beneficiaries: Vec<Beneficiaries>,
+    #[serde(default = "stated")]
+    pub status_stated: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<Quantity>,
+    pub source: Option<SourceRef>,
     #[serde(default)]
     pub allocations: Vec<Allocation>,
     #[serde(default)]
@@ -267,7 +336,26 @@ pub struct PledgeMade {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl_domain_event!(PledgeMade, 1);
+impl_domain_event!(PledgeMade, 2);
+
+/// `PledgeMade` v1 -> v2: the one `quantity` becomes one item; the parties,
+/// required in v1, are the same JSON; `statusStated` defaults to true.
+pub fn pledge_made_v1_to_v2(mut v: serde_json::Value) -> Result<serde_json::Value, String> {
+    let obj = v.as_object_mut().ok_or("payload is not an object")?;
+    if let Some(q) = obj.remove("quantity")
+        && !q.is_null()
+    {
+        let count = q.get("count").cloned().ok_or("quantity has no count")?;
+        let unit = q.get("unit").cloned().ok_or("quantity has no unit")?;
+        obj.insert(
+            "items".into(),
+            serde_json::json!([{ "quantity": count, "unit": unit }]),
+        );
+    }
+    obj.entry("statusStated")
+        .or_insert(serde_json::Value::Bool(true));
+    Ok(v)
+}
 
 /// The pledge became a binding commitment (status COMMITTED).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -343,13 +431,19 @@ pub struct Disbursement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pledge {
     pub id: PledgeId,
-    pub donor_id: OrganisationId,
-    pub recipient_id: OrganisationId,
+    pub donor_id: Option<OrganisationId>,
+    pub recipient_id: Option<OrganisationId>,
     pub roadmap_id: RoadmapId,
     pub kind: ContributionKind,
+    /// The lifecycle status; shown as not stated while `status_stated` is false.
     pub status: PledgeStatus,
+    /// Whether anyone stated where the contribution stands (a command that
+    /// commits, disburses or cancels states it).
+    pub status_stated: bool,
     pub amount: Option<Money>,
-    pub quantity: Option<Quantity>,
+    pub items: Vec<Item>,
+    pub beneficiaries: Vec<Beneficiaries>,
+    pub source: Option<SourceRef>,
     pub allocations: Vec<Allocation>,
     pub priority_ids: Vec<PriorityId>,
     pub pledged_on: Option<NaiveDate>,
@@ -364,6 +458,29 @@ pub struct Pledge {
     pub cancelled_on: Option<NaiveDate>,
 }
 
+impl Pledge {
+    /// The status as stated: `None` while the source has not said it.
+    pub fn stated_status(&self) -> Option<PledgeStatus> {
+        self.status_stated.then_some(self.status)
+    }
+
+    /// The contract's `quantity`: the gift's one item, if it has exactly one.
+    pub fn quantity(&self) -> Option<Quantity> {
+        match self.items.as_slice() {
+            [only] => Some(Quantity {
+                count: only.quantity,
+                unit: only.unit.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The organisations the pledge names (donor, recipient), stated ones only.
+    pub fn parties(&self) -> impl Iterator<Item = &OrganisationId> {
+        self.donor_id.iter().chain(self.recipient_id.iter())
+    }
+}
+
 pub type PledgeState = StreamState<Pledge>;
 
 pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
@@ -376,8 +493,11 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             roadmap_id: e.roadmap_id.clone(),
             kind: e.kind,
             status: PledgeStatus::Pledged,
+            status_stated: e.status_stated,
             amount: e.amount,
-            quantity: e.quantity.clone(),
+            items: e.items.clone(),
+            beneficiaries: e.beneficiaries.clone(),
+            source: e.source.clone(),
             allocations: e.allocations.clone(),
             priority_ids: e.priority_ids.clone(),
             pledged_on: e.pledged_on,
@@ -399,10 +519,12 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
         PledgeEvent::PledgeMade(_) => {}
         PledgeEvent::PledgeCommitted(e) => {
             p.status = PledgeStatus::Committed;
+            p.status_stated = true;
             p.committed_on = e.committed_on;
         }
         PledgeEvent::DisbursementRecorded(e) => {
             p.status = e.status;
+            p.status_stated = true;
             if let Some(t) = e.disbursed_total {
                 p.disbursed = t.amount;
             }
@@ -415,9 +537,15 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             p.amount = Some(e.amount);
             p.allocations = e.allocations.clone();
             p.status = e.status;
+            // DISBURSED means delivered in full: a gift delivered before its
+            // value was known is, once valued, disbursed for its whole value.
+            if e.status == PledgeStatus::Disbursed {
+                p.disbursed = e.amount.amount;
+            }
         }
         PledgeEvent::PledgeCancelled(e) => {
             p.status = PledgeStatus::Cancelled;
+            p.status_stated = true;
             p.cancelled_on = Some(e.cancelled_on);
         }
     }
@@ -536,8 +664,16 @@ fn decide_make(
     lists::bounded("allocations", &c.allocations)?;
     lists::bounded("priorityIds", &c.priority_ids)?;
     lists::bounded("themes", &c.themes)?;
-    let donor_id = OrganisationId::parse("donorId", &c.donor_id)?;
-    let recipient_id = OrganisationId::parse("recipientId", &c.recipient_id)?;
+    lists::bounded("items", &c.items)?;
+    lists::bounded("beneficiaries", &c.beneficiaries)?;
+    let donor_id = optional_org("donorId", c.donor_id.as_deref())?;
+    let recipient_id = optional_org("recipientId", c.recipient_id.as_deref())?;
+    if donor_id.is_none() && recipient_id.is_none() {
+        return Err(DomainError::bad_input(
+            "donorId",
+            "a contribution names its donor, its recipient or both",
+        ));
+    }
     let roadmap_id = RoadmapId::parse("roadmapId", &c.roadmap_id)?;
     let proposal_id = c
         .proposal_id
@@ -553,30 +689,22 @@ fn decide_make(
         .amount
         .map(|m| check_money("amount", m, Sign::Positive))
         .transpose()?;
-    let quantity = match &c.quantity {
-        None => None,
-        Some(_) if c.kind == ContributionKind::Cash => {
-            return Err(DomainError::bad_input(
-                "quantity",
-                "a CASH pledge has an amount, not a quantity: quantities are for IN_KIND",
-            ));
-        }
-        Some(q) => {
-            if !(1..=MAX_COUNT).contains(&q.count) {
-                return Err(DomainError::bad_input(
-                    "quantity.count",
-                    format!(
-                        "{} is not a count: use a whole number from 1 to 10^18",
-                        q.count
-                    ),
-                ));
-            }
-            Some(Quantity {
-                count: q.count as u64,
-                unit: text::unit("quantity.unit", &q.unit)?,
+    let items = check_items(c)?;
+    let beneficiaries = c
+        .beneficiaries
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            Ok(Beneficiaries {
+                count: count(&format!("beneficiaries[{i}].count"), b.count)?,
+                description: text::description(
+                    &format!("beneficiaries[{i}].description"),
+                    &b.description,
+                )?,
             })
-        }
-    };
+        })
+        .collect::<Result<Vec<_>, DomainError>>()?;
+    let source = source::check("source", c.source.as_ref(), refs)?;
     let pledged_on = dates::optional_in_range("pledgedOn", c.pledged_on)?;
     let description = text::optional_description("description", c.description.as_deref())?;
     if amount.is_none() && !c.allocations.is_empty() {
@@ -595,6 +723,7 @@ fn decide_make(
 
     // references
     for (field, org) in [("donorId", &donor_id), ("recipientId", &recipient_id)] {
+        let Some(org) = org else { continue };
         if !refs.organisation_exists(org.as_str()) {
             return Err(DomainError::not_found(
                 OrganisationId::ENTITY,
@@ -640,12 +769,15 @@ fn decide_make(
     Ok(vec![
         PledgeMade {
             pledge_id: id,
-            donor_id,
-            recipient_id,
+            donor_id: donor_id,
+            recipient_id: recipient_id,
             roadmap_id,
             kind: c.kind,
             amount,
-            quantity,
+            items,
+            beneficiaries,
+            status_stated: c.status_stated,
+            source,
             allocations,
             priority_ids,
             pledged_on,
@@ -656,6 +788,72 @@ fn decide_make(
         }
         .into(),
     ])
+}
+
+fn optional_org(field: &str, raw: Option<&str>) -> Result<Option<OrganisationId>, DomainError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => OrganisationId::parse(field, r).map(Some),
+    }
+}
+
+fn count(field: &str, n: i64) -> Result<u64, DomainError> {
+    if (1..=MAX_COUNT).contains(&n) {
+        Ok(n as u64)
+    } else {
+        Err(DomainError::bad_input(
+            field,
+            format!("{n} is not a count: use a whole number from 1 to 10^18"),
+        ))
+    }
+}
+
+/// The items of an in-kind gift, from `quantity` (one item) or `items`.
+fn check_items(c: &MakePledge) -> Result<Vec<Item>, DomainError> {
+    if c.quantity.is_none() && c.items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let field = if c.quantity.is_some() {
+        "quantity"
+    } else {
+        "items"
+    };
+    if c.kind != ContributionKind::InKind {
+        return Err(DomainError::bad_input(
+            field,
+            format!(
+                "a {} contribution has no items: quantities and items are for IN_KIND",
+                c.kind
+            ),
+        ));
+    }
+    if let Some(q) = &c.quantity {
+        if !c.items.is_empty() {
+            return Err(DomainError::bad_input(
+                "quantity",
+                "give either one quantity or a list of items, not both",
+            ));
+        }
+        return Ok(vec![Item {
+            quantity: count("quantity.count", q.count)?,
+            unit: text::unit("quantity.unit", &q.unit)?,
+            description: None,
+        }]);
+    }
+    c.items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            Ok(Item {
+                quantity: count(&format!("items[{i}].quantity"), it.quantity)?,
+                unit: text::unit(&format!("items[{i}].unit"), &it.unit)?,
+                description: text::optional_description(
+                    &format!("items[{i}].description"),
+                    it.description.as_deref(),
+                )?,
+            })
+        })
+        .collect()
 }
 
 fn decide_commit(state: &PledgeState, c: &CommitPledge) -> Result<Vec<PledgeEvent>, DomainError> {

@@ -24,8 +24,8 @@ fn alloc(p: &str, a: &str) -> AllocationInput {
 fn make(id: &str) -> MakePledge {
     MakePledge {
         id: id.into(),
-        donor_id: "stc-ci".into(),
-        recipient_id: "cnltp".into(),
+        donor_id: Some("stc-ci".into()),
+        recipient_id: Some("cnltp".into()),
         roadmap_id: "civ-2023".into(),
         kind: ContributionKind::Cash,
         amount: xof("10000000"),
@@ -40,6 +40,10 @@ fn make(id: &str) -> MakePledge {
         partnership_id: None,
         themes: vec![Theme::ChildLabour, Theme::Trafficking, Theme::ChildLabour],
         description: Some("  Vivres et kits hygiéniques\n".into()),
+        items: Vec::new(),
+        beneficiaries: Vec::new(),
+        status_stated: true,
+        source: None,
     }
 }
 
@@ -203,13 +207,13 @@ fn an_in_kind_pledge_counted_in_units_is_accepted() {
                 count: 100,
                 unit: " motorcycles ".into(),
             }),
-            donor_id: "ccc".into(),
-            recipient_id: "ccc".into(),
+            donor_id: Some("ccc".into()),
+            recipient_id: Some("ccc".into()),
             ..unvalued("pl", &["civ-2023-p2"])
         })
         .then_ok();
     assert_eq!(
-        state.entity.unwrap().quantity,
+        state.entity.unwrap().quantity(),
         Some(Quantity {
             count: 100,
             unit: "motorcycles".into()
@@ -240,7 +244,7 @@ fn unknown_references_are_not_found() {
     let cases: [(MakePledge, &str, &str, &str); 5] = [
         (
             MakePledge {
-                donor_id: "nobody".into(),
+                donor_id: Some("nobody".into()),
                 ..make("pl")
             },
             "Organisation",
@@ -249,7 +253,7 @@ fn unknown_references_are_not_found() {
         ),
         (
             MakePledge {
-                recipient_id: "nobody".into(),
+                recipient_id: Some("nobody".into()),
                 ..make("pl")
             },
             "Organisation",

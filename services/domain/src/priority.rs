@@ -10,6 +10,7 @@ use crate::events::{event_enum, impl_domain_event};
 use crate::ids::{PriorityId, RoadmapId};
 use crate::money::{Money, Sign, check_money};
 use crate::refs::References;
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -29,6 +30,8 @@ pub struct DefinePriority {
     pub roadmap_id: String,
     pub rank: i64,
     pub title: String,
+    /// Where the record comes from (a document and the sentence it rests on).
+    pub source: Option<SourceInput>,
 }
 
 /// `setFundingRequirement`.
@@ -91,8 +94,10 @@ pub struct PriorityDefined {
     pub roadmap_id: RoadmapId,
     pub rank: u32,
     pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
-impl_domain_event!(PriorityDefined, 1);
+impl_domain_event!(PriorityDefined, 2);
 
 /// The priority's requirement is now `requirement` (the latest one is in force).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -117,6 +122,7 @@ pub struct Priority {
     pub rank: u32,
     pub title: String,
     pub requirement: Option<Money>,
+    pub source: Option<SourceRef>,
 }
 
 pub type PriorityState = StreamState<Priority>;
@@ -131,6 +137,7 @@ pub fn evolve(mut state: PriorityState, event: &PriorityEvent) -> PriorityState 
                 rank: e.rank,
                 title: e.title.clone(),
                 requirement: None,
+                source: e.source.clone(),
             });
         }
         PriorityEvent::FundingRequirementSet(e) => {
@@ -173,6 +180,7 @@ pub fn decide(
             }
             Ok(vec![
                 PriorityDefined {
+                    source: source::check("source", c.source.as_ref(), refs)?,
                     priority_id: id,
                     roadmap_id,
                     rank,
@@ -218,6 +226,7 @@ mod tests {
             roadmap_id: roadmap.into(),
             rank,
             title: " Politiques et lois ".into(),
+            source: None,
         }
     }
 
@@ -238,6 +247,7 @@ mod tests {
                 roadmap_id: RoadmapId::new_unchecked("civ-2023"),
                 rank: 9,
                 title: "Politiques et lois".into(),
+                source: None,
             }
             .into()]);
     }

@@ -121,8 +121,8 @@ fn any_pledge_command() -> impl Strategy<Value = PledgeCommand> {
             )| {
                 PledgeCommand::Make(MakePledge {
                     id,
-                    donor_id: donor,
-                    recipient_id: recipient,
+                    donor_id: Some(donor),
+                    recipient_id: Some(recipient),
                     roadmap_id: roadmap,
                     kind: if in_kind {
                         ContributionKind::InKind
@@ -138,6 +138,10 @@ fn any_pledge_command() -> impl Strategy<Value = PledgeCommand> {
                     partnership_id: None,
                     themes: vec![Theme::ChildLabour],
                     description: desc,
+                    items: Vec::new(),
+                    beneficiaries: Vec::new(),
+                    status_stated: true,
+                    source: None,
                 })
             },
         );
@@ -244,9 +248,13 @@ proptest! {
         let total: Decimal = allocations.iter().map(|a| a.amount).sum();
         let refs = world();
         let cmd = PledgeCommand::Make(MakePledge {
-            id: "pl".into(), donor_id: "giz".into(), recipient_id: "cnltp".into(), roadmap_id: "civ-2023".into(),
+            id: "pl".into(), donor_id: Some("giz".into()), recipient_id: Some("cnltp".into()), roadmap_id: "civ-2023".into(),
             kind: ContributionKind::Cash, amount: Some(Money::new(total, c)), quantity: None, allocations,
             priority_ids: vec![], pledged_on: None, proposal_id: None, partnership_id: None, themes: vec![], description: None,
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         });
         let mut state = PledgeState::default();
         for e in state.decide(&cmd, &refs).unwrap() { state.apply(&e); }
@@ -278,13 +286,17 @@ proptest! {
     fn replaying_decided_events_gives_the_state_decide_saw_next(cmds in prop::collection::vec(lifecycle_command(), 0..25)) {
         let refs = world();
         let make = PledgeCommand::Make(MakePledge {
-            id: "pl".into(), donor_id: "giz".into(), recipient_id: "cnltp".into(), roadmap_id: "civ-2023".into(),
+            id: "pl".into(), donor_id: Some("giz".into()), recipient_id: Some("cnltp".into()), roadmap_id: "civ-2023".into(),
             kind: ContributionKind::Cash, amount: Some(Money::new(Decimal::from(10_000_000), Currency::XOF)),
             quantity: None, allocations: vec![
                 AllocationInput { priority_id: "civ-2023-p1".into(), amount: Decimal::from(3_333_333) },
                 AllocationInput { priority_id: "civ-2023-p2".into(), amount: Decimal::from(6_666_667) },
             ],
             priority_ids: vec![], pledged_on: None, proposal_id: None, partnership_id: None, themes: vec![], description: None,
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         });
         let mut state = PledgeState::default();
         let mut log: Vec<PledgeEvent> = Vec::new();
@@ -336,21 +348,25 @@ proptest! {
         let refs: InMemoryReferences = world();
         let _ = OrganisationState::default().decide(&RegisterOrganisation {
             id: ids[0].clone(), name: texts[0].clone(), acronym: Some(texts[1].clone()), kind: OrganisationKind::Other, country: texts[2].clone(),
+            source: None,
         }.into(), &refs);
         let _ = RoadmapState::default().decide(&CreateRoadmap {
             id: ids[0].clone(), country: texts[2].clone(), title: texts[0].clone(), period_start: dates[0], period_end: dates[1], currency: money.currency,
+            source: None,
         }.into(), &refs);
-        let _ = PriorityState::default().decide(&DefinePriority { id: ids[0].clone(), roadmap_id: ids[1].clone(), rank, title: texts[0].clone() }.into(), &refs);
+        let _ = PriorityState::default().decide(&DefinePriority { id: ids[0].clone(), roadmap_id: ids[1].clone(), rank, title: texts[0].clone(), source: None }.into(), &refs);
         let defined = PriorityState::fold(&crate::testing::given_events_priority());
         let _ = defined.decide(&SetFundingRequirement { priority_id: ids[0].clone(), amount: money, reason: Some(texts[1].clone()) }.into(), &refs);
         let _ = PartnershipState::default().decide(&RecordPartnership {
             id: ids[0].clone(), party_ids: ids[1..].to_vec(), title: texts[0].clone(), themes: vec![], nature: vec![PartnershipNature::InKind],
-            priority_ids: vec![ids[3].clone()], status: PartnershipStatus::Signed, signed_on: Some(dates[0]),
+            priority_ids: vec![ids[3].clone()], status: Some(PartnershipStatus::Signed), signed_on: Some(dates[0]),
+            source: None,
         }.into(), &refs);
         let _ = PartnershipState::default().decide(&ChangePartnershipStatus { partnership_id: ids[0].clone(), status: PartnershipStatus::Ended, on: Some(dates[1]), reason: Some(texts[2].clone()) }.into(), &refs);
         let _ = ProposalState::default().decide(&SubmitProposal {
             id: ids[0].clone(), applicant_id: ids[1].clone(), donor_id: ids[2].clone(), title: texts[0].clone(), requested: Some(money),
             themes: vec![], priority_ids: vec![ids[3].clone()], submitted_on: Some(dates[0]),
+            source: None,
         }.into(), &refs);
         let _ = ProposalState::default().decide(&DecideProposal { proposal_id: ids[0].clone(), status: ProposalStatus::Approved, decided_on: dates[1], reason: Some(texts[1].clone()) }.into(), &refs);
         let _ = ExchangeRateState::default().decide(&RecordExchangeRate { base: currencies.0, quote: currencies.1, rate, valid_from: dates[0] }.into(), &refs);

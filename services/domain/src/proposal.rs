@@ -19,6 +19,7 @@ use crate::lists;
 use crate::money::{Money, Sign, check_money};
 use crate::partnership::{distinct_ids, existing_priorities};
 use crate::refs::{RecordRef, References};
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -39,6 +40,8 @@ pub struct SubmitProposal {
     pub themes: Vec<Theme>,
     pub priority_ids: Vec<String>,
     pub submitted_on: Option<NaiveDate>,
+    /// Where the record comes from (a document and the sentence it rests on).
+    pub source: Option<SourceInput>,
 }
 
 /// `decideProposal`.
@@ -116,8 +119,10 @@ pub struct ProposalSubmitted {
     pub priority_ids: Vec<PriorityId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submitted_on: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
-impl_domain_event!(ProposalSubmitted, 1);
+impl_domain_event!(ProposalSubmitted, 2);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -147,6 +152,7 @@ pub struct Proposal {
     pub priority_ids: Vec<PriorityId>,
     pub submitted_on: Option<NaiveDate>,
     pub decided_on: Option<NaiveDate>,
+    pub source: Option<SourceRef>,
 }
 
 pub type ProposalState = StreamState<Proposal>;
@@ -166,6 +172,7 @@ pub fn evolve(mut state: ProposalState, event: &ProposalEvent) -> ProposalState 
                 priority_ids: e.priority_ids.clone(),
                 submitted_on: e.submitted_on,
                 decided_on: None,
+                source: e.source.clone(),
             });
         }
         ProposalEvent::ProposalDecided(e) => {
@@ -220,6 +227,7 @@ pub fn decide(
             existing_priorities("priorityIds", &priority_ids, refs)?;
             Ok(vec![
                 ProposalSubmitted {
+                    source: source::check("source", c.source.as_ref(), refs)?,
                     proposal_id: id,
                     applicant_id,
                     donor_id,
@@ -293,6 +301,7 @@ mod tests {
             themes: vec![Theme::ChildLabour],
             priority_ids: vec![],
             submitted_on: None,
+            source: None,
         }
     }
 
@@ -318,6 +327,7 @@ mod tests {
                 themes: vec![Theme::ChildLabour],
                 priority_ids: vec![],
                 submitted_on: None,
+                source: None,
             }
             .into()]);
         assert_eq!(state.entity.unwrap().status, ProposalStatus::Submitted);

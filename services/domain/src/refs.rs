@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+use crate::document::DocumentEvent;
 use crate::events::AnyEvent;
 use crate::money::Currency;
 use crate::organisation::OrganisationEvent;
@@ -79,6 +80,8 @@ pub trait References {
     fn proposal(&self, id: &str) -> Option<RecordRef>;
     /// Who a partnership concerns (for a pledge that links it).
     fn partnership(&self, id: &str) -> Option<RecordRef>;
+    /// Is there a source document with this id?
+    fn document_exists(&self, id: &str) -> bool;
 }
 
 /// No other entity exists (enough for commands that reference nothing).
@@ -107,6 +110,9 @@ impl References for NoReferences {
     fn partnership(&self, _: &str) -> Option<RecordRef> {
         None
     }
+    fn document_exists(&self, _: &str) -> bool {
+        false
+    }
 }
 
 /// References built by folding events (any order of streams, each stream in order).
@@ -117,6 +123,7 @@ pub struct InMemoryReferences {
     priorities: HashMap<String, PriorityRef>,
     proposals: HashMap<String, RecordRef>,
     partnerships: HashMap<String, RecordRef>,
+    documents: HashSet<String>,
 }
 
 impl InMemoryReferences {
@@ -194,6 +201,9 @@ impl InMemoryReferences {
                     },
                 );
             }
+            AnyEvent::Document(DocumentEvent::DocumentRegistered(e)) => {
+                self.documents.insert(e.document_id.as_str().to_owned());
+            }
             _ => {}
         }
     }
@@ -220,5 +230,8 @@ impl References for InMemoryReferences {
     }
     fn partnership(&self, id: &str) -> Option<RecordRef> {
         self.partnerships.get(id).cloned()
+    }
+    fn document_exists(&self, id: &str) -> bool {
+        self.documents.contains(id)
     }
 }

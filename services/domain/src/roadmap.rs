@@ -14,6 +14,7 @@ use crate::events::{event_enum, impl_domain_event};
 use crate::ids::RoadmapId;
 use crate::money::Currency;
 use crate::refs::References;
+use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
 
@@ -33,6 +34,8 @@ pub struct CreateRoadmap {
     pub period_end: NaiveDate,
     /// The reporting currency.
     pub currency: Currency,
+    /// Where the record comes from (a document and the sentence it rests on).
+    pub source: Option<SourceInput>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -75,8 +78,10 @@ pub struct RoadmapCreated {
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub currency: Currency,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
 }
-impl_domain_event!(RoadmapCreated, 1);
+impl_domain_event!(RoadmapCreated, 2);
 
 event_enum!(RoadmapEvent { RoadmapCreated });
 
@@ -89,6 +94,7 @@ pub struct Roadmap {
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub currency: Currency,
+    pub source: Option<SourceRef>,
 }
 
 pub type RoadmapState = StreamState<Roadmap>;
@@ -104,6 +110,7 @@ pub fn evolve(mut state: RoadmapState, event: &RoadmapEvent) -> RoadmapState {
                 period_start: e.period_start,
                 period_end: e.period_end,
                 currency: e.currency,
+                source: e.source.clone(),
             });
         }
     }
@@ -113,7 +120,7 @@ pub fn evolve(mut state: RoadmapState, event: &RoadmapEvent) -> RoadmapState {
 pub fn decide(
     state: &RoadmapState,
     command: &RoadmapCommand,
-    _refs: &dyn References,
+    refs: &dyn References,
 ) -> Result<Vec<RoadmapEvent>, DomainError> {
     match command {
         RoadmapCommand::Create(c) => {
@@ -133,6 +140,7 @@ pub fn decide(
             )?;
             Ok(vec![
                 RoadmapCreated {
+                    source: source::check("source", c.source.as_ref(), refs)?,
                     roadmap_id: id,
                     country,
                     title,
@@ -161,6 +169,7 @@ mod tests {
             period_start: date("2023-05-01"),
             period_end: date("2023-12-31"),
             currency: Currency::XOF,
+            source: None,
         }
     }
 
@@ -175,6 +184,7 @@ mod tests {
                 period_start: date("2023-05-01"),
                 period_end: date("2023-12-31"),
                 currency: Currency::XOF,
+                source: None,
             }
             .into()]);
     }

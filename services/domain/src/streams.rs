@@ -17,10 +17,16 @@ pub enum EntityKind {
     ExchangeRate,
     /// An API token (stream `token-<id>`).
     Token,
+    /// A source document (stream `document-<id>`).
+    Document,
+    /// A roadmap's next step (stream `nextstep-<id>`).
+    NextStep,
+    /// A donor to approach (stream `prospect-<id>`).
+    Prospect,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 8] = [
+    pub const ALL: [EntityKind; 11] = [
         EntityKind::Organisation,
         EntityKind::Roadmap,
         EntityKind::Priority,
@@ -29,6 +35,9 @@ impl EntityKind {
         EntityKind::Pledge,
         EntityKind::ExchangeRate,
         EntityKind::Token,
+        EntityKind::Document,
+        EntityKind::NextStep,
+        EntityKind::Prospect,
     ];
 
     /// What the names of this kind's streams start with, e.g. `pledge-`.
@@ -42,6 +51,9 @@ impl EntityKind {
             EntityKind::Pledge => "pledge-",
             EntityKind::ExchangeRate => "rate-",
             EntityKind::Token => "token-",
+            EntityKind::Document => "document-",
+            EntityKind::NextStep => "nextstep-",
+            EntityKind::Prospect => "prospect-",
         }
     }
 }

@@ -222,6 +222,7 @@ pub fn organisation_registered(id: &str) -> OrganisationEvent {
         acronym: None,
         kind: OrganisationKind::Other,
         country: "CIV".into(),
+        source: None,
     }
     .into()
 }
@@ -234,6 +235,7 @@ pub fn roadmap_created(id: &str) -> RoadmapEvent {
         period_start: date("2023-05-01"),
         period_end: date("2023-12-31"),
         currency: Currency::XOF,
+        source: None,
     }
     .into()
 }
@@ -244,6 +246,7 @@ pub fn priority_defined(id: &str, roadmap: &str, rank: u32) -> PriorityEvent {
         roadmap_id: RoadmapId::new_unchecked(roadmap),
         rank,
         title: format!("Priority {rank}"),
+        source: None,
     }
     .into()
 }
@@ -268,8 +271,9 @@ pub fn partnership_recorded(id: &str, status: PartnershipStatus) -> PartnershipE
         themes: vec![],
         nature: vec![],
         priority_ids: vec![],
-        status,
+        status: Some(status),
         signed_on: None,
+        source: None,
     }
     .into()
 }
@@ -284,6 +288,7 @@ pub fn proposal_submitted(id: &str, submitted_on: Option<&str>) -> ProposalEvent
         themes: vec![],
         priority_ids: vec![],
         submitted_on: submitted_on.map(date),
+        source: None,
     }
     .into()
 }
@@ -303,8 +308,9 @@ pub fn partnership_for(id: &str, priorities: &[&str]) -> PartnershipEvent {
             .iter()
             .map(|p| PriorityId::new_unchecked(*p))
             .collect(),
-        status: PartnershipStatus::Signed,
+        status: Some(PartnershipStatus::Signed),
         signed_on: None,
+        source: None,
     }
     .into()
 }
@@ -323,6 +329,7 @@ pub fn proposal_for(id: &str, priorities: &[&str]) -> ProposalEvent {
             .map(|p| PriorityId::new_unchecked(*p))
             .collect(),
         submitted_on: None,
+        source: None,
     }
     .into()
 }
@@ -343,12 +350,11 @@ pub fn pledge_made(
 ) -> PledgeMade {
     PledgeMade {
         pledge_id: PledgeId::new_unchecked(id),
-        donor_id: OrganisationId::new_unchecked("stc-ci"),
-        recipient_id: OrganisationId::new_unchecked("cnltp"),
+        donor_id: Some(OrganisationId::new_unchecked("stc-ci")),
+        recipient_id: Some(OrganisationId::new_unchecked("cnltp")),
         roadmap_id: RoadmapId::new_unchecked("civ-2023"),
         kind: ContributionKind::Cash,
         amount: amount.map(|(a, c)| Money::new(dec(a), c)),
-        quantity: None,
         allocations: allocations
             .iter()
             .map(|(p, a)| Allocation {
@@ -362,6 +368,10 @@ pub fn pledge_made(
         partnership_id: None,
         themes: vec![],
         description: None,
+        items: Vec::new(),
+        beneficiaries: Vec::new(),
+        status_stated: true,
+        source: None,
     }
 }
 
@@ -392,6 +402,17 @@ pub fn world_events() -> Vec<AnyEvent> {
     .iter()
     .map(|o| organisation_registered(o).into())
     .collect();
+    events.push(
+        crate::document::DocumentEvent::from(crate::document::DocumentRegistered {
+            document_id: crate::ids::DocumentId::new_unchecked("civ-2023-report"),
+            title: "Côte d'Ivoire — État d'avancement de la cible 8.7 des ODD".into(),
+            issuer: None,
+            issued_on: None,
+            language: "fr".into(),
+            sha256: "0".repeat(64),
+        })
+        .into(),
+    );
     for r in ["civ-2023", "civ-2024"] {
         events.push(roadmap_created(r).into());
         for rank in 1..=4 {

@@ -67,6 +67,11 @@ pub fn optional_description(field: &str, raw: Option<&str>) -> Result<Option<Str
     raw.map_or(Ok(None), |r| check(field, r, MAX_DESCRIPTION_CHARS, true))
 }
 
+/// An optional single-line text of at most `max` characters; blank becomes `None`.
+pub fn bounded(field: &str, raw: &str, max: usize) -> Result<Option<String>, DomainError> {
+    check(field, raw, max, false)
+}
+
 /// The unit of an in-kind quantity: required, single line, at most 200 characters.
 pub fn unit(field: &str, raw: &str) -> Result<String, DomainError> {
     required(field, check(field, raw, MAX_UNIT_CHARS, false)?)

@@ -10,7 +10,9 @@
 //! [`render`]).
 //!
 //! - [`query`]: what to export ([`ExportQuery`]), parsed once for every face;
-//! - [`table`]: the read model as a [`Table`] of typed cells;
+//! - [`table`]: the read model as a [`Table`] of typed [`Cell`]s ([`cell`]);
+//! - [`labels`]: enumeration values and "not stated" / "not valued" in
+//!   English and in French;
 //! - [`render`]: a table as CSV, JSON or XLSX bytes;
 //! - [`iati`]: pledges as IATI activity XML (model, mapping, writer).
 
@@ -21,7 +23,9 @@ use chrono::{DateTime, Utc};
 use fundtrail_projections::ReadModel;
 use fundtrail_projections::funding::FundingError;
 
+pub mod cell;
 pub mod iati;
+pub mod labels;
 pub mod query;
 pub mod render;
 pub mod table;
@@ -30,7 +34,8 @@ pub use query::ExportQuery;
 pub use render::{money_format, render};
 pub use table::{Cell, Column, Table, build};
 
-/// The language of the column headers and sheet names.
+/// The language of the column headers, sheet names and labels (enumeration
+/// values, "not stated", "not valued") in CSV and XLSX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Lang {

@@ -1,25 +1,35 @@
 //! A [`Table`] written as CSV, JSON or XLSX.
 //!
 //! Amounts stay [`Decimal`] all the way to the file: CSV and JSON write them
-//! as exact decimal strings; only XLSX cells turn them into `f64`.
+//! as exact decimal strings; only XLSX cells turn them into `f64`. Dates are
+//! ISO 8601 text in CSV and JSON, date cells (with a date format) in XLSX.
+//! Labels ([`Cell::Label`]) and the markers of what is not known
+//! ([`Cell::NotStated`], [`Cell::NotValued`]) are words in the table's
+//! language in CSV and XLSX (the markers grey and italic there); JSON writes
+//! the codes, and `null` for what is not known.
 //!
 //! CSV and formulas (CSV injection, OWASP): a spreadsheet that opens a CSV
 //! file runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or a
 //! carriage return, which some strip before looking) as a formula. So a
-//! **text** cell ([`Cell::Text`]: names, titles, descriptions, ids, lists,
-//! dates) whose first character is one of `= + - @`, tab or carriage return
-//! is written with a leading apostrophe `'`, and that field is always quoted
-//! (`"'=1+1"`), its own quotes doubled. Number cells ([`Cell::Int`],
-//! [`Cell::Money`], [`Cell::Ratio`]) are never prefixed: a negative amount
-//! stays `-50`. Only CSV changes: JSON carries the text as recorded, and XLSX
-//! writes text as string cells, which spreadsheets never evaluate.
+//! **text** cell (every cell but numbers and dates: names, titles,
+//! descriptions, ids, lists, labels) whose first character is one of
+//! `= + - @`, tab or carriage return is written with a leading apostrophe
+//! `'`, and that field is always quoted (`"'=1+1"`), its own quotes doubled.
+//! Number cells ([`Cell::Int`], [`Cell::Money`], [`Cell::Ratio`]) and dates
+//! are never prefixed: a negative amount stays `-50`. Only CSV changes: JSON
+//! carries the text as recorded, and XLSX writes text as string cells, which
+//! spreadsheets never evaluate.
 
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
 use fundtrail_domain::money::Currency;
 use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{ExcelDateTime, Format as XFormat, Workbook, Worksheet, XlsxError};
 use serde_json::{Map, Value};
 
 use crate::table::{Cell, Table};
-use crate::{ExportError, Format};
+use crate::{ExportError, Format, Lang};
 
 /// Writes the table in the format.
 pub fn render(table: &Table, format: Format) -> Result<Vec<u8>, ExportError> {
@@ -43,10 +53,10 @@ fn csv_bytes(table: &Table) -> Result<Vec<u8>, ExportError> {
     w.write_record(table.headers().into_iter().map(|h| csv_field(h, false)))
         .map_err(write)?;
     for row in &table.rows {
-        w.write_record(row.iter().map(|cell| match cell {
-            Cell::Text(s) => csv_field(s, true),
-            other => csv_field(&other.plain(), false),
-        }))
+        w.write_record(
+            row.iter()
+                .map(|cell| csv_field(&cell.plain(table.lang), cell.is_text())),
+        )
         .map_err(write)?;
     }
     w.into_inner()
@@ -103,58 +113,112 @@ pub fn money_format(currency: Currency) -> String {
     format!(r##"#,##0{fraction} "{}""##, currency.code())
 }
 
+/// The cell formats of one workbook.
+struct Styles {
+    bold: XFormat,
+    percent: XFormat,
+    date: XFormat,
+    /// "not stated", "not valued": grey italic text.
+    unknown: XFormat,
+    money: HashMap<Currency, XFormat>,
+}
+
+impl Styles {
+    fn new(lang: Lang) -> Self {
+        let date = match lang {
+            Lang::En => "yyyy-mm-dd",
+            Lang::Fr => "dd/mm/yyyy",
+        };
+        Styles {
+            bold: XFormat::new().set_bold(),
+            percent: XFormat::new().set_num_format("0.00%"),
+            date: XFormat::new().set_num_format(date),
+            unknown: XFormat::new().set_italic().set_font_color(0x80_80_80),
+            money: HashMap::new(),
+        }
+    }
+
+    fn money(&mut self, currency: Currency) -> &XFormat {
+        self.money
+            .entry(currency)
+            .or_insert_with(|| XFormat::new().set_num_format(money_format(currency)))
+    }
+}
+
 fn xlsx_bytes(table: &Table) -> Result<Vec<u8>, ExportError> {
-    use rust_xlsxwriter::{Format as XFormat, Workbook, XlsxError};
-    let write = |e: XlsxError| ExportError::Write(e.to_string());
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet
         .set_name(table.kind.sheet(table.lang))
-        .map_err(write)?;
-    let bold = XFormat::new().set_bold();
-    let percent = XFormat::new().set_num_format("0.00%");
+        .map_err(xlsx_error)?;
+    let mut styles = Styles::new(table.lang);
     for (c, header) in table.headers().iter().enumerate() {
         sheet
-            .write_string_with_format(0, c as u16, *header, &bold)
-            .map_err(write)?;
+            .write_string_with_format(0, c as u16, *header, &styles.bold)
+            .map_err(xlsx_error)?;
     }
-    let mut formats = std::collections::HashMap::new();
     for (r, row) in table.rows.iter().enumerate() {
-        let r = (r + 1) as u32;
         for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Empty => {}
-                Cell::Text(s) => {
-                    sheet.write_string(r, c, s).map_err(write)?;
-                }
-                Cell::Int(n) => {
-                    sheet.write_number(r, c, *n as f64).map_err(write)?;
-                }
-                // Excel stores every number as an IEEE double, so the exact
-                // Decimal becomes an f64 here, at the spreadsheet boundary
-                // only (CSV and JSON keep the exact decimal text).
-                Cell::Money(amount, currency) => {
-                    let format = formats
-                        .entry(*currency)
-                        .or_insert_with(|| XFormat::new().set_num_format(money_format(*currency)));
-                    let value = amount.to_f64().unwrap_or(f64::NAN);
-                    sheet
-                        .write_number_with_format(r, c, value, &*format)
-                        .map_err(write)?;
-                }
-                Cell::Ratio(ratio) => {
-                    let value = ratio.to_f64().unwrap_or(f64::NAN);
-                    sheet
-                        .write_number_with_format(r, c, value, &percent)
-                        .map_err(write)?;
-                }
-            }
+            let at = ((r + 1) as u32, c as u16);
+            xlsx_cell(sheet, at, cell, table.lang, &mut styles).map_err(xlsx_error)?;
         }
     }
-    sheet.set_freeze_panes(1, 0).map_err(write)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     sheet.autofit();
-    workbook.save_to_buffer().map_err(write)
+    workbook.save_to_buffer().map_err(xlsx_error)
+}
+
+fn xlsx_error(e: XlsxError) -> ExportError {
+    ExportError::Write(e.to_string())
+}
+
+/// One cell: numbers as numbers, dates as dates, the rest as string cells.
+fn xlsx_cell(
+    sheet: &mut Worksheet,
+    (r, c): (u32, u16),
+    cell: &Cell,
+    lang: Lang,
+    styles: &mut Styles,
+) -> Result<(), XlsxError> {
+    match cell {
+        Cell::Empty => {}
+        Cell::Int(n) => {
+            sheet.write_number(r, c, *n as f64)?;
+        }
+        // Excel stores every number as an IEEE double, so the exact
+        // Decimal becomes an f64 here, at the spreadsheet boundary
+        // only (CSV and JSON keep the exact decimal text).
+        Cell::Money(amount, currency) => {
+            let value = amount.to_f64().unwrap_or(f64::NAN);
+            sheet.write_number_with_format(r, c, value, styles.money(*currency))?;
+        }
+        Cell::Ratio(ratio) => {
+            let value = ratio.to_f64().unwrap_or(f64::NAN);
+            sheet.write_number_with_format(r, c, value, &styles.percent)?;
+        }
+        Cell::Date(d) => match excel_date(*d) {
+            Some(date) => {
+                sheet.write_date_with_format(r, c, &date, &styles.date)?;
+            }
+            // Outside Excel's calendar (before 1900): the ISO text.
+            None => {
+                sheet.write_string(r, c, d.to_string())?;
+            }
+        },
+        Cell::NotStated | Cell::NotValued => {
+            sheet.write_string_with_format(r, c, cell.plain(lang), &styles.unknown)?;
+        }
+        Cell::Text(_) | Cell::Label { .. } | Cell::Bool(_) => {
+            sheet.write_string(r, c, cell.plain(lang))?;
+        }
+    }
+    Ok(())
+}
+
+/// The date in Excel's calendar (years 1900 to 9999), if it is in it.
+fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
+    let year = u16::try_from(d.year()).ok()?;
+    ExcelDateTime::from_ymd(year, d.month() as u8, d.day() as u8).ok()
 }
 
 #[cfg(test)]

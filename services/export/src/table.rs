@@ -1,80 +1,26 @@
 //! The read model as tables of typed cells: funding by priority, pledges,
 //! partnerships, proposals and the donor map.
+//!
+//! Enumerations are words in the table's language (their codes in JSON,
+//! see [`Cell::Label`]); organisations and priorities are named beside their
+//! ids; what the source does not state, or nobody valued, says so
+//! ([`Cell::NotStated`], [`Cell::NotValued`]) instead of looking like zero.
 
-use std::fmt;
-
-use chrono::NaiveDate;
-use fundtrail_domain::money::{Currency, Money};
-use fundtrail_projections::ReadModel;
-use fundtrail_projections::donors::DonorMapQuery;
+use fundtrail_domain::enums::{PartnershipStatus, PledgeStatus, ProposalStatus};
+use fundtrail_domain::ids::{OrganisationId, PriorityId};
+use fundtrail_domain::money::Currency;
+use fundtrail_domain::partnership::Partnership;
+use fundtrail_domain::pledge::Pledge;
+use fundtrail_domain::proposal::Proposal;
+use fundtrail_domain::source::SourceRef;
+use fundtrail_projections::donors::{DonorMapQuery, DonorSummary};
 use fundtrail_projections::funding::FundingLine;
-use rust_decimal::Decimal;
-use serde_json::Value;
+use fundtrail_projections::{ReadModel, RoadmapFunding};
 
+pub use crate::cell::Cell;
+use crate::cell::join;
+use crate::labels::{self, Labelled};
 use crate::{ExportError, ExportQuery, Kind, Lang};
-
-/// One cell of a table.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    Int(u64),
-    /// An amount, formatted with its currency in spreadsheets.
-    Money(Decimal, Currency),
-    /// A ratio (coverage), shown as a percentage in spreadsheets.
-    Ratio(Decimal),
-}
-
-impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
-        Cell::Text(s.into())
-    }
-
-    fn opt_text(s: Option<impl Into<String>>) -> Cell {
-        s.map_or(Cell::Empty, Cell::text)
-    }
-
-    fn money(m: &Money) -> Cell {
-        Cell::Money(m.amount, m.currency)
-    }
-
-    fn opt_money(m: Option<&Money>) -> Cell {
-        m.map_or(Cell::Empty, Cell::money)
-    }
-
-    fn date(d: Option<NaiveDate>) -> Cell {
-        d.map_or(Cell::Empty, |d| Cell::Text(d.to_string()))
-    }
-
-    fn list<T: fmt::Display>(items: &[T]) -> Cell {
-        Cell::Text(
-            items
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-    }
-
-    /// As text for CSV (exact decimals, no grouping).
-    pub(crate) fn plain(&self) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Money(d, _) | Cell::Ratio(d) => d.normalize().to_string(),
-        }
-    }
-
-    /// As JSON: amounts are exact decimal strings, as in the API.
-    pub(crate) fn json(&self) -> Value {
-        match self {
-            Cell::Empty => Value::Null,
-            Cell::Int(n) => Value::from(*n),
-            other => Value::String(other.plain()),
-        }
-    }
-}
 
 /// A column: a stable key (JSON) and its headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,39 +70,74 @@ const FUNDING: &[Column] = &[
     col("coverage", "Coverage", "Couverture"),
     col("unvaluedCount", "Unvalued count", "Non chiffrés"),
     col("currency", "Currency", "Devise"),
+    // Yes when contributions without a figure are not in the coverage, which
+    // is then a lower bound.
+    col(
+        "coverageIsMinimum",
+        "Coverage is a minimum",
+        "Couverture minimale",
+    ),
 ];
 
-const PLEDGES: &[Column] = &[
+/// The source columns, last in every table that has them.
+const SOURCE: [Column; 4] = [
+    col("sourceDocument", "Source document", "Document source"),
+    col("sourceTitle", "Source title", "Titre de la source"),
+    col("sourceSection", "Source section", "Section de la source"),
+    col("sourceQuote", "Source quote", "Citation de la source"),
+];
+
+/// `head` then [`SOURCE`] (`M` is `N + 4`).
+const fn with_source<const N: usize, const M: usize>(head: [Column; N]) -> [Column; M] {
+    assert!(M == N + SOURCE.len());
+    let mut out = [SOURCE[0]; M];
+    let mut i = 0;
+    while i < M {
+        out[i] = if i < N { head[i] } else { SOURCE[i - N] };
+        i += 1;
+    }
+    out
+}
+
+const PLEDGES: &[Column] = &with_source::<18, 22>([
     col("id", "Id", "Identifiant"),
     col("donor", "Donor", "Bailleur"),
+    col("donorName", "Donor name", "Nom du bailleur"),
     col("recipient", "Recipient", "Bénéficiaire"),
+    col("recipientName", "Recipient name", "Nom du bénéficiaire"),
     col("roadmap", "Roadmap", "Feuille de route"),
     col("kind", "Kind", "Nature"),
     col("status", "Status", "Statut"),
     col("amount", "Amount", "Montant"),
     col("currency", "Currency", "Devise"),
-    col("quantity", "Quantity", "Quantité"),
+    col("items", "Items", "Articles"),
+    col("beneficiaries", "Beneficiaries", "Personnes bénéficiaires"),
     col("pledgedOn", "Pledged on", "Annoncé le"),
     col("committedOn", "Committed on", "Engagé le"),
     col("disbursed", "Disbursed", "Décaissé"),
+    col("priorities", "Priorities", "Priorités"),
+    col("themes", "Themes", "Thèmes"),
     col("description", "Description", "Description"),
-];
+]);
 
-const PARTNERSHIPS: &[Column] = &[
+const PARTNERSHIPS: &[Column] = &with_source::<9, 13>([
     col("id", "Id", "Identifiant"),
     col("title", "Title", "Intitulé"),
     col("parties", "Parties", "Parties"),
+    col("partyNames", "Party names", "Noms des parties"),
     col("status", "Status", "Statut"),
     col("themes", "Themes", "Thèmes"),
     col("nature", "Nature", "Nature"),
     col("priorities", "Priorities", "Priorités"),
     col("signedOn", "Signed on", "Signé le"),
-];
+]);
 
-const PROPOSALS: &[Column] = &[
+const PROPOSALS: &[Column] = &with_source::<13, 17>([
     col("id", "Id", "Identifiant"),
     col("applicant", "Applicant", "Demandeur"),
+    col("applicantName", "Applicant name", "Nom du demandeur"),
     col("donor", "Donor", "Bailleur"),
+    col("donorName", "Donor name", "Nom du bailleur"),
     col("title", "Title", "Intitulé"),
     col("requested", "Requested", "Montant demandé"),
     col("currency", "Currency", "Devise"),
@@ -165,7 +146,7 @@ const PROPOSALS: &[Column] = &[
     col("priorities", "Priorities", "Priorités"),
     col("submittedOn", "Submitted on", "Soumis le"),
     col("decidedOn", "Decided on", "Décidé le"),
-];
+]);
 
 const DONORS: &[Column] = &[
     col("organisation", "Organisation", "Organisation"),
@@ -190,172 +171,32 @@ pub(crate) fn known_roadmap(model: &ReadModel, roadmap: Option<&str>) -> Result<
     }
 }
 
-fn funding_row(
-    rank: Cell,
-    priority: Cell,
-    title: Cell,
-    line: &FundingLine,
-    c: Currency,
-) -> Vec<Cell> {
-    vec![
-        rank,
-        priority,
-        title,
-        Cell::opt_money(line.required.as_ref()),
-        Cell::money(&line.pledged),
-        Cell::money(&line.committed),
-        Cell::money(&line.disbursed),
-        Cell::opt_money(line.gap.as_ref()),
-        line.coverage.map_or(Cell::Empty, Cell::Ratio),
-        Cell::Int(u64::from(line.unvalued_count)),
-        Cell::text(c.code()),
-    ]
-}
-
 /// Builds the table from the read model (hold the read lock only for this).
 pub fn build(model: &ReadModel, kind: Kind, q: &ExportQuery) -> Result<Table, ExportError> {
-    let roadmap = q.roadmap.as_deref();
+    let ctx = Ctx {
+        model,
+        lang: q.lang,
+    };
     let (columns, rows) = match kind {
-        Kind::Funding => {
-            let roadmap = roadmap.ok_or_else(|| {
-                ExportError::BadRequest("the funding export needs a roadmap".into())
-            })?;
-            let f = model.funding_shared(roadmap, q.currency, q.as_of, q.on, q.today)?;
-            let c = f.currency;
-            let mut rows = Vec::with_capacity(f.priorities.len() + 2);
-            for p in &f.priorities {
-                let title = model.priority(&p.priority_id).map(|v| v.title.clone());
-                rows.push(funding_row(
-                    Cell::Int(u64::from(p.rank)),
-                    Cell::text(p.priority_id.clone()),
-                    Cell::opt_text(title),
-                    &p.line,
-                    c,
-                ));
-            }
-            let (unallocated, total) = match q.lang {
-                Lang::En => ("Unallocated", "Total"),
-                Lang::Fr => ("Non affecté", "Total"),
-            };
-            rows.push(funding_row(
-                Cell::Empty,
-                Cell::text(unallocated),
-                Cell::Empty,
-                &f.unallocated,
-                c,
-            ));
-            rows.push(funding_row(
-                Cell::Empty,
-                Cell::text(total),
-                Cell::Empty,
-                &f.total,
-                c,
-            ));
-            (FUNDING, rows)
-        }
+        Kind::Funding => (FUNDING, ctx.funding(q)?),
         Kind::Pledges => {
-            known_roadmap(model, roadmap)?;
-            let rows = model
-                .pledges(roadmap, None, None)
-                .iter()
-                .map(|p| {
-                    let currency = p.amount.as_ref().map(|m| m.currency);
-                    vec![
-                        Cell::text(p.id.as_str()),
-                        Cell::text(p.donor_id.as_str()),
-                        Cell::text(p.recipient_id.as_str()),
-                        Cell::text(p.roadmap_id.as_str()),
-                        Cell::text(p.kind.as_str()),
-                        Cell::text(p.status.as_str()),
-                        Cell::opt_money(p.amount.as_ref()),
-                        Cell::opt_text(currency.map(Currency::code)),
-                        Cell::opt_text(
-                            p.quantity
-                                .as_ref()
-                                .map(|q| format!("{} {}", q.count, q.unit)),
-                        ),
-                        Cell::date(p.pledged_on),
-                        Cell::date(p.committed_on),
-                        match currency {
-                            Some(c) => Cell::Money(p.disbursed, c),
-                            None => Cell::Empty,
-                        },
-                        Cell::opt_text(p.description.clone()),
-                    ]
-                })
-                .collect();
-            (PLEDGES, rows)
+            known_roadmap(model, q.roadmap.as_deref())?;
+            let pledges = model.pledges(q.roadmap.as_deref(), None, None);
+            (PLEDGES, pledges.iter().map(|p| ctx.pledge(p)).collect())
         }
         Kind::Partnerships => {
-            let rows = model
-                .partnerships(None, None)
-                .iter()
-                .map(|p| {
-                    vec![
-                        Cell::text(p.id.as_str()),
-                        Cell::text(p.title.clone()),
-                        Cell::list(&p.party_ids),
-                        Cell::text(p.status.as_str()),
-                        Cell::list(&p.themes),
-                        Cell::list(&p.nature),
-                        Cell::list(&p.priority_ids),
-                        Cell::date(p.signed_on),
-                    ]
-                })
-                .collect();
+            let partnerships = model.partnerships(None, None);
+            let rows = partnerships.iter().map(|p| ctx.partnership(p)).collect();
             (PARTNERSHIPS, rows)
         }
         Kind::Proposals => {
-            let rows = model
-                .proposals(None, None, None)
-                .iter()
-                .map(|p| {
-                    vec![
-                        Cell::text(p.id.as_str()),
-                        Cell::text(p.applicant_id.as_str()),
-                        Cell::text(p.donor_id.as_str()),
-                        Cell::text(p.title.clone()),
-                        Cell::opt_money(p.requested.as_ref()),
-                        Cell::opt_text(p.requested.as_ref().map(|m| m.currency.code())),
-                        Cell::text(p.status.as_str()),
-                        Cell::list(&p.themes),
-                        Cell::list(&p.priority_ids),
-                        Cell::date(p.submitted_on),
-                        Cell::date(p.decided_on),
-                    ]
-                })
-                .collect();
-            (PROPOSALS, rows)
+            let proposals = model.proposals(None, None, None);
+            (
+                PROPOSALS,
+                proposals.iter().map(|p| ctx.proposal(p)).collect(),
+            )
         }
-        Kind::Donors => {
-            known_roadmap(model, roadmap)?;
-            let donors = model.donor_map(&DonorMapQuery {
-                roadmap_id: q.roadmap.clone(),
-                theme: None,
-                kind: None,
-                currency: q.currency,
-                today: q.today,
-            })?;
-            let rows = donors
-                .iter()
-                .map(|d| {
-                    vec![
-                        Cell::text(d.organisation_id.clone()),
-                        Cell::text(d.name.clone()),
-                        Cell::money(&d.pledged),
-                        Cell::money(&d.committed),
-                        Cell::money(&d.disbursed),
-                        Cell::text(d.pledged.currency.code()),
-                        Cell::Int(u64::from(d.unvalued_count)),
-                        Cell::list(&d.priorities),
-                        Cell::list(&d.themes),
-                        Cell::list(&d.partnerships),
-                        Cell::list(&d.proposals),
-                    ]
-                })
-                .collect();
-            (DONORS, rows)
-        }
+        Kind::Donors => (DONORS, ctx.donors(q)?),
     };
     Ok(Table {
         kind,
@@ -363,4 +204,286 @@ pub fn build(model: &ReadModel, kind: Kind, q: &ExportQuery) -> Result<Table, Ex
         columns,
         rows,
     })
+}
+
+/// The model and the language every row of one table is built with.
+struct Ctx<'a> {
+    model: &'a ReadModel,
+    lang: Lang,
+}
+
+impl Ctx<'_> {
+    fn words(&self, labels: labels::Labels) -> &'static str {
+        labels::pick(self.lang, labels)
+    }
+
+    fn funding(&self, q: &ExportQuery) -> Result<Vec<Vec<Cell>>, ExportError> {
+        let roadmap = q
+            .roadmap
+            .as_deref()
+            .ok_or_else(|| ExportError::BadRequest("the funding export needs a roadmap".into()))?;
+        let f = self
+            .model
+            .funding_shared(roadmap, q.currency, q.as_of, q.on, q.today)?;
+        let mut rows = Vec::with_capacity(f.priorities.len() + 2);
+        for p in &f.priorities {
+            let title = self.model.priority(&p.priority_id).map(|v| v.title.clone());
+            let head = [
+                Cell::Int(u64::from(p.rank)),
+                Cell::text(p.priority_id.clone()),
+                Cell::opt_text(title),
+            ];
+            rows.push(funding_row(head, &p.line, &f));
+        }
+        let unallocated = Cell::text(self.words(labels::UNALLOCATED));
+        let head = [Cell::Empty, unallocated, Cell::Empty];
+        rows.push(funding_row(head, &f.unallocated, &f));
+        let head = [Cell::Empty, Cell::text("Total"), Cell::Empty];
+        rows.push(funding_row(head, &f.total, &f));
+        Ok(rows)
+    }
+
+    fn pledge(&self, p: &Pledge) -> Vec<Cell> {
+        let lang = self.lang;
+        let currency = p.amount.as_ref().map(|m| m.currency);
+        let status = p.stated_status();
+        let committed = matches!(
+            status,
+            Some(PledgeStatus::Committed | PledgeStatus::PartlyDisbursed | PledgeStatus::Disbursed)
+        );
+        let status_cell = status.map_or(Cell::NotStated, |s| Cell::Label {
+            code: s.code().to_owned(),
+            text: labels::pick(lang, labels::pledge_status(s, p.kind)).to_owned(),
+        });
+        let disbursed = match (currency, status) {
+            (_, None) => Cell::NotStated,
+            (Some(c), Some(_)) => Cell::Money(p.disbursed, c),
+            (None, Some(_)) => Cell::NotValued,
+        };
+        let mut row = vec![
+            Cell::text(p.id.as_str()),
+            party_id(p.donor_id.as_ref()),
+            self.party_name(p.donor_id.as_ref()),
+            party_id(p.recipient_id.as_ref()),
+            self.party_name(p.recipient_id.as_ref()),
+            Cell::text(p.roadmap_id.as_str()),
+            Cell::label(p.kind, lang),
+            status_cell,
+            Cell::valued(p.amount.as_ref()),
+            Cell::opt_text(currency.map(Currency::code)),
+            self.items(p),
+            self.beneficiaries(p),
+            // Every pledge was made: a missing date is one the source does not give.
+            Cell::date(p.pledged_on, true),
+            Cell::date(p.committed_on, committed || status.is_none()),
+            disbursed,
+            self.pledge_priorities(p),
+            Cell::labels(&p.themes, lang),
+            Cell::opt_text(p.description.clone()),
+        ];
+        row.extend(self.source(p.source.as_ref()));
+        row
+    }
+
+    fn partnership(&self, p: &Partnership) -> Vec<Cell> {
+        let lang = self.lang;
+        let names = p.party_ids.iter().map(|id| self.org_name(id.as_str()));
+        let signed = p.status != Some(PartnershipStatus::Negotiating);
+        let nature = if p.nature.is_empty() {
+            Cell::NotStated
+        } else {
+            Cell::labels(&p.nature, lang)
+        };
+        let mut row = vec![
+            Cell::text(p.id.as_str()),
+            Cell::text(p.title.clone()),
+            Cell::list(&p.party_ids),
+            Cell::text(join(names, labels::separator(lang))),
+            p.status.map_or(Cell::NotStated, |s| Cell::label(s, lang)),
+            Cell::labels(&p.themes, lang),
+            nature,
+            self.priorities(&p.priority_ids),
+            Cell::date(p.signed_on, signed),
+        ];
+        row.extend(self.source(p.source.as_ref()));
+        row
+    }
+
+    fn proposal(&self, p: &Proposal) -> Vec<Cell> {
+        let lang = self.lang;
+        let decided = matches!(
+            p.status,
+            ProposalStatus::Approved | ProposalStatus::Rejected | ProposalStatus::Withdrawn
+        );
+        let submitted = p.status != ProposalStatus::Draft;
+        let mut row = vec![
+            Cell::text(p.id.as_str()),
+            Cell::text(p.applicant_id.as_str()),
+            Cell::text(self.org_name(p.applicant_id.as_str())),
+            Cell::text(p.donor_id.as_str()),
+            Cell::text(self.org_name(p.donor_id.as_str())),
+            Cell::text(p.title.clone()),
+            Cell::valued(p.requested.as_ref()),
+            Cell::opt_text(p.requested.as_ref().map(|m| m.currency.code())),
+            Cell::label(p.status, lang),
+            Cell::labels(&p.themes, lang),
+            self.priorities(&p.priority_ids),
+            Cell::date(p.submitted_on, submitted),
+            Cell::date(p.decided_on, decided),
+        ];
+        row.extend(self.source(p.source.as_ref()));
+        row
+    }
+
+    fn donors(&self, q: &ExportQuery) -> Result<Vec<Vec<Cell>>, ExportError> {
+        known_roadmap(self.model, q.roadmap.as_deref())?;
+        let donors = self.model.donor_map(&DonorMapQuery {
+            roadmap_id: q.roadmap.clone(),
+            theme: None,
+            kind: None,
+            currency: q.currency,
+            today: q.today,
+        })?;
+        Ok(donors.iter().map(|d| self.donor(d)).collect())
+    }
+
+    fn donor(&self, d: &DonorSummary) -> Vec<Cell> {
+        // A donor whose every contribution is unvalued gave nothing we can
+        // put a figure on: not zero.
+        let unvalued_only = d.unvalued_count > 0 && d.pledged.amount.is_zero();
+        let amount = |m| {
+            if unvalued_only {
+                Cell::NotValued
+            } else {
+                Cell::money(m)
+            }
+        };
+        let priorities: Vec<&str> = d.priorities.iter().map(String::as_str).collect();
+        vec![
+            Cell::text(d.organisation_id.clone()),
+            Cell::text(d.name.clone()),
+            amount(&d.pledged),
+            amount(&d.committed),
+            amount(&d.disbursed),
+            Cell::text(d.pledged.currency.code()),
+            Cell::Int(u64::from(d.unvalued_count)),
+            self.priority_cell(&priorities),
+            Cell::labels(&d.themes, self.lang),
+            Cell::list(&d.partnerships),
+            Cell::list(&d.proposals),
+        ]
+    }
+
+    /// An organisation's name, its acronym in parentheses (its id when it is
+    /// not in the ledger).
+    fn org_name(&self, id: &str) -> String {
+        match self.model.organisation(id) {
+            Some(o) => match &o.acronym {
+                Some(acronym) => format!("{} ({acronym})", o.name),
+                None => o.name.clone(),
+            },
+            None => id.to_owned(),
+        }
+    }
+
+    fn party_name(&self, id: Option<&OrganisationId>) -> Cell {
+        Cell::stated_text(id.map(|id| self.org_name(id.as_str())))
+    }
+
+    /// Priorities: their ids for JSON, "rank. title" for people.
+    fn priority_cell(&self, ids: &[&str]) -> Cell {
+        let named = ids.iter().map(|id| match self.model.priority(id) {
+            Some(p) => format!("{}. {}", p.rank, p.title),
+            None => (*id).to_owned(),
+        });
+        Cell::Label {
+            code: ids.join("; "),
+            text: join(named, labels::separator(self.lang)),
+        }
+    }
+
+    fn priorities(&self, ids: &[PriorityId]) -> Cell {
+        let ids: Vec<&str> = ids.iter().map(PriorityId::as_str).collect();
+        self.priority_cell(&ids)
+    }
+
+    /// The priorities a pledge's allocations go to or, unvalued, it names;
+    /// "Unallocated" when none.
+    fn pledge_priorities(&self, p: &Pledge) -> Cell {
+        let ids: Vec<&str> = if p.allocations.is_empty() {
+            p.priority_ids.iter().map(PriorityId::as_str).collect()
+        } else {
+            p.allocations
+                .iter()
+                .map(|a| a.priority_id.as_str())
+                .collect()
+        };
+        if ids.is_empty() {
+            return Cell::Label {
+                code: String::new(),
+                text: self.words(labels::UNALLOCATED).to_owned(),
+            };
+        }
+        self.priority_cell(&ids)
+    }
+
+    /// « 2 motos ; 1 ordinateur (portable) ».
+    fn items(&self, p: &Pledge) -> Cell {
+        let items = p.items.iter().map(|i| {
+            let what = format!("{} {}", i.quantity, i.unit);
+            match i.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                Some(d) => format!("{what} ({d})"),
+                None => what,
+            }
+        });
+        Cell::text(join(items, labels::separator(self.lang)))
+    }
+
+    /// « 189 jeunes ».
+    fn beneficiaries(&self, p: &Pledge) -> Cell {
+        let people = p
+            .beneficiaries
+            .iter()
+            .map(|b| format!("{} {}", b.count, b.description));
+        Cell::text(join(people, labels::separator(self.lang)))
+    }
+
+    /// Document id, title, section and quote; empty without a source.
+    fn source(&self, source: Option<&SourceRef>) -> [Cell; 4] {
+        let Some(s) = source else {
+            return [Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty];
+        };
+        let id = s.document_id.as_str();
+        let title = self.model.document(id).map(|d| d.title.clone());
+        [
+            Cell::text(id),
+            Cell::opt_text(title),
+            Cell::opt_text(s.section.clone()),
+            Cell::text(s.quote.clone()),
+        ]
+    }
+}
+
+fn party_id(id: Option<&OrganisationId>) -> Cell {
+    Cell::stated_text(id.map(OrganisationId::as_str))
+}
+
+/// A funding line after its rank, priority and title. Its coverage is a
+/// minimum when contributions without a figure (or, with `on`, without a
+/// value date) are left out of it.
+fn funding_row(head: [Cell; 3], line: &FundingLine, f: &RoadmapFunding) -> Vec<Cell> {
+    let partial = line.unvalued_count > 0 || line.undated_count > 0;
+    let mut row = Vec::from(head);
+    row.extend([
+        Cell::opt_money(line.required.as_ref()),
+        Cell::money(&line.pledged),
+        Cell::money(&line.committed),
+        Cell::money(&line.disbursed),
+        Cell::opt_money(line.gap.as_ref()),
+        line.coverage.map_or(Cell::Empty, Cell::Ratio),
+        Cell::Int(u64::from(line.unvalued_count)),
+        Cell::text(f.currency.code()),
+        line.coverage.map_or(Cell::Empty, |_| Cell::Bool(partial)),
+    ]);
+    row
 }

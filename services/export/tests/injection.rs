@@ -62,6 +62,7 @@ impl Ledger {
                 acronym: None,
                 kind: OrganisationKind::Foundation,
                 country: "CIV".into(),
+                source: None,
             }),
         );
     }
@@ -75,12 +76,11 @@ impl Ledger {
             id,
             PledgeEvent::from(PledgeMade {
                 pledge_id: PledgeId::new_unchecked(id),
-                donor_id: OrganisationId::new_unchecked(donor),
-                recipient_id: OrganisationId::new_unchecked("gov"),
+                donor_id: Some(OrganisationId::new_unchecked(donor)),
+                recipient_id: Some(OrganisationId::new_unchecked("gov")),
                 roadmap_id: RoadmapId::new_unchecked("r"),
                 kind: ContributionKind::Cash,
                 amount: Some(xof(amount)),
-                quantity: None,
                 allocations: vec![Allocation {
                     priority_id: PriorityId::new_unchecked("p1"),
                     amount: Decimal::from(amount),
@@ -91,6 +91,10 @@ impl Ledger {
                 partnership_id: None,
                 themes: Vec::new(),
                 description: Some(description.into()),
+                items: Vec::new(),
+                beneficiaries: Vec::new(),
+                status_stated: true,
+                source: None,
             }),
         );
     }
@@ -122,6 +126,7 @@ fn ledger() -> Ledger {
             period_start: date("2024-01-01"),
             period_end: date("2024-12-31"),
             currency: Currency::XOF,
+            source: None,
         }),
     );
     l.push(
@@ -132,6 +137,7 @@ fn ledger() -> Ledger {
             roadmap_id: RoadmapId::new_unchecked("r"),
             rank: 1,
             title: "@SUM(1+1)".into(),
+            source: None,
         }),
     );
     l.push(

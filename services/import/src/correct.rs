@@ -10,11 +10,14 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use fundtrail_domain::enums::{PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::money::Money;
+use fundtrail_domain::next_step::ChangeNextStepStatus;
 use fundtrail_domain::partnership::{ChangePartnershipStatus, transition_allowed};
 use fundtrail_domain::pledge::{
-    AllocationInput, CancelPledge, CommitPledge, Pledge, Quantity, RecordDisbursement, RevisePledge,
+    AllocationInput, Beneficiaries, CancelPledge, CommitPledge, Item, Pledge, Quantity,
+    RecordDisbursement, RevisePledge,
 };
 use fundtrail_domain::proposal::DecideProposal;
+use fundtrail_domain::source::SourceRef;
 use fundtrail_ledger::{Command, fingerprint};
 use fundtrail_projections::ReadModel;
 
@@ -51,6 +54,35 @@ impl<T: Show> Show for Option<T> {
     }
 }
 
+impl Show for Item {
+    fn show(&self) -> String {
+        format!("{} {}", self.quantity, self.unit)
+    }
+}
+
+impl Show for Beneficiaries {
+    fn show(&self) -> String {
+        format!("{} {}", self.count, self.description)
+    }
+}
+
+impl Show for SourceRef {
+    fn show(&self) -> String {
+        format!(
+            "{} {} {:?}",
+            self.document_id,
+            self.section.as_deref().unwrap_or("-"),
+            self.quote
+        )
+    }
+}
+
+impl Show for bool {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
 impl<T: Show> Show for Vec<T> {
     fn show(&self) -> String {
         let items: Vec<String> = self.iter().map(Show::show).collect();
@@ -80,7 +112,9 @@ show_display!(
     PledgeStatus,
     fundtrail_domain::ids::OrganisationId,
     fundtrail_domain::ids::RoadmapId,
-    fundtrail_domain::ids::PriorityId
+    fundtrail_domain::ids::PriorityId,
+    fundtrail_domain::ids::DocumentId,
+    fundtrail_domain::enums::NextStepStatus
 );
 
 /// The commandId of a corrective step: the record, the step, the entity's
@@ -191,6 +225,9 @@ impl Corrector<'_, '_> {
             RecordKind::Partnership => w.partnership(&e.stream).exists(),
             RecordKind::Proposal => w.proposal(&e.stream).exists(),
             RecordKind::Contribution => w.pledge(&e.stream).exists(),
+            RecordKind::Document => w.document(&e.stream).exists(),
+            RecordKind::NextStep => w.next_step(&e.stream).exists(),
+            RecordKind::Prospect => w.prospect(&e.stream).exists(),
         }
     }
 
@@ -240,6 +277,9 @@ impl Corrector<'_, '_> {
                 RecordKind::Partnership => "a partnership's",
                 RecordKind::Proposal => "a proposal's",
                 RecordKind::Contribution => "a contribution's",
+                RecordKind::Document => "a document's",
+                RecordKind::NextStep => "a next step's",
+                RecordKind::Prospect => "a prospect's",
             };
             self.problem(
                 &e.id,
@@ -293,6 +333,7 @@ impl Corrector<'_, '_> {
                 self.fixed(e, "acronym", &c.acronym, &d.acronym);
                 self.fixed(e, "kind", &c.kind, &d.kind);
                 self.fixed(e, "country", &c.country, &d.country);
+                self.fixed(e, "source", &c.source, &d.source);
             }
             RecordKind::Roadmap => {
                 let Some(d) = desired
@@ -310,6 +351,7 @@ impl Corrector<'_, '_> {
                 self.fixed(e, "period.end", &c.period_end, &d.period_end);
                 self.fixed(e, "country", &c.country, &d.country);
                 self.fixed(e, "currency", &c.currency, &d.currency);
+                self.fixed(e, "source", &c.source, &d.source);
             }
             RecordKind::Priority => {
                 let Some(d) = desired
@@ -325,10 +367,95 @@ impl Corrector<'_, '_> {
                 self.fixed(e, "roadmap", &c.roadmap_id, &d.roadmap_id);
                 self.fixed(e, "rank", &c.rank, &d.rank);
                 self.fixed(e, "title", &c.title, &d.title);
+                self.fixed(e, "source", &c.source, &d.source);
             }
             RecordKind::Partnership => self.partnership(e),
             RecordKind::Proposal => self.proposal(e),
             RecordKind::Contribution => self.contribution(e),
+            RecordKind::Document => {
+                let Some(d) = desired
+                    .documents
+                    .get(&e.stream)
+                    .and_then(|s| s.entity.clone())
+                else {
+                    return;
+                };
+                let Some(c) = self.world.document(&e.stream).entity.clone() else {
+                    return;
+                };
+                self.fixed(e, "title", &c.title, &d.title);
+                self.fixed(e, "issuer", &c.issuer, &d.issuer);
+                self.fixed(e, "date", &c.issued_on, &d.issued_on);
+                self.fixed(e, "language", &c.language, &d.language);
+                self.fixed(e, "text (SHA-256)", &c.sha256, &d.sha256);
+            }
+            RecordKind::NextStep => {
+                let Some(d) = desired
+                    .next_steps
+                    .get(&e.stream)
+                    .and_then(|s| s.entity.clone())
+                else {
+                    return;
+                };
+                let Some(c) = self.world.next_step(&e.stream).entity.clone() else {
+                    return;
+                };
+                self.fixed(
+                    e,
+                    "roadmap",
+                    &c.roadmap_id.to_string(),
+                    &d.roadmap_id.to_string(),
+                );
+                self.fixed(e, "rank", &c.rank, &d.rank);
+                self.fixed(e, "title", &c.title, &d.title);
+                self.fixed(e, "target_month", &c.target_month, &d.target_month);
+                self.fixed(e, "target", &c.target, &d.target);
+                self.fixed(e, "source", &c.source, &d.source);
+                match (c.status, d.status) {
+                    (_, Some(status)) if c.status != Some(status) => {
+                        let reason = self.reason(e, format!("status stated: {status}"));
+                        let command = ChangeNextStepStatus {
+                            next_step_id: e.id.clone(),
+                            status,
+                            on: self.plan.corrected_on,
+                            reason: Some(reason),
+                            source: None,
+                        };
+                        self.step(e, "status", "status", Command::NextStep(command.into()));
+                    }
+                    (Some(had), None) => self.problem(
+                        &e.id,
+                        "status",
+                        format!(
+                            "the ledger has {had}, the file none: a stated status is not taken back"
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
+            RecordKind::Prospect => {
+                let Some(d) = desired
+                    .prospects
+                    .get(&e.stream)
+                    .and_then(|s| s.entity.clone())
+                else {
+                    return;
+                };
+                let Some(c) = self.world.prospect(&e.stream).entity.clone() else {
+                    return;
+                };
+                self.fixed(
+                    e,
+                    "roadmap",
+                    &c.roadmap_id.to_string(),
+                    &d.roadmap_id.to_string(),
+                );
+                self.fixed(e, "organisation", &c.organisation_id, &d.organisation_id);
+                self.fixed(e, "name", &c.name, &d.name);
+                self.fixed(e, "priorities", &c.priority_ids, &d.priority_ids);
+                self.fixed(e, "themes", &c.themes, &d.themes);
+                self.fixed(e, "source", &c.source, &d.source);
+            }
         }
     }
 
@@ -351,14 +478,26 @@ impl Corrector<'_, '_> {
         self.fixed(e, "themes", &c.themes, &d.themes);
         self.fixed(e, "nature", &c.nature, &d.nature);
         self.fixed(e, "priorities", &c.priority_ids, &d.priority_ids);
+        self.fixed(e, "source", &c.source, &d.source);
         if c.status == d.status {
             self.fixed(e, "signed_on", &c.signed_on, &d.signed_on);
             return;
         }
         use PartnershipStatus::*;
-        let path: &[PartnershipStatus] = if transition_allowed(c.status, d.status) {
-            &[d.status]
-        } else if (c.status, d.status) == (Negotiating, Ended) {
+        let Some(wanted) = d.status else {
+            self.problem(
+                &e.id,
+                "status",
+                format!(
+                    "the ledger has {}, the file none: a stated status is not taken back",
+                    c.status.show()
+                ),
+            );
+            return;
+        };
+        let path: &[PartnershipStatus] = if transition_allowed(c.status, wanted) {
+            &[wanted]
+        } else if (c.status, wanted) == (Some(Negotiating), Ended) {
             &[Signed, Ended]
         } else {
             self.problem(
@@ -366,7 +505,7 @@ impl Corrector<'_, '_> {
                 "status",
                 format!(
                     "the ledger has {}, the file {}: a partnership goes NEGOTIATING -> SIGNED -> ENDED, or to TERMINATED before it ends, never back",
-                    c.status, d.status
+                    c.status.show(), wanted
                 ),
             );
             return;
@@ -377,7 +516,7 @@ impl Corrector<'_, '_> {
         if self.problems.len() > before {
             return;
         }
-        let mut from = c.status;
+        let mut from = c.status.show();
         for &to in path {
             let on = if to == Signed {
                 d.signed_on
@@ -399,7 +538,7 @@ impl Corrector<'_, '_> {
             ) {
                 return;
             }
-            from = to;
+            from = to.to_string();
         }
     }
 
@@ -480,7 +619,9 @@ impl Corrector<'_, '_> {
         self.fixed(e, "recipient", &c.recipient_id, &d.recipient_id);
         self.fixed(e, "kind", &c.kind, &d.kind);
         self.fixed(e, "themes", &c.themes, &d.themes);
-        self.fixed(e, "quantity", &c.quantity, &d.quantity);
+        self.fixed(e, "items", &c.items, &d.items);
+        self.fixed(e, "beneficiaries", &c.beneficiaries, &d.beneficiaries);
+        self.fixed(e, "source", &c.source, &d.source);
         self.fixed(e, "date", &c.pledged_on, &d.pledged_on);
         self.fixed(e, "description", &c.description, &d.description);
         self.fixed(e, "priorities", &c.roadmap_id, &d.roadmap_id);

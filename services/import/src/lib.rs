@@ -27,14 +27,22 @@
 //!
 //! Creating steps:
 //! - organisations → `registerOrganisation`;
+//! - documents → `registerDocument`, with the SHA-256 of the document's text
+//!   (`text`, a path relative to the file); every record's `source.quote` must
+//!   be in that text (whitespace runs counting as one space), else the file is
+//!   refused naming the record;
 //! - roadmaps → `createRoadmap` (the file's `country` and `currency`), then
-//!   `definePriority` per priority with the file's priority ids; `next_steps`
-//!   and `prospects` have no command yet and are not imported;
-//! - partnerships → `recordPartnership` (in the file's status);
+//!   `definePriority` per priority with the file's priority ids, then
+//!   `defineNextStep` per next step;
+//! - prospects → `recordProspect`;
+//! - partnerships → `recordPartnership` (in the file's status, or none when
+//!   the file states none);
 //! - proposals → `submitProposal` (`submittedOn` unknown), then for APPROVED,
 //!   REJECTED or WITHDRAWN `decideProposal` on the proposal's `decided_on`
 //!   (required for them); DRAFT cannot be imported (no command makes a draft);
-//! - contributions → `pledge`, then `commitPledge` for COMMITTED and DISBURSED,
+//! - contributions → `pledge` (donor and recipient as stated, at least one;
+//!   without a status, the pledge records that none is stated), then
+//!   `commitPledge` for COMMITTED and DISBURSED,
 //!   then `recordDisbursement` of the whole amount (or a delivery without
 //!   amount when unvalued) for DISBURSED, or `cancelPledge` for CANCELLED. The
 //!   contribution's `date`, when given, dates the pledge, the commitment and
@@ -70,20 +78,26 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use fundtrail_app::AppState;
+use fundtrail_domain::document::RegisterDocument;
 use fundtrail_domain::enums::*;
+use fundtrail_domain::next_step::DefineNextStep;
 use fundtrail_domain::organisation::RegisterOrganisation;
 use fundtrail_domain::partnership::RecordPartnership;
 use fundtrail_domain::pledge::{
-    AllocationInput, CancelPledge, CommitPledge, MakePledge, QuantityInput, RecordDisbursement,
+    AllocationInput, BeneficiariesInput, CancelPledge, CommitPledge, ItemInput, MakePledge,
+    QuantityInput, RecordDisbursement,
 };
 use fundtrail_domain::priority::DefinePriority;
 use fundtrail_domain::proposal::{DecideProposal, SubmitProposal};
+use fundtrail_domain::prospect::RecordProspect;
 use fundtrail_domain::roadmap::CreateRoadmap;
+use fundtrail_domain::source::{SourceInput, normalise_whitespace, quote_in_text};
 use fundtrail_domain::{Currency, Money};
 use fundtrail_ledger::{Command, CommandContext, ServiceError};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 mod correct;
 mod world;
@@ -92,6 +106,24 @@ use world::{States, World};
 
 /// The Côte d'Ivoire 2023 report, shipped with the binary for `serve --demo`.
 pub const DEMO: &str = include_str!("../../../ops/demo/civ-2023.yaml");
+/// The texts the demo file's documents point to (path relative to the file, text).
+pub const DEMO_TEXTS: &[(&str, &str)] = &[(
+    "sources/cote-divoire-sdg87-report-2023.txt",
+    include_str!("../../../ops/demo/sources/cote-divoire-sdg87-report-2023.txt"),
+)];
+
+/// Reads the text of a document, by the path the file gives (relative to
+/// the file); `Err` says why it cannot be read.
+pub type LoadText<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// The demo's texts, for [`plan_with`] (what [`plan`] uses).
+pub fn demo_texts(path: &str) -> Result<String, String> {
+    DEMO_TEXTS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, t)| (*t).to_owned())
+        .ok_or_else(|| format!("no text {path:?} is shipped with fundtrail"))
+}
 /// The name the demo file is imported under (its commandIds and actor).
 pub const DEMO_FILE_NAME: &str = "civ-2023.yaml";
 
@@ -153,6 +185,9 @@ enum RecordKind {
     Partnership,
     Proposal,
     Contribution,
+    Document,
+    NextStep,
+    Prospect,
 }
 
 impl RecordKind {
@@ -164,6 +199,9 @@ impl RecordKind {
             RecordKind::Partnership => "partnership",
             RecordKind::Proposal => "proposal",
             RecordKind::Contribution => "pledge",
+            RecordKind::Document => "document",
+            RecordKind::NextStep => "nextstep",
+            RecordKind::Prospect => "prospect",
         }
     }
 }
@@ -211,6 +249,8 @@ struct RawFile {
     currency: Option<String>,
     corrected_on: Option<String>,
     #[serde(default)]
+    documents: Vec<RawDocument>,
+    #[serde(default)]
     organisations: Vec<RawOrganisation>,
     #[serde(default)]
     roadmaps: Vec<RawRoadmap>,
@@ -220,6 +260,63 @@ struct RawFile {
     proposals: Vec<RawProposal>,
     #[serde(default)]
     contributions: Vec<RawContribution>,
+    #[serde(default)]
+    prospects: Vec<RawProspect>,
+}
+
+#[derive(Deserialize)]
+struct RawDocument {
+    id: Option<String>,
+    title: Option<String>,
+    issuer: Option<String>,
+    date: Option<String>,
+    language: Option<String>,
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSource {
+    document: Option<String>,
+    section: Option<String>,
+    quote: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawNextStep {
+    id: Option<String>,
+    rank: Option<i64>,
+    title: Option<String>,
+    status: Option<String>,
+    target_month: Option<String>,
+    target: Option<String>,
+    source: Option<RawSource>,
+}
+
+#[derive(Deserialize)]
+struct RawItem {
+    quantity: Option<i64>,
+    unit: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawBeneficiaries {
+    count: Option<i64>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawProspect {
+    id: Option<String>,
+    organisation: Option<String>,
+    name: Option<String>,
+    roadmap: Option<String>,
+    #[serde(default)]
+    priorities: Vec<String>,
+    #[serde(default)]
+    themes: Vec<String>,
+    note: Option<String>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +326,7 @@ struct RawOrganisation {
     name: Option<String>,
     kind: Option<String>,
     country: Option<String>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -242,6 +340,7 @@ struct RawPriority {
     id: Option<String>,
     rank: Option<i64>,
     title: Option<String>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +350,9 @@ struct RawRoadmap {
     period: Option<RawPeriod>,
     #[serde(default)]
     priorities: Vec<RawPriority>,
+    #[serde(default)]
+    next_steps: Vec<RawNextStep>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -268,6 +370,7 @@ struct RawPartnership {
     #[serde(default)]
     priorities: Vec<String>,
     reason: Option<String>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -310,8 +413,12 @@ struct RawProposal {
     #[serde(default)]
     themes: Vec<String>,
     requested: Option<RawMoney>,
+    submitted_on: Option<String>,
     decided_on: Option<String>,
+    #[serde(default)]
+    priorities: Vec<String>,
     reason: Option<String>,
+    source: Option<RawSource>,
 }
 
 #[derive(Deserialize)]
@@ -325,11 +432,81 @@ struct RawContribution {
     themes: Vec<String>,
     amount: Option<RawMoney>,
     quantity: Option<RawQuantity>,
+    #[serde(default)]
+    items: Vec<RawItem>,
+    #[serde(default)]
+    beneficiaries: Vec<RawBeneficiaries>,
     date: Option<String>,
     #[serde(default)]
     priorities: Vec<String>,
     description: Option<String>,
     reason: Option<String>,
+    source: Option<RawSource>,
+}
+
+/// The documents of the file: their normalised texts, to check quotes against.
+struct Texts {
+    /// (document id, whitespace-normalised text); `None` when it could not be read.
+    documents: Vec<(String, Option<String>)>,
+}
+
+impl Texts {
+    /// Checks a record's source and turns it into the command's: the
+    /// document (the file's only one when the source names none), the
+    /// section, and a quote that must be in the document's text.
+    fn source(
+        &self,
+        c: &mut Checker,
+        record: &str,
+        raw: &Option<RawSource>,
+    ) -> Option<SourceInput> {
+        let raw = raw.as_ref()?;
+        let document = match (&raw.document, self.documents.as_slice()) {
+            (Some(d), _) => d.trim().to_owned(),
+            (None, [(only, _)]) => only.clone(),
+            (None, []) => {
+                c.problem(
+                    record,
+                    "source.document",
+                    "the file lists no documents to cite",
+                );
+                return None;
+            }
+            (None, _) => {
+                c.problem(
+                    record,
+                    "source.document",
+                    "missing: the file lists several documents, say which one",
+                );
+                return None;
+            }
+        };
+        let Some((_, text)) = self.documents.iter().find(|(id, _)| *id == document) else {
+            c.problem(
+                record,
+                "source.document",
+                format!("unknown document {document:?}"),
+            );
+            return None;
+        };
+        let quote = c.required(record, "source.quote", &raw.quote);
+        if let Some(text) = text
+            && !quote.is_empty()
+            && !quote_in_text(&quote, text)
+        {
+            let shown: String = normalise_whitespace(&quote).chars().take(80).collect();
+            c.problem(
+                record,
+                "source.quote",
+                format!("not in the text of document {document}: \"{shown}\""),
+            );
+        }
+        Some(SourceInput {
+            document_id: document,
+            section: raw.section.clone(),
+            quote,
+        })
+    }
 }
 
 /// Collects problems while records are checked.
@@ -517,7 +694,15 @@ impl Steps<'_> {
 
 /// Parses and validates `text`; every problem is reported, none is fatal
 /// before the whole file has been looked at (except YAML that cannot be read).
+///
+/// The documents' texts are looked up among the demo's ([`DEMO_TEXTS`]); a
+/// file on disk goes through [`plan_with`] and a loader of its own.
 pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
+    plan_with(file_name, text, &demo_texts)
+}
+
+/// [`plan`], reading the documents' texts with `load`.
+pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan, Vec<Problem>> {
     let raw: RawFile = serde_norway::from_str(text).map_err(|e| {
         vec![Problem {
             record: "file".into(),
@@ -539,6 +724,44 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
     let country = c.required("file", "country", &raw.country);
     let currency = c.currency("file", "currency", &raw.currency);
     let corrected_on = c.date("file", "corrected_on", &raw.corrected_on);
+
+    let mut texts = Texts {
+        documents: Vec::new(),
+    };
+    for (i, d) in raw.documents.iter().enumerate() {
+        records += 1;
+        let id = c.id("documents", i, &d.id);
+        let title = c.required(&id, "title", &d.title);
+        let language = c.required(&id, "language", &d.language);
+        let issued_on = c.date(&id, "date", &d.date);
+        let path = c.required(&id, "text", &d.text);
+        let text = if path.is_empty() {
+            None
+        } else {
+            match load(path.trim()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    c.problem(&id, "text", format!("cannot read {path:?}: {e}"));
+                    None
+                }
+            }
+        };
+        out.entry(&id, RecordKind::Document, None, None);
+        if let Some(t) = &text {
+            let command = RegisterDocument {
+                id: id.clone(),
+                title,
+                issuer: d.issuer.clone(),
+                issued_on,
+                language,
+                sha256: hex::encode(Sha256::digest(t.as_bytes())),
+            };
+            out.push(&id, "register", Command::Document(command.into()));
+        }
+        texts
+            .documents
+            .push((id, text.map(|t| normalise_whitespace(&t))));
+    }
 
     // Known ids, so references to later records are found too.
     let organisations: HashSet<&str> = raw
@@ -573,6 +796,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         let name = c.required(&id, "name", &o.name);
         let kind = c.required_enum::<OrganisationKind>(&id, "kind", &o.kind);
         let org_country = c.required(&id, "country", &o.country);
+        let source = texts.source(&mut c, &id, &o.source);
         out.entry(&id, RecordKind::Organisation, None, None);
         if let Some(kind) = kind {
             let command = RegisterOrganisation {
@@ -581,6 +805,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 acronym: o.acronym.clone(),
                 kind,
                 country: org_country,
+                source,
             };
             out.push(&id, "register", Command::Organisation(command.into()));
         }
@@ -607,6 +832,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 (None, None)
             }
         };
+        let source = texts.source(&mut c, &id, &r.source);
         out.entry(&id, RecordKind::Roadmap, None, None);
         if let (Some(period_start), Some(period_end), Some(currency)) = (start, end, currency) {
             let command = CreateRoadmap {
@@ -616,6 +842,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 period_start,
                 period_end,
                 currency,
+                source,
             };
             out.push(&id, "create", Command::Roadmap(command.into()));
         }
@@ -623,6 +850,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             records += 1;
             let pid = c.id(&format!("{id}.priorities"), j, &p.id);
             let title = c.required(&pid, "title", &p.title);
+            let source = texts.source(&mut c, &pid, &p.source);
             out.entry(&pid, RecordKind::Priority, None, None);
             let Some(rank) = p.rank else {
                 c.problem(&pid, "rank", "missing");
@@ -633,8 +861,35 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 roadmap_id: id.clone(),
                 rank,
                 title,
+                source,
             };
             out.push(&pid, "define", Command::Priority(command.into()));
+        }
+        for (j, n) in r.next_steps.iter().enumerate() {
+            records += 1;
+            let sid = c.id(&format!("{id}.next_steps"), j, &n.id);
+            let title = c.required(&sid, "title", &n.title);
+            let status = n
+                .status
+                .as_deref()
+                .and_then(|v| c.enumeration::<NextStepStatus>(&sid, "status", v));
+            let source = texts.source(&mut c, &sid, &n.source);
+            out.entry(&sid, RecordKind::NextStep, None, None);
+            let Some(rank) = n.rank else {
+                c.problem(&sid, "rank", "missing");
+                continue;
+            };
+            let command = DefineNextStep {
+                id: sid.clone(),
+                roadmap_id: id.clone(),
+                rank,
+                title,
+                status,
+                target_month: n.target_month.clone(),
+                target: n.target.clone(),
+                source,
+            };
+            out.push(&sid, "define", Command::NextStep(command.into()));
         }
     }
 
@@ -646,12 +901,17 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             known_org(&mut c, &id, "parties", party);
         }
         known_priorities(&mut c, &id, &p.priorities);
-        let status = c.required_enum::<PartnershipStatus>(&id, "status", &p.status);
+        // absent: the file does not state it (and nothing guesses it)
+        let status: Result<Option<PartnershipStatus>, ()> = match p.status.as_deref() {
+            None => Ok(None),
+            Some(v) => c.enumeration(&id, "status", v).map(Some).ok_or(()),
+        };
         let themes = c.list::<Theme>(&id, "themes", &p.themes);
         let nature = c.list::<PartnershipNature>(&id, "nature", &p.nature);
         let signed_on = c.date(&id, "signed_on", &p.signed_on);
+        let source = texts.source(&mut c, &id, &p.source);
         out.entry(&id, RecordKind::Partnership, None, p.reason.as_ref());
-        if let Some(status) = status {
+        if let Ok(status) = status {
             let command = RecordPartnership {
                 id: id.clone(),
                 party_ids: p.parties.clone(),
@@ -661,6 +921,7 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 priority_ids: p.priorities.clone(),
                 status,
                 signed_on,
+                source,
             };
             out.push(&id, "record", Command::Partnership(command.into()));
         }
@@ -712,10 +973,13 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             None => None,
         };
         let themes = c.list::<Theme>(&id, "themes", &p.themes);
+        known_priorities(&mut c, &id, &p.priorities);
         let requested = p
             .requested
             .as_ref()
             .and_then(|m| c.money(&id, "requested", m));
+        let submitted_on = c.date(&id, "submitted_on", &p.submitted_on);
+        let source = texts.source(&mut c, &id, &p.source);
         out.entry(&id, RecordKind::Proposal, None, p.reason.as_ref());
         let command = SubmitProposal {
             id: id.clone(),
@@ -724,8 +988,9 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             title,
             requested,
             themes,
-            priority_ids: vec![],
-            submitted_on: None,
+            priority_ids: p.priorities.clone(),
+            submitted_on,
+            source,
         };
         out.push(&id, "submit", Command::Proposal(command.into()));
         if let Some((status, decided_on)) = decision {
@@ -743,17 +1008,30 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
     for (i, k) in raw.contributions.iter().enumerate() {
         records += 1;
         let id = c.id("contributions", i, &k.id);
-        let donor = c.required(&id, "donor", &k.donor);
-        let recipient = c.required(&id, "recipient", &k.recipient);
-        if !donor.is_empty() {
-            known_org(&mut c, &id, "donor", &donor);
+        // absent: not stated (the domain wants one of the two)
+        let donor = k.donor.clone().filter(|d| !d.trim().is_empty());
+        let recipient = k.recipient.clone().filter(|r| !r.trim().is_empty());
+        if donor.is_none() && recipient.is_none() {
+            c.problem(
+                &id,
+                "donor",
+                "missing: a contribution names its donor, its recipient or both",
+            );
         }
-        if !recipient.is_empty() {
-            known_org(&mut c, &id, "recipient", &recipient);
+        if let Some(d) = &donor {
+            known_org(&mut c, &id, "donor", d);
+        }
+        if let Some(r) = &recipient {
+            known_org(&mut c, &id, "recipient", r);
         }
         known_priorities(&mut c, &id, &k.priorities);
         let kind = c.required_enum::<ContributionKind>(&id, "kind", &k.kind);
-        let status = c.required_enum::<PledgeStatus>(&id, "status", &k.status);
+        let status = k
+            .status
+            .as_deref()
+            .map(|v| c.enumeration::<PledgeStatus>(&id, "status", v));
+        let status_stated = status.is_some();
+        let status = status.unwrap_or(Some(PledgeStatus::Pledged));
         if let Some(s) = status
             && s == PledgeStatus::PartlyDisbursed
         {
@@ -775,6 +1053,42 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 None
             }
         });
+        let items: Vec<ItemInput> = k
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(j, it)| match (it.quantity, &it.unit) {
+                (Some(quantity), Some(unit)) => Some(ItemInput {
+                    quantity,
+                    unit: unit.clone(),
+                    description: it.description.clone(),
+                }),
+                _ => {
+                    c.problem(&id, &format!("items[{j}]"), "needs both quantity and unit");
+                    None
+                }
+            })
+            .collect();
+        let beneficiaries: Vec<BeneficiariesInput> = k
+            .beneficiaries
+            .iter()
+            .enumerate()
+            .filter_map(|(j, b)| match (b.count, &b.description) {
+                (Some(count), Some(description)) => Some(BeneficiariesInput {
+                    count,
+                    description: description.clone(),
+                }),
+                _ => {
+                    c.problem(
+                        &id,
+                        &format!("beneficiaries[{j}]"),
+                        "needs both count and description",
+                    );
+                    None
+                }
+            })
+            .collect();
+        let source = texts.source(&mut c, &id, &k.source);
         let date = c.date(&id, "date", &k.date);
         // A cancellation is dated like a correction.
         let cancelled_on = corrected_on.or(date);
@@ -840,6 +1154,10 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             partnership_id: None,
             themes,
             description: k.description.clone(),
+            items,
+            beneficiaries,
+            status_stated,
+            source,
         };
         out.push(&id, "pledge", Command::Pledge(command.into()));
         if matches!(status, PledgeStatus::Committed | PledgeStatus::Disbursed) {
@@ -872,6 +1190,30 @@ pub fn plan(file_name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
             };
             out.push(&id, "cancel", Command::Pledge(command.into()));
         }
+    }
+
+    for (i, p) in raw.prospects.iter().enumerate() {
+        records += 1;
+        let id = c.id("prospects", i, &p.id);
+        if let Some(o) = &p.organisation {
+            known_org(&mut c, &id, "organisation", o);
+        }
+        known_priorities(&mut c, &id, &p.priorities);
+        let roadmap = c.required(&id, "roadmap", &p.roadmap);
+        let themes = c.list::<Theme>(&id, "themes", &p.themes);
+        let source = texts.source(&mut c, &id, &p.source);
+        out.entry(&id, RecordKind::Prospect, None, None);
+        let command = RecordProspect {
+            id: id.clone(),
+            roadmap_id: roadmap,
+            organisation_id: p.organisation.clone(),
+            name: p.name.clone(),
+            priority_ids: p.priorities.clone(),
+            themes,
+            note: p.note.clone(),
+            source,
+        };
+        out.push(&id, "record", Command::Prospect(command.into()));
     }
 
     let mut desired = World::empty();

@@ -9,12 +9,15 @@ use std::collections::HashMap;
 
 use fundtrail_domain::DomainError;
 use fundtrail_domain::aggregate::{Aggregate, StreamState};
+use fundtrail_domain::document::DocumentState;
 use fundtrail_domain::events::AnyEvent;
+use fundtrail_domain::next_step::NextStepState;
 use fundtrail_domain::organisation::OrganisationState;
 use fundtrail_domain::partnership::PartnershipState;
 use fundtrail_domain::pledge::PledgeState;
 use fundtrail_domain::priority::{PriorityEvent, PriorityState};
 use fundtrail_domain::proposal::ProposalState;
+use fundtrail_domain::prospect::ProspectState;
 use fundtrail_domain::refs::{InMemoryReferences, PriorityRef, RecordRef, References, RoadmapRef};
 use fundtrail_domain::roadmap::RoadmapState;
 use fundtrail_domain::streams::{EntityKind, entity_of_stream};
@@ -30,6 +33,9 @@ pub(crate) struct States {
     pub partnerships: HashMap<String, PartnershipState>,
     pub proposals: HashMap<String, ProposalState>,
     pub pledges: HashMap<String, PledgeState>,
+    pub documents: HashMap<String, DocumentState>,
+    pub next_steps: HashMap<String, NextStepState>,
+    pub prospects: HashMap<String, ProspectState>,
 }
 
 impl States {
@@ -60,6 +66,15 @@ impl States {
             }),
             EntityKind::Pledge => slot(&mut self.pledges, stream, || {
                 seeded(base.and_then(|m| m.pledge(id)))
+            }),
+            EntityKind::Document => slot(&mut self.documents, stream, || {
+                seeded(base.and_then(|m| m.document(id)))
+            }),
+            EntityKind::NextStep => slot(&mut self.next_steps, stream, || {
+                seeded(base.and_then(|m| m.next_step(id)))
+            }),
+            EntityKind::Prospect => slot(&mut self.prospects, stream, || {
+                seeded(base.and_then(|m| m.prospect(id)))
             }),
             EntityKind::ExchangeRate | EntityKind::Token => return None,
         };
@@ -146,6 +161,13 @@ impl References for Refs<'_> {
             self.base
                 .and_then(|m| <ReadModel as References>::partnership(m, id))
         })
+    }
+
+    fn document_exists(&self, id: &str) -> bool {
+        self.added.document_exists(id)
+            || self
+                .base
+                .is_some_and(|m| <ReadModel as References>::document_exists(m, id))
     }
 }
 
@@ -259,6 +281,9 @@ impl<'a> World<'a> {
     current!(partnership, PartnershipState);
     current!(proposal, ProposalState);
     current!(pledge, PledgeState);
+    current!(document, DocumentState);
+    current!(next_step, NextStepState);
+    current!(prospect, ProspectState);
 
     /// Runs `command` against the current state of its entity (seeded from
     /// the read models the first time): answers the entity's version before

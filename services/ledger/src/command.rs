@@ -3,12 +3,15 @@
 
 use fundtrail_domain::DomainError;
 use fundtrail_domain::aggregate::Aggregate;
+use fundtrail_domain::document::{DocumentCommand, DocumentState};
 use fundtrail_domain::exchange_rate::{ExchangeRateCommand, ExchangeRateState};
+use fundtrail_domain::next_step::{NextStepCommand, NextStepState};
 use fundtrail_domain::organisation::{OrganisationCommand, OrganisationState};
 use fundtrail_domain::partnership::{PartnershipCommand, PartnershipState};
 use fundtrail_domain::pledge::{PledgeCommand, PledgeState};
 use fundtrail_domain::priority::{PriorityCommand, PriorityState};
 use fundtrail_domain::proposal::{ProposalCommand, ProposalState};
+use fundtrail_domain::prospect::{ProspectCommand, ProspectState};
 use fundtrail_domain::roadmap::{RoadmapCommand, RoadmapState};
 use fundtrail_domain::streams::EntityKind;
 use fundtrail_domain::token::{TokenCommand, TokenState};
@@ -26,6 +29,9 @@ pub enum Command {
     Pledge(PledgeCommand),
     ExchangeRate(ExchangeRateCommand),
     Token(TokenCommand),
+    Document(DocumentCommand),
+    NextStep(NextStepCommand),
+    Prospect(ProspectCommand),
 }
 
 macro_rules! from_entity_command {
@@ -44,7 +50,10 @@ from_entity_command!(
     Proposal(ProposalCommand),
     Pledge(PledgeCommand),
     ExchangeRate(ExchangeRateCommand),
-    Token(TokenCommand)
+    Token(TokenCommand),
+    Document(DocumentCommand),
+    NextStep(NextStepCommand),
+    Prospect(ProspectCommand)
 );
 
 /// Something done with an entity's command, whichever entity it is:
@@ -69,6 +78,9 @@ impl Command {
             Command::Pledge(c) => visitor.visit::<PledgeState>(c),
             Command::ExchangeRate(c) => visitor.visit::<ExchangeRateState>(c),
             Command::Token(c) => visitor.visit::<TokenState>(c),
+            Command::Document(c) => visitor.visit::<DocumentState>(c),
+            Command::NextStep(c) => visitor.visit::<NextStepState>(c),
+            Command::Prospect(c) => visitor.visit::<ProspectState>(c),
         }
     }
 

@@ -91,6 +91,7 @@ impl World {
                 period_start: date(2023, 5, 1),
                 period_end: date(2023, 12, 31),
                 currency: xof(),
+                source: None,
             }),
         )
         .await
@@ -102,6 +103,7 @@ impl World {
                 roadmap_id: "civ-2023".into(),
                 rank: 1,
                 title: "Coordination".into(),
+                source: None,
             }),
         )
         .await
@@ -110,8 +112,8 @@ impl World {
             &officer,
             fundtrail_domain::pledge::PledgeCommand::from(MakePledge {
                 id: "p1".into(),
-                donor_id: "giz".into(),
-                recipient_id: "cnltp".into(),
+                donor_id: Some("giz".into()),
+                recipient_id: Some("cnltp".into()),
                 roadmap_id: "civ-2023".into(),
                 kind: ContributionKind::Cash,
                 amount: Some(Money::new(Decimal::from(10_000_000), xof())),
@@ -126,6 +128,10 @@ impl World {
                 partnership_id: None,
                 themes: vec![],
                 description: None,
+                items: Vec::new(),
+                beneficiaries: Vec::new(),
+                status_stated: true,
+                source: None,
             }),
         )
         .await
@@ -157,6 +163,7 @@ fn organisation(id: &str) -> fundtrail_domain::organisation::OrganisationCommand
         acronym: None,
         kind: OrganisationKind::InternationalNgo,
         country: "CIV".into(),
+        source: None,
     }
     .into()
 }
@@ -430,8 +437,8 @@ async fn an_out_of_scope_principal_is_forbidden_whether_or_not_the_command_id_ex
     let make = |id: &str| {
         fundtrail_domain::pledge::PledgeCommand::from(MakePledge {
             id: id.into(),
-            donor_id: "giz".into(),
-            recipient_id: "cnltp".into(),
+            donor_id: Some("giz".into()),
+            recipient_id: Some("cnltp".into()),
             roadmap_id: "civ-2023".into(),
             kind: ContributionKind::Cash,
             amount: Some(Money::new(Decimal::from(1_000), xof())),
@@ -443,6 +450,10 @@ async fn an_out_of_scope_principal_is_forbidden_whether_or_not_the_command_id_ex
             partnership_id: None,
             themes: vec![],
             description: None,
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         })
     };
     w.run(&sending(admin, "x-used"), make("p2")).await.unwrap();
@@ -513,6 +524,7 @@ async fn a_command_id_recorded_bare_by_an_older_ledger_replays_for_its_own_princ
         acronym: None,
         kind: OrganisationKind::InternationalNgo,
         country: "CIV".into(),
+        source: None,
     })
     .unwrap();
     let request = AppendRequest::new(

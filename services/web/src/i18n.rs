@@ -274,7 +274,38 @@ impl Lang {
         match k {
             ContributionKind::Cash => self.t("Cash", "Numéraire"),
             ContributionKind::InKind => self.t("In kind", "En nature"),
+            ContributionKind::Technical => self.t("Technical support", "Appui technique"),
         }
+    }
+
+    /// What the source does not say (a party, a status, a date).
+    pub fn not_stated(self) -> &'static str {
+        self.t("not stated", "non précisé")
+    }
+
+    /// An amount nobody has given.
+    pub fn not_valued(self) -> &'static str {
+        self.t("not valued", "non chiffré")
+    }
+
+    /// A pledge's status as stated, in words; for goods, DISBURSED is « Livré ».
+    pub fn stated_pledge_status(
+        self,
+        s: Option<PledgeStatus>,
+        kind: ContributionKind,
+    ) -> &'static str {
+        match (s, kind) {
+            (None, _) => self.not_stated(),
+            (Some(PledgeStatus::Disbursed), ContributionKind::InKind) => {
+                self.t("Delivered", "Livré")
+            }
+            (Some(s), _) => self.pledge_status(s),
+        }
+    }
+
+    /// A partnership's status, or « non précisé ».
+    pub fn opt_partnership_status(self, s: Option<PartnershipStatus>) -> &'static str {
+        s.map_or(self.not_stated(), |s| self.partnership_status(s))
     }
 
     pub fn role(self, r: Role) -> &'static str {

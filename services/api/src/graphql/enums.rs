@@ -61,6 +61,18 @@ pub enum ProposalStatus {
 pub enum ContributionKind {
     Cash,
     InKind,
+    /// Trainings, expertise, advocacy: counted, never valued unless a value is stated.
+    Technical,
+}
+
+/// Where a roadmap's next step stands (« Non atteinte, Planifiée, En cours, Atteinte »).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "fundtrail_domain::enums::NextStepStatus")]
+pub enum NextStepStatus {
+    NotAchieved,
+    Planned,
+    InProgress,
+    Achieved,
 }
 
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]

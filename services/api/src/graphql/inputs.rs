@@ -126,6 +126,7 @@ impl CommandInput for RegisterOrganisationInput {
             acronym: self.acronym,
             kind: self.kind.into(),
             country: self.country,
+            source: None,
         };
         (id, organisation::OrganisationCommand::from(command).into())
     }
@@ -154,6 +155,7 @@ impl CommandInput for CreateRoadmapInput {
             period_start: self.period_start.0,
             period_end: self.period_end.0,
             currency: self.currency.0,
+            source: None,
         };
         (id, roadmap::RoadmapCommand::from(command).into())
     }
@@ -177,6 +179,7 @@ impl CommandInput for DefinePriorityInput {
             roadmap_id: self.roadmap_id.0,
             rank: i64::from(self.rank),
             title: self.title,
+            source: None,
         };
         (id, priority::PriorityCommand::from(command).into())
     }
@@ -232,8 +235,9 @@ impl CommandInput for RecordPartnershipInput {
             themes: to_domain(&self.themes),
             nature: to_domain(&self.nature),
             priority_ids: ids(&self.priority_ids),
-            status: self.status.into(),
+            status: Some(self.status.into()),
             signed_on: self.signed_on.map(|d| d.0),
+            source: None,
         };
         (id, partnership::PartnershipCommand::from(command).into())
     }
@@ -291,6 +295,7 @@ impl CommandInput for SubmitProposalInput {
             themes: to_domain(&self.themes),
             priority_ids: ids(&self.priority_ids),
             submitted_on: Some(self.submitted_on.0),
+            source: None,
         };
         (id, proposal::ProposalCommand::from(command).into())
     }
@@ -352,8 +357,8 @@ impl CommandInput for PledgeInput {
         let id = new_id(&self.id, &self.command_id, "pledge");
         let command = pledge::MakePledge {
             id: id.clone(),
-            donor_id: self.donor_id.0,
-            recipient_id: self.recipient_id.0,
+            donor_id: Some(self.donor_id.0),
+            recipient_id: Some(self.recipient_id.0),
             roadmap_id: self.roadmap_id.0,
             kind: self.kind.into(),
             amount: self.amount.map(Into::into),
@@ -368,6 +373,10 @@ impl CommandInput for PledgeInput {
             partnership_id: self.partnership_id.map(|p| p.0),
             themes: to_domain(&self.themes),
             description: self.description,
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         };
         (id, pledge::PledgeCommand::from(command).into())
     }

@@ -8,6 +8,7 @@ pub mod inputs;
 pub mod limits;
 pub mod mutation;
 pub mod objects;
+pub mod provenance;
 pub mod query;
 pub mod scalars;
 pub mod subscription;

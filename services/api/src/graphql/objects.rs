@@ -12,6 +12,7 @@ use super::enums::{
     ProposalStatus, Theme, from_domain,
 };
 use super::errors::{INTERNAL, coded};
+use super::provenance::{Beneficiaries, Item, NextStep, Prospect, Source, source_of};
 use super::scalars::{Currency, Date, DateTime, Decimal};
 use fundtrail_app::AppState;
 
@@ -135,6 +136,10 @@ impl Organisation {
     async fn country(&self) -> &str {
         &self.inner.country
     }
+    /// The document and sentence the organisation was recorded from.
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
+    }
     async fn version(&self) -> i32 {
         version(self.version)
     }
@@ -194,6 +199,27 @@ impl Roadmap {
             .map(Priority::from)
             .collect()
     }
+    /// What the roadmap said would come next, in rank order.
+    async fn next_steps(&self, ctx: &Context<'_>) -> Vec<NextStep> {
+        state(ctx)
+            .read()
+            .next_steps(self.inner.id.as_str())
+            .into_iter()
+            .map(NextStep::from)
+            .collect()
+    }
+    /// Donors to approach for this roadmap.
+    async fn prospects(&self, ctx: &Context<'_>) -> Vec<Prospect> {
+        state(ctx)
+            .read()
+            .prospects(Some(self.inner.id.as_str()), None)
+            .into_iter()
+            .map(Prospect::from)
+            .collect()
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
+    }
     async fn version(&self) -> i32 {
         version(self.version)
     }
@@ -221,7 +247,10 @@ pub fn find_priority(ctx: &Context<'_>, id: &str) -> Option<Priority> {
     state(ctx).read().priority(id).map(Priority::from)
 }
 
-fn priorities(ctx: &Context<'_>, ids: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<Priority> {
+pub fn priorities(
+    ctx: &Context<'_>,
+    ids: impl IntoIterator<Item = impl AsRef<str>>,
+) -> Vec<Priority> {
     let model = state(ctx).read();
     ids.into_iter()
         .filter_map(|id| model.priority(id.as_ref()).map(Priority::from))
@@ -262,6 +291,9 @@ impl Priority {
     }
     async fn title(&self) -> &str {
         &self.inner.title
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
     }
     async fn roadmap(&self, ctx: &Context<'_>) -> Result<Roadmap> {
         let id = self.inner.roadmap_id.as_str();
@@ -307,8 +339,12 @@ impl Partnership {
     async fn parties(&self, ctx: &Context<'_>) -> Vec<Organisation> {
         organisations(ctx, self.inner.party_ids.iter().map(|p| p.as_str()))
     }
-    async fn status(&self) -> PartnershipStatus {
-        self.inner.status.into()
+    /// Null when the source does not state it.
+    async fn status(&self) -> Option<PartnershipStatus> {
+        self.inner.status.map(Into::into)
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
     }
     async fn themes(&self) -> Vec<Theme> {
         from_domain(&self.inner.themes)
@@ -352,6 +388,9 @@ impl From<Versioned<'_, proposal::Proposal>> for Proposal {
 impl Proposal {
     async fn id(&self) -> ID {
         ID(self.inner.id.as_str().to_owned())
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
     }
     async fn title(&self) -> &str {
         &self.inner.title
@@ -445,13 +484,56 @@ impl Pledge {
     async fn id(&self) -> ID {
         ID(self.inner.id.as_str().to_owned())
     }
-    async fn donor(&self, ctx: &Context<'_>) -> Result<Organisation> {
-        let id = self.inner.donor_id.as_str();
-        must(find_organisation(ctx, id), "organisation", id)
+    /// Null when the source does not say who gives.
+    async fn donor(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.inner.donor_id.as_ref() else {
+            return Ok(None);
+        };
+        must(
+            find_organisation(ctx, id.as_str()),
+            "organisation",
+            id.as_str(),
+        )
+        .map(Some)
     }
-    async fn recipient(&self, ctx: &Context<'_>) -> Result<Organisation> {
-        let id = self.inner.recipient_id.as_str();
-        must(find_organisation(ctx, id), "organisation", id)
+    /// Null when the source does not say who receives.
+    async fn recipient(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        let Some(id) = self.inner.recipient_id.as_ref() else {
+            return Ok(None);
+        };
+        must(
+            find_organisation(ctx, id.as_str()),
+            "organisation",
+            id.as_str(),
+        )
+        .map(Some)
+    }
+    /// In-kind items as the source lists them (« 2 motos », « 1 ordinateur »).
+    async fn items(&self) -> Vec<Item> {
+        self.inner
+            .items
+            .iter()
+            .map(|i| Item {
+                quantity: i.quantity,
+                unit: i.unit.clone(),
+                description: i.description.clone(),
+            })
+            .collect()
+    }
+    /// People reached, where the source counts them (« 189 jeunes »).
+    async fn beneficiaries(&self) -> Vec<Beneficiaries> {
+        self.inner
+            .beneficiaries
+            .iter()
+            .map(|b| Beneficiaries {
+                count: b.count,
+                description: b.description.clone(),
+            })
+            .collect()
+    }
+    /// The document and sentence the contribution was recorded from.
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
     }
     async fn roadmap(&self, ctx: &Context<'_>) -> Result<Roadmap> {
         let id = self.inner.roadmap_id.as_str();
@@ -460,8 +542,9 @@ impl Pledge {
     async fn kind(&self) -> ContributionKind {
         self.inner.kind.into()
     }
-    async fn status(&self) -> PledgeStatus {
-        self.inner.status.into()
+    /// Null when the source does not state where the contribution stands.
+    async fn status(&self) -> Option<PledgeStatus> {
+        self.inner.stated_status().map(Into::into)
     }
     /// Null for an unvalued pledge (its value was not reported).
     async fn amount(&self) -> Option<Money> {
@@ -472,7 +555,7 @@ impl Pledge {
         self.inner.amount.is_none()
     }
     async fn quantity(&self) -> Option<Quantity> {
-        self.inner.quantity.as_ref().map(|q| Quantity {
+        self.inner.quantity().map(|q| Quantity {
             count: q.count,
             unit: q.unit.clone(),
         })

@@ -11,6 +11,7 @@ use super::objects::{
     AuditEntry, ExchangeRate, Organisation, Partnership, Pledge, Proposal, Roadmap,
     find_organisation, find_roadmap, state,
 };
+use super::provenance::{NextStep, Prospect, SourceDocument};
 use super::scalars::{Currency, Date, DateTime};
 
 #[derive(Default)]
@@ -86,6 +87,42 @@ impl QueryRoot {
 
     async fn roadmap(&self, ctx: &Context<'_>, id: ID) -> Option<Roadmap> {
         find_roadmap(ctx, &id)
+    }
+
+    /// The source documents records cite.
+    async fn documents(&self, ctx: &Context<'_>) -> Vec<SourceDocument> {
+        state(ctx)
+            .read()
+            .documents()
+            .into_iter()
+            .map(SourceDocument::from)
+            .collect()
+    }
+
+    async fn document(&self, ctx: &Context<'_>, id: ID) -> Option<SourceDocument> {
+        state(ctx).read().document(&id).map(SourceDocument::from)
+    }
+
+    /// Donors to approach, of one roadmap and/or about one organisation.
+    async fn prospects(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+        organisation_id: Option<ID>,
+    ) -> Vec<Prospect> {
+        state(ctx)
+            .read()
+            .prospects(
+                roadmap_id.as_ref().map(|i| i.as_str()),
+                organisation_id.as_ref().map(|i| i.as_str()),
+            )
+            .into_iter()
+            .map(Prospect::from)
+            .collect()
+    }
+
+    async fn next_step(&self, ctx: &Context<'_>, id: ID) -> Option<NextStep> {
+        state(ctx).read().next_step(&id).map(NextStep::from)
     }
 
     async fn roadmaps(&self, ctx: &Context<'_>) -> Vec<Roadmap> {

@@ -3,11 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fundtrail_domain::enums::{ContributionKind, OrganisationKind, PledgeStatus, Theme};
+use fundtrail_domain::ids::OrganisationId;
 use fundtrail_domain::money::Money;
 use fundtrail_domain::pledge::Pledge;
 use fundtrail_projections::ReadModel;
 use rust_decimal::Decimal;
 
+use super::describe;
 use super::model::*;
 use crate::{ExportError, ExportQuery, Kind, Lang};
 
@@ -174,46 +176,221 @@ pub fn sdg_8_7() -> Tag {
 }
 
 /// What every activity of one export shares.
-struct Ctx<'a> {
-    model: &'a ReadModel,
+pub(super) struct Ctx<'a> {
+    pub(super) model: &'a ReadModel,
     reporter_id: &'a str,
     reference: &'a str,
     lang: &'static str,
 }
 
-/// English and French sentences written side by side.
-#[derive(Default)]
-struct Said {
-    en: Vec<String>,
-    fr: Vec<String>,
+/// A pledge's donor or recipient as IATI names it, and as a title names it
+/// (its acronym when it has one).
+struct Party {
+    org: Org,
+    label: String,
+    is_reporter: bool,
 }
 
-impl Said {
-    fn say(&mut self, en: impl Into<String>, fr: impl Into<String>) {
-        self.en.push(en.into());
-        self.fr.push(fr.into());
+/// The transaction types of a flow seen by the publisher.
+struct FlowTypes {
+    pledge: TransactionType,
+    commitment: TransactionType,
+    disbursement: TransactionType,
+}
+
+impl FlowTypes {
+    /// Incoming when the publisher receives from someone else, else outgoing
+    /// (the publisher gives, or reports others' flows).
+    fn seen_by_publisher(incoming: bool) -> Self {
+        if incoming {
+            FlowTypes {
+                pledge: TransactionType::IncomingPledge,
+                commitment: TransactionType::IncomingCommitment,
+                disbursement: TransactionType::IncomingFunds,
+            }
+        } else {
+            FlowTypes {
+                pledge: TransactionType::OutgoingPledge,
+                commitment: TransactionType::OutgoingCommitment,
+                disbursement: TransactionType::Disbursement,
+            }
+        }
     }
+}
 
-    fn narratives(&self) -> Vec<Narrative> {
-        Narrative::en_fr(self.en.join(" "), self.fr.join(" "))
+/// The IATI activity status of a pledge's stated status.
+///
+/// `activity-status` is required by the 2.03 schema (`minOccurs="1"`), so it
+/// cannot be left out when the source does not state where a contribution
+/// stands. 1 Pipeline/identification is then the least committal code (it
+/// claims no start, no spending, no end), and the description says in words
+/// that the status is not stated. (Such a pledge has no commitment,
+/// disbursement or cancellation, hence no activity date, so today it is left
+/// out of the file before its status is ever written.)
+pub fn activity_status(status: Option<PledgeStatus>) -> ActivityStatus {
+    match status {
+        None | Some(PledgeStatus::Pledged) => ActivityStatus::Pipeline,
+        Some(PledgeStatus::Committed | PledgeStatus::PartlyDisbursed) => {
+            ActivityStatus::Implementation
+        }
+        Some(PledgeStatus::Disbursed) => ActivityStatus::Finalisation,
+        Some(PledgeStatus::Cancelled) => ActivityStatus::Cancelled,
     }
 }
 
-fn amount_text(m: &Money) -> String {
-    format!("{} {}", m.amount.normalize(), m.currency.code())
+/// The activity dates of a pledge: a start is the commitment or the first
+/// disbursement; an end is the last disbursement of a fully disbursed
+/// pledge, or the cancellation. The pledge's own date starts nothing. Err:
+/// why there is none (IATI requires one).
+fn activity_dates(p: &Pledge) -> Result<Vec<(DateType, NaiveDate)>, String> {
+    let disbursed_on: Vec<NaiveDate> = p
+        .disbursements
+        .iter()
+        .filter_map(|d| d.disbursed_on)
+        .collect();
+    let start = p
+        .committed_on
+        .into_iter()
+        .chain(disbursed_on.iter().copied())
+        .min();
+    let all_dated = disbursed_on.len() == p.disbursements.len();
+    let end = match p.status {
+        PledgeStatus::Disbursed if all_dated => disbursed_on.iter().copied().max(),
+        PledgeStatus::Cancelled => p.cancelled_on,
+        _ => None,
+    };
+    let dates: Vec<_> = [(DateType::ActualStart, start), (DateType::ActualEnd, end)]
+        .into_iter()
+        .filter_map(|(kind, d)| d.map(|d| (kind, d)))
+        .collect();
+    if !dates.is_empty() {
+        return Ok(dates);
+    }
+    Err(match p.stated_status() {
+        None => "status not stated by the source; no date known for a commitment, \
+                 disbursement or cancellation (IATI requires an activity-date)"
+            .to_owned(),
+        Some(PledgeStatus::Pledged) => {
+            "announced only, and IATI's activity dates are starts and ends, not announcements \
+             (an activity-date is required)"
+                .to_owned()
+        }
+        Some(_) => "no date known for its commitment, disbursement or cancellation \
+                    (IATI requires an activity-date)"
+            .to_owned(),
+    })
 }
 
-/// French "de" before a name: "d'" before a vowel.
-fn de(name: &str) -> String {
-    let elide = name
-        .chars()
-        .next()
-        .is_some_and(|c| "AEIOUYÂÉÈÊÎÔaeiouyâéèêîô".contains(c));
-    if elide {
-        format!("d’{name}")
+/// The title: "Cash contribution from CEMOI to ASA-CI", saying which party
+/// the source does not state.
+fn title(kind: ContributionKind, donor: Option<&str>, recipient: Option<&str>) -> Vec<Narrative> {
+    let (en, fr) = describe::kind_words(kind);
+    match (donor, recipient) {
+        (Some(d), Some(r)) => Narrative::en_fr(
+            format!("{en} from {d} to {r}"),
+            format!("{fr} {} à {r}", describe::de(d)),
+        ),
+        (None, Some(r)) => Narrative::en_fr(
+            format!("{en} to {r} (donor not stated)"),
+            format!("{fr} à {r} (bailleur non précisé)"),
+        ),
+        (Some(d), None) => Narrative::en_fr(
+            format!("{en} from {d} (recipient not stated)"),
+            format!("{fr} {} (bénéficiaire non précisé)", describe::de(d)),
+        ),
+        (None, None) => Narrative::en_fr(en, fr),
+    }
+}
+
+/// What an in-kind or technical transaction's value is.
+fn transaction_note(kind: ContributionKind) -> Vec<Narrative> {
+    match kind {
+        ContributionKind::Cash => Vec::new(),
+        ContributionKind::InKind => Narrative::en_fr(
+            "In kind (goods or services), valued",
+            "En nature (biens ou services), valorisé",
+        ),
+        ContributionKind::Technical => Narrative::en_fr(
+            "Technical support (services), valued",
+            "Appui technique (services), valorisé",
+        ),
+    }
+}
+
+/// The transactions of a pledge: only the steps with both a date and an
+/// amount; `true` with them when a step was left out for lack of either.
+fn transactions(
+    p: &Pledge,
+    types: &FlowTypes,
+    provider: Option<&Org>,
+    receiver: Option<&Org>,
+) -> (Vec<Transaction>, bool) {
+    let note = transaction_note(p.kind);
+    let transaction =
+        |kind, date: NaiveDate, value: Money, description: Vec<Narrative>| Transaction {
+            kind,
+            date,
+            value,
+            value_date: date,
+            description,
+            provider: provider.cloned(),
+            receiver: receiver.cloned(),
+        };
+    let mut out = Vec::new();
+    let mut reversible = Vec::new();
+    let mut left_out = false;
+    if let Some(m) = p.amount {
+        match p.pledged_on {
+            Some(d) => {
+                out.push(transaction(types.pledge, d, m, note.clone()));
+                reversible.push(types.pledge);
+            }
+            None => left_out = true,
+        }
+        match p.committed_on {
+            Some(d) => {
+                out.push(transaction(types.commitment, d, m, note.clone()));
+                reversible.push(types.commitment);
+            }
+            // A cancelled pledge may never have been committed.
+            None => {
+                left_out |= matches!(
+                    p.status,
+                    PledgeStatus::Committed
+                        | PledgeStatus::PartlyDisbursed
+                        | PledgeStatus::Disbursed
+                )
+            }
+        }
     } else {
-        format!("de {name}")
+        left_out = true;
     }
+    for d in &p.disbursements {
+        match (d.amount, d.disbursed_on) {
+            (Some(m), Some(date)) => {
+                out.push(transaction(types.disbursement, date, m, note.clone()))
+            }
+            _ => left_out = true,
+        }
+    }
+    if let (PledgeStatus::Cancelled, Some(on), Some(m)) = (p.status, p.cancelled_on, p.amount) {
+        for kind in reversible {
+            let reversal = Money {
+                amount: -m.amount,
+                currency: m.currency,
+            };
+            out.push(transaction(
+                kind,
+                on,
+                reversal,
+                Narrative::en_fr(
+                    format!("Reversal: the pledge was cancelled on {on}"),
+                    format!("Contre-passation : l’annonce a été annulée le {on}"),
+                ),
+            ));
+        }
+    }
+    (out, left_out)
 }
 
 impl Ctx<'_> {
@@ -242,6 +419,18 @@ impl Ctx<'_> {
         }
     }
 
+    /// A stated party; `None` where the source does not state it (no
+    /// organisation is invented for it).
+    fn party(&self, id: Option<&OrganisationId>, country: Option<&str>) -> Option<Party> {
+        let id = id?.as_str();
+        let (org, label) = self.org(id, country);
+        Some(Party {
+            org,
+            label,
+            is_reporter: id == self.reporter_id,
+        })
+    }
+
     /// The pledge as an activity, or why it cannot be one.
     fn activity(&self, p: &Pledge) -> Result<Activity, String> {
         let roadmap = self.model.roadmap(p.roadmap_id.as_str());
@@ -250,299 +439,37 @@ impl Ctx<'_> {
             .as_deref()
             .and_then(|c| isocountry::CountryCode::for_alpha3(c).ok())
             .map(|c| c.alpha2());
+        let dates = activity_dates(p)?;
 
-        // Dates: a start is the commitment or the first disbursement; an end
-        // is the last disbursement of a fully disbursed pledge, or the
-        // cancellation. The pledge's own date starts nothing.
-        let disbursed_on: Vec<NaiveDate> = p
-            .disbursements
-            .iter()
-            .filter_map(|d| d.disbursed_on)
-            .collect();
-        let start = p
-            .committed_on
-            .into_iter()
-            .chain(disbursed_on.iter().copied())
-            .min();
-        let all_dated = disbursed_on.len() == p.disbursements.len();
-        let end = match p.status {
-            PledgeStatus::Disbursed if all_dated => disbursed_on.iter().copied().max(),
-            PledgeStatus::Cancelled => p.cancelled_on,
-            _ => None,
-        };
-        let mut dates = Vec::new();
-        if let Some(d) = start {
-            dates.push((DateType::ActualStart, d));
+        let donor = self.party(p.donor_id.as_ref(), country3.as_deref());
+        let recipient = self.party(p.recipient_id.as_ref(), country3.as_deref());
+        let participating_orgs: Vec<ParticipatingOrg> = [
+            (OrgRole::Funding, &donor),
+            (OrgRole::Implementing, &recipient),
+        ]
+        .into_iter()
+        .filter_map(|(role, party)| {
+            party.as_ref().map(|party| ParticipatingOrg {
+                role,
+                org: party.org.clone(),
+            })
+        })
+        .collect();
+        if participating_orgs.is_empty() {
+            return Err("neither its donor nor its recipient is stated \
+                        (IATI requires a participating-org)"
+                .to_owned());
         }
-        if let Some(d) = end {
-            dates.push((DateType::ActualEnd, d));
-        }
-        if dates.is_empty() {
-            return Err(if p.status == PledgeStatus::Pledged {
-                "announced only, and IATI's activity dates are starts and ends, not announcements \
-                 (an activity-date is required)"
-                    .to_owned()
-            } else {
-                "no date known for its commitment, disbursement or cancellation \
-                 (IATI requires an activity-date)"
-                    .to_owned()
-            });
-        }
-
-        let status = match p.status {
-            PledgeStatus::Pledged => ActivityStatus::Pipeline,
-            PledgeStatus::Committed | PledgeStatus::PartlyDisbursed => {
-                ActivityStatus::Implementation
-            }
-            PledgeStatus::Disbursed => ActivityStatus::Finalisation,
-            PledgeStatus::Cancelled => ActivityStatus::Cancelled,
-        };
-
-        let (donor, donor_label) = self.org(p.donor_id.as_str(), country3.as_deref());
-        let (recipient, recipient_label) = self.org(p.recipient_id.as_str(), country3.as_deref());
         let (reporter, _) = self.org(self.reporter_id, country3.as_deref());
-        let incoming =
-            p.recipient_id.as_str() == self.reporter_id && p.donor_id.as_str() != self.reporter_id;
-        let secondary =
-            p.recipient_id.as_str() != self.reporter_id && p.donor_id.as_str() != self.reporter_id;
-        let (pledge_type, commitment_type, disbursement_type) = if incoming {
-            (
-                TransactionType::IncomingPledge,
-                TransactionType::IncomingCommitment,
-                TransactionType::IncomingFunds,
-            )
-        } else {
-            (
-                TransactionType::OutgoingPledge,
-                TransactionType::OutgoingCommitment,
-                TransactionType::Disbursement,
-            )
-        };
-
-        let in_kind = p.kind == ContributionKind::InKind;
-        let (kind_en, kind_fr) = if in_kind {
-            ("In-kind contribution", "Contribution en nature")
-        } else {
-            ("Cash contribution", "Contribution financière")
-        };
-        let title = Narrative::en_fr(
-            format!("{kind_en} from {donor_label} to {recipient_label}"),
-            format!("{kind_fr} {} à {recipient_label}", de(&donor_label)),
+        let gives = donor.as_ref().is_some_and(|d| d.is_reporter);
+        let receives = recipient.as_ref().is_some_and(|r| r.is_reporter);
+        let types = FlowTypes::seen_by_publisher(receives && !gives);
+        let (transactions, left_out) = transactions(
+            p,
+            &types,
+            donor.as_ref().map(|d| &d.org),
+            recipient.as_ref().map(|r| &r.org),
         );
-
-        // Transactions: only what has both a date and an amount.
-        let transaction_note = if in_kind {
-            Narrative::en_fr(
-                "In kind (goods or services), valued",
-                "En nature (biens ou services), valorisé",
-            )
-        } else {
-            Vec::new()
-        };
-        let transaction =
-            |kind, date: NaiveDate, value: Money, description: Vec<Narrative>| Transaction {
-                kind,
-                date,
-                value,
-                value_date: date,
-                description,
-                provider: Some(donor.clone()),
-                receiver: Some(recipient.clone()),
-            };
-        let mut transactions = Vec::new();
-        let mut reversible = Vec::new();
-        let mut left_out = false;
-        if let Some(m) = p.amount {
-            match p.pledged_on {
-                Some(d) => {
-                    transactions.push(transaction(pledge_type, d, m, transaction_note.clone()));
-                    reversible.push(pledge_type);
-                }
-                None => left_out = true,
-            }
-            match p.committed_on {
-                Some(d) => {
-                    transactions.push(transaction(commitment_type, d, m, transaction_note.clone()));
-                    reversible.push(commitment_type);
-                }
-                // A cancelled pledge may never have been committed.
-                None => {
-                    left_out |= matches!(
-                        p.status,
-                        PledgeStatus::Committed
-                            | PledgeStatus::PartlyDisbursed
-                            | PledgeStatus::Disbursed
-                    )
-                }
-            }
-        } else {
-            left_out = true;
-        }
-        for d in &p.disbursements {
-            match (d.amount, d.disbursed_on) {
-                (Some(m), Some(date)) => transactions.push(transaction(
-                    disbursement_type,
-                    date,
-                    m,
-                    transaction_note.clone(),
-                )),
-                _ => left_out = true,
-            }
-        }
-        if let (PledgeStatus::Cancelled, Some(on), Some(m)) = (p.status, p.cancelled_on, p.amount) {
-            for kind in reversible {
-                let reversal = Money {
-                    amount: -m.amount,
-                    currency: m.currency,
-                };
-                transactions.push(transaction(
-                    kind,
-                    on,
-                    reversal,
-                    Narrative::en_fr(
-                        format!("Reversal: the pledge was cancelled on {on}"),
-                        format!("Contre-passation : l’annonce a été annulée le {on}"),
-                    ),
-                ));
-            }
-        }
-
-        // What IATI elements cannot say, in words.
-        let mut said = Said::default();
-        said.say(
-            format!(
-                "Pledge {} of the fundtrail ledger, roadmap {}, status {}.",
-                p.id, p.roadmap_id, p.status
-            ),
-            format!(
-                "Annonce {} du registre fundtrail, feuille de route {}, statut {}.",
-                p.id, p.roadmap_id, p.status
-            ),
-        );
-        match (&p.amount, in_kind) {
-            (Some(m), true) => said.say(
-                format!("In-kind contribution valued at {}.", amount_text(m)),
-                format!("Contribution en nature valorisée à {}.", amount_text(m)),
-            ),
-            (Some(m), false) => said.say(
-                format!("Cash contribution of {}.", amount_text(m)),
-                format!("Contribution financière de {}.", amount_text(m)),
-            ),
-            (None, true) => said.say(
-                "In-kind contribution, not valued.",
-                "Contribution en nature, non valorisée.",
-            ),
-            (None, false) => said.say(
-                "Cash contribution; amount not reported.",
-                "Contribution financière ; montant non communiqué.",
-            ),
-        }
-        if let Some(q) = &p.quantity {
-            said.say(
-                format!("Quantity: {} {}.", q.count, q.unit),
-                format!("Quantité : {} {}.", q.count, q.unit),
-            );
-        }
-        let priorities: Vec<((String, String), String)> = if p.allocations.is_empty() {
-            p.priority_ids
-                .iter()
-                .map(|id| (self.priority_label(id.as_str()), String::new()))
-                .collect()
-        } else {
-            let currency = p.amount.map(|m| m.currency);
-            p.allocations
-                .iter()
-                .map(|a| {
-                    let share = currency.map_or_else(String::new, |c| {
-                        format!(" ({} {})", a.amount.normalize(), c.code())
-                    });
-                    (self.priority_label(a.priority_id.as_str()), share)
-                })
-                .collect()
-        };
-        if priorities.is_empty() {
-            said.say(
-                "Not allocated to a roadmap priority.",
-                "Non affectée à une priorité de la feuille de route.",
-            );
-        } else {
-            let en: Vec<String> = priorities
-                .iter()
-                .map(|((en, _), share)| format!("{en}{share}"))
-                .collect();
-            let fr: Vec<String> = priorities
-                .iter()
-                .map(|((_, fr), share)| format!("{fr}{share}"))
-                .collect();
-            said.say(
-                format!("Roadmap priorities: {}.", en.join("; ")),
-                format!("Priorités de la feuille de route : {}.", fr.join(" ; ")),
-            );
-        }
-        match p.pledged_on {
-            Some(d) => said.say(format!("Pledged on {d}."), format!("Annoncée le {d}.")),
-            None => said.say(
-                "Pledge date not reported.",
-                "Date d’annonce non communiquée.",
-            ),
-        }
-        if p.status != PledgeStatus::Pledged {
-            match p.committed_on {
-                Some(d) => said.say(format!("Committed on {d}."), format!("Engagée le {d}.")),
-                None if p.status == PledgeStatus::Cancelled => {}
-                None => said.say(
-                    "Commitment date not reported.",
-                    "Date d’engagement non communiquée.",
-                ),
-            }
-        }
-        for d in &p.disbursements {
-            match (d.disbursed_on, &d.amount) {
-                (Some(on), Some(m)) => said.say(
-                    format!("Disbursed on {on}: {}.", amount_text(m)),
-                    format!("Décaissée le {on} : {}.", amount_text(m)),
-                ),
-                (Some(on), None) => said.say(
-                    format!("Delivered on {on} (not valued)."),
-                    format!("Livrée le {on} (non valorisée)."),
-                ),
-                (None, Some(m)) => said.say(
-                    format!("Disbursed ({}), date not reported.", amount_text(m)),
-                    format!("Décaissée ({}), date non communiquée.", amount_text(m)),
-                ),
-                (None, None) => said.say(
-                    "Delivered (not valued), date not reported.",
-                    "Livrée (non valorisée), date non communiquée.",
-                ),
-            }
-        }
-        if let Some(d) = p.cancelled_on {
-            said.say(format!("Cancelled on {d}."), format!("Annulée le {d}."));
-        }
-        if left_out {
-            said.say(
-                "An IATI transaction needs both a date and an amount: the steps above that lack either are described here and not published as transactions.",
-                "Une transaction IATI exige une date et un montant : les étapes ci-dessus auxquelles l’un ou l’autre manque sont décrites ici, sans transaction.",
-            );
-        }
-        if let Some(id) = &p.partnership_id {
-            match self.model.partnership(id.as_str()) {
-                Some(part) => said.say(
-                    format!("Under partnership {id}: “{}”.", part.title),
-                    format!("Dans le cadre du partenariat {id} : « {} ».", part.title),
-                ),
-                None => said.say(
-                    format!("Under partnership {id}."),
-                    format!("Dans le cadre du partenariat {id}."),
-                ),
-            }
-        }
-        if let Some(id) = &p.proposal_id {
-            said.say(
-                format!("Following proposal {id}."),
-                format!("À la suite de la proposition {id}."),
-            );
-        }
 
         let mut descriptions = Vec::new();
         if let Some(text) = p.description.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -553,7 +480,7 @@ impl Ctx<'_> {
         }
         descriptions.push(Description {
             kind: DescriptionType::Other,
-            narratives: said.narratives(),
+            narratives: self.describe(p, left_out).narratives(),
         });
 
         Ok(Activity {
@@ -564,38 +491,22 @@ impl Ctx<'_> {
                 reference: self.reference.to_owned(),
                 org_type: reporter.org_type.unwrap_or("90"),
                 name: reporter.name,
-                secondary_reporter: secondary,
+                secondary_reporter: !gives && !receives,
             },
-            title,
+            title: title(
+                p.kind,
+                donor.as_ref().map(|d| d.label.as_str()),
+                recipient.as_ref().map(|r| r.label.as_str()),
+            ),
             descriptions,
-            participating_orgs: vec![
-                ParticipatingOrg {
-                    role: OrgRole::Funding,
-                    org: donor.clone(),
-                },
-                ParticipatingOrg {
-                    role: OrgRole::Implementing,
-                    org: recipient.clone(),
-                },
-            ],
+            participating_orgs,
             internal_id: Some(p.id.to_string()),
-            status,
+            status: activity_status(p.stated_status()),
             dates,
             recipient_country,
             sectors: sectors(&p.themes),
             tags: vec![sdg_8_7()],
             transactions,
         })
-    }
-
-    /// A priority named in English and in French: its rank and its title.
-    fn priority_label(&self, id: &str) -> (String, String) {
-        match self.model.priority(id) {
-            Some(p) => (
-                format!("#{} “{}”", p.rank, p.title),
-                format!("n° {} « {} »", p.rank, p.title),
-            ),
-            None => (id.to_owned(), id.to_owned()),
-        }
     }
 }

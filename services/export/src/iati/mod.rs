@@ -14,10 +14,18 @@
 //! so the file always parses.
 //! The mapping and the reasons are in `docs/iati.md`.
 //!
+//! A party the source does not state is no participating organisation and
+//! no provider or receiver (none is invented); a status it does not state is
+//! written 1 Pipeline, the least committal code, and said in words
+//! ([`activity_status`]); the source document of a pledge is named, with its
+//! quote, in the description (the ledger has no URL for a `document-link`).
+//!
 //! Three parts: [`model`] (the IATI elements fundtrail writes, as plain
-//! types), [`mapping`] (the read model's pledges into that model) and
-//! [`writer`] (the model into XML).
+//! types), [`mapping`] (the read model's pledges into that model, with
+//! `describe` for the generated description) and [`writer`] (the model into
+//! XML).
 
+mod describe;
 pub mod mapping;
 pub mod model;
 pub mod writer;
@@ -27,7 +35,9 @@ use fundtrail_projections::ReadModel;
 
 use crate::{ExportError, ExportQuery, Kind};
 
-pub use mapping::{build, check_org_identifier, dac_sector, org_type, sdg_8_7, sectors};
+pub use mapping::{
+    activity_status, build, check_org_identifier, dac_sector, org_type, sdg_8_7, sectors,
+};
 pub use model::*;
 pub use writer::write;
 
@@ -274,6 +284,20 @@ mod tests {
             "100"
         );
         assert!(sectors(&[]).is_empty());
+    }
+
+    #[test]
+    fn an_unstated_status_is_the_least_committal_one() {
+        use fundtrail_domain::enums::PledgeStatus;
+        assert_eq!(activity_status(None), ActivityStatus::Pipeline);
+        assert_eq!(
+            activity_status(Some(PledgeStatus::Disbursed)),
+            ActivityStatus::Finalisation
+        );
+        assert_eq!(
+            activity_status(Some(PledgeStatus::Cancelled)),
+            ActivityStatus::Cancelled
+        );
     }
 
     #[test]

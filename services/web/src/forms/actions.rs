@@ -45,8 +45,8 @@ fn pledge_summary(l: Lang, model: &ReadModel, id: &str) -> Markup {
     };
     html! {
         dl.facts data-testid="current" {
-            dt { (l.t("Donor", "Bailleur")) } dd { (crate::views::org_name(model, p.donor_id.as_str())) }
-            dt { (l.t("Status", "Statut")) } dd { (l.pledge_status(p.status)) }
+            dt { (l.t("Donor", "Bailleur")) } dd { (crate::views::opt_org_link(model, l, p.donor_id.as_ref())) }
+            dt { (l.t("Status", "Statut")) } dd { (l.stated_pledge_status(p.stated_status(), p.kind)) }
             dt { (l.t("Amount", "Montant")) } dd data-field="amount" { (crate::views::money_opt(l, p.amount)) }
             @if let Some(a) = p.amount {
                 dt { (l.t("Disbursed", "Décaissé")) } dd { (l.amount(p.disbursed, a.currency)) }
@@ -65,10 +65,13 @@ fn pledge_title(
     fr: &str,
 ) -> Option<String> {
     let p = model.pledge(id?)?;
-    let donor = model.organisation(p.donor_id.as_str()).map_or_else(
-        || p.donor_id.to_string(),
-        |o| o.acronym.clone().unwrap_or_else(|| o.name.clone()),
-    );
+    let donor = match &p.donor_id {
+        None => l.not_stated().to_owned(),
+        Some(d) => model.organisation(d.as_str()).map_or_else(
+            || d.to_string(),
+            |o| o.acronym.clone().unwrap_or_else(|| o.name.clone()),
+        ),
+    };
     Some(format!(
         "{} — {donor} ({})",
         l.t(en, fr),
@@ -558,7 +561,9 @@ impl FormSpec for PartnershipStatusForm {
     fn defaults(&self, model: &ReadModel, id: Option<&str>, _: &[(String, String)]) -> Fields {
         let mut f = Fields::default().with("on", today());
         if let Some(p) = id.and_then(|id| model.partnership(id)) {
-            f.set("status", p.status.as_str());
+            if let Some(s) = p.status {
+                f.set("status", s.as_str());
+            }
         }
         f
     }

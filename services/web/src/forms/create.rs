@@ -345,6 +345,7 @@ impl FormSpec for OrganisationForm {
             acronym: fields.get("acronym").map(str::to_owned),
             kind,
             country,
+            source: None,
         };
         Ok(Built {
             command: Command::Organisation(command.into()),
@@ -471,8 +472,9 @@ impl FormSpec for PartnershipForm {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
-            status,
+            status: Some(status),
             signed_on,
+            source: None,
         };
         Ok(Built {
             command: Command::Partnership(command.into()),
@@ -557,6 +559,7 @@ impl FormSpec for ProposalForm {
                 .map(str::to_owned)
                 .collect(),
             submitted_on,
+            source: None,
         };
         Ok(Built {
             command: Command::Proposal(command.into()),
@@ -777,8 +780,8 @@ impl FormSpec for PledgeForm {
         let id = new_id(command_id, "pledge");
         let command = pledge::MakePledge {
             id: id.clone(),
-            donor_id: donor,
-            recipient_id: recipient,
+            donor_id: Some(donor),
+            recipient_id: Some(recipient),
             roadmap_id: roadmap,
             kind,
             amount: amount.map(|a| Money::new(a, currency)),
@@ -790,6 +793,10 @@ impl FormSpec for PledgeForm {
             partnership_id: fields.get("partnershipId").map(str::to_owned),
             themes: themes(fields),
             description: fields.get("description").map(str::to_owned),
+            items: Vec::new(),
+            beneficiaries: Vec::new(),
+            status_stated: true,
+            source: None,
         };
         Ok(Built {
             command: Command::Pledge(command.into()),

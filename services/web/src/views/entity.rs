@@ -172,17 +172,27 @@ pub async fn pledge(
             drop(model);
             return super::not_found(&ctx, l.t("The pledge", "L'annonce"), &id);
         };
-        let donor = super::org_name(&model, p.donor_id.as_str());
+        let donor = p.donor_id.as_ref().map_or_else(
+            || l.not_stated().to_owned(),
+            |d| super::org_name(&model, d.as_str()),
+        );
         let currency = p.amount.map(|m| m.currency);
         let facts = html! {
             dl.facts data-testid="pledge-facts" {
-                dt { (l.t("Donor", "Bailleur")) } dd { (org_link(&model, p.donor_id.as_str())) }
-                dt { (l.t("Recipient", "Bénéficiaire")) } dd { (org_link(&model, p.recipient_id.as_str())) }
+                dt { (l.t("Donor", "Bailleur")) } dd { (super::opt_org_link(&model, l, p.donor_id.as_ref())) }
+                dt { (l.t("Recipient", "Bénéficiaire")) } dd { (super::opt_org_link(&model, l, p.recipient_id.as_ref())) }
                 dt { (l.t("Roadmap", "Feuille de route")) } dd { a href={ "/?roadmap=" (enc(p.roadmap_id.as_str())) } { (model.roadmap(p.roadmap_id.as_str()).map(|r| r.title.clone()).unwrap_or_default()) } }
                 dt { (l.t("Kind", "Nature")) } dd { (l.contribution_kind(p.kind)) }
-                dt { (l.t("Status", "Statut")) } dd data-field="status" data-value=(p.status.as_str()) { (l.pledge_status(p.status)) }
+                dt { (l.t("Status", "Statut")) } dd data-field="status" data-value=(p.stated_status().map_or("NOT_STATED", |s| s.as_str())) { (l.stated_pledge_status(p.stated_status(), p.kind)) }
                 dt { (l.t("Amount", "Montant")) } dd data-field="amount" data-amount=[p.amount.map(|m| m.amount.to_string())] { (money_opt(l, p.amount)) }
-                @if let Some(q) = &p.quantity { dt { (l.t("Quantity", "Quantité")) } dd { (l.count(q.count)) " " (q.unit) } }
+                @if !p.items.is_empty() {
+                    dt { (l.t("Items", "Articles")) }
+                    dd data-field="items" { ul { @for it in &p.items { li { (l.count(it.quantity)) " " (it.unit) @if let Some(d) = &it.description { " (" (d) ")" } } } } }
+                }
+                @if !p.beneficiaries.is_empty() {
+                    dt { (l.t("Beneficiaries", "Bénéficiaires")) }
+                    dd data-field="beneficiaries" { ul { @for b in &p.beneficiaries { li { (l.count(b.count)) " " (b.description) } } } }
+                }
                 @if !p.allocations.is_empty() {
                     dt { (l.t("Allocations", "Répartition")) }
                     dd { ul { @for a in &p.allocations { li { (priority_link(&model, a.priority_id.as_str())) " : " (currency.map_or_else(|| a.amount.to_string(), |c| l.amount(a.amount, c))) } } } }
@@ -195,6 +205,8 @@ pub async fn pledge(
                     dt { (l.t("Committed on", "Engagé le")) } dd { (l.opt_date(p.committed_on)) }
                 }
                 @if let Some(c) = currency { dt { (l.t("Disbursed", "Décaissé")) } dd data-field="disbursed" { (l.amount(p.disbursed, c)) } }
+                @else if p.stated_status().is_some_and(|s| s != PledgeStatus::Pledged && s != PledgeStatus::Cancelled) { dt { (l.t("Disbursed", "Décaissé")) } dd data-field="disbursed" { em.not-valued { (l.not_valued()) } } }
+                (super::source_facts(&model, l, p.source.as_ref()))
                 @if !p.disbursements.is_empty() {
                     dt { (l.t("Disbursements", "Décaissements")) }
                     dd { ul { @for d in &p.disbursements { li { (money_opt(l, d.amount)) " — " (l.opt_date(d.disbursed_on)) } } } }
@@ -246,7 +258,7 @@ pub async fn partnership(
         )
     };
     let actions = html! {
-        @if !matches!(status, PartnershipStatus::Ended | PartnershipStatus::Terminated) {
+        @if !matches!(status, Some(PartnershipStatus::Ended | PartnershipStatus::Terminated)) {
             a.button href={ "/partnerships/" (enc(&id)) "/status" } { (l.t("Change the status", "Changer le statut")) }
         }
     };
@@ -272,7 +284,7 @@ fn partnership_facts(
         dl.facts {
             dt { (l.t("Parties", "Parties")) }
             dd { @for (i, o) in p.party_ids.iter().enumerate() { @if i > 0 { ", " } (org_link(model, o.as_str())) } }
-            dt { (l.t("Status", "Statut")) } dd data-field="status" { (l.partnership_status(p.status)) }
+            dt { (l.t("Status", "Statut")) } dd data-field="status" { (l.opt_partnership_status(p.status)) }
             dt { (l.t("Signed on", "Signé le")) } dd { (l.opt_date(p.signed_on)) }
             @if !p.themes.is_empty() { dt { (l.t("Themes", "Thèmes")) } dd { (l.themes(&p.themes)) } }
             @if !p.nature.is_empty() {

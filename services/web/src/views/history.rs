@@ -134,7 +134,7 @@ pub fn entity_link(stream_id: &str) -> Markup {
             K::Partnership => "partnerships",
             K::Proposal => "proposals",
             K::Pledge => "pledges",
-            K::ExchangeRate | K::Token => return None,
+            K::ExchangeRate | K::Token | K::Document | K::NextStep | K::Prospect => return None,
         };
         Some(format!("/{base}/{}", crate::enc(id)))
     });

@@ -121,6 +121,41 @@ pub fn org_link(model: &ReadModel, id: &str) -> Markup {
     }
 }
 
+/// [`org_link`] for a party the source may not state: « non précisé ».
+pub fn opt_org_link(
+    model: &ReadModel,
+    l: crate::i18n::Lang,
+    id: Option<&fundtrail_domain::ids::OrganisationId>,
+) -> Markup {
+    match id {
+        Some(id) => org_link(model, id.as_str()),
+        None => html! { em.not-stated { (l.not_stated()) } },
+    }
+}
+
+/// A source's document, section and quote, for a record page.
+pub fn source_facts(
+    model: &ReadModel,
+    l: crate::i18n::Lang,
+    source: Option<&fundtrail_domain::source::SourceRef>,
+) -> Markup {
+    match source {
+        None => html! {},
+        Some(s) => {
+            let title = model
+                .document(s.document_id.as_str())
+                .map_or_else(|| s.document_id.to_string(), |d| d.title.clone());
+            html! {
+                dt { (l.t("Source", "Source")) }
+                dd data-field="source" {
+                    (title) @if let Some(sec) = &s.section { " — " (sec) }
+                    blockquote lang="fr" { "« " (s.quote) " »" }
+                }
+            }
+        }
+    }
+}
+
 pub fn org_name(model: &ReadModel, id: &str) -> String {
     model
         .organisation(id)

@@ -114,7 +114,7 @@ pub async fn page(
                     @for p in pledges.iter().take(MAX_PLEDGES) {
                         tr {
                             td { a href={ "/pledges/" (enc(p.id.as_str())) } { (p.description.clone().unwrap_or_else(|| p.id.to_string())) } }
-                            td { (org_link(&model, p.recipient_id.as_str())) }
+                            td { (super::opt_org_link(&model, l, p.recipient_id.as_ref())) }
                             td { (l.pledge_status(p.status)) }
                             td.num { (money_opt(l, p.amount)) }
                             td { (l.opt_date(p.pledged_on)) }
@@ -126,7 +126,7 @@ pub async fn page(
         }
         h2 { (l.t("Partnerships", "Partenariats")) " (" (partnerships.len()) ")" }
         @if partnerships.is_empty() { p.muted { (l.t("None.", "Aucun.")) } } @else {
-            ul { @for p in &partnerships { li { a href={ "/partnerships/" (enc(p.id.as_str())) } { (p.title) } " — " (l.partnership_status(p.status)) } } }
+            ul { @for p in &partnerships { li { a href={ "/partnerships/" (enc(p.id.as_str())) } { (p.title) } " — " (l.opt_partnership_status(p.status)) } } }
         }
         h2 { (l.t("Proposals", "Propositions")) " (" (as_donor.len() + as_applicant.len()) ")" }
         @if as_donor.is_empty() && as_applicant.is_empty() { p.muted { (l.t("None.", "Aucune.")) } } @else {

@@ -58,7 +58,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
         }
         h2 id="partnerships" { (l.t("Partnerships by status", "Partenariats par statut")) }
         @for status in PartnershipStatus::ALL {
-            @let these: Vec<_> = partnerships.iter().filter(|p| p.status == *status).collect();
+            @let these: Vec<_> = partnerships.iter().filter(|p| p.status == Some(*status)).collect();
             section aria-labelledby={ "pa-" (status.as_str()) } data-status=(status.as_str()) {
                 h3 id={ "pa-" (status.as_str()) } { (l.partnership_status(*status)) " " span.badge data-testid="count" { (these.len()) } }
                 @if !these.is_empty() {

@@ -1,0 +1,212 @@
+//! Where records come from (source documents and the sentences cited), and
+//! the roadmap records a report adds: next steps and prospects.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use fundtrail_domain::{document, next_step, prospect, source};
+use fundtrail_projections::Versioned;
+
+use super::enums::{NextStepStatus, Theme, from_domain};
+use super::objects::{
+    AuditEntry, Organisation, Priority, Roadmap, find_organisation, find_roadmap, history,
+    priorities, state,
+};
+use super::scalars::Date;
+
+fn version(v: u64) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// A document records cite: a report, an agreement.
+#[derive(Clone, Debug)]
+pub struct SourceDocument {
+    pub version: u64,
+    pub inner: document::Document,
+}
+
+impl From<Versioned<'_, document::Document>> for SourceDocument {
+    fn from(v: Versioned<'_, document::Document>) -> Self {
+        SourceDocument {
+            version: v.version,
+            inner: v.entity.clone(),
+        }
+    }
+}
+
+#[Object]
+impl SourceDocument {
+    async fn id(&self) -> ID {
+        ID(self.inner.id.as_str().to_owned())
+    }
+    async fn title(&self) -> &str {
+        &self.inner.title
+    }
+    /// Null when the document does not say who issued it.
+    async fn issuer(&self) -> Option<&str> {
+        self.inner.issuer.as_deref()
+    }
+    /// Null when the document states no date.
+    async fn issued_on(&self) -> Option<Date> {
+        self.inner.issued_on.map(Date)
+    }
+    /// ISO 639-1.
+    async fn language(&self) -> &str {
+        &self.inner.language
+    }
+    /// SHA-256 of the text the quotes were checked against.
+    async fn sha256(&self) -> &str {
+        &self.inner.sha256
+    }
+    async fn version(&self) -> i32 {
+        version(self.version)
+    }
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
+        history(ctx, &document::stream_id(&self.inner.id)).await
+    }
+}
+
+/// The sentence of a document a record rests on.
+#[derive(Clone, Debug)]
+pub struct Source(pub source::SourceRef);
+
+#[Object]
+impl Source {
+    async fn document(&self, ctx: &Context<'_>) -> Option<SourceDocument> {
+        state(ctx)
+            .read()
+            .document(self.0.document_id.as_str())
+            .map(SourceDocument::from)
+    }
+    /// The part of the document (`Q4`), when given.
+    async fn section(&self) -> Option<&str> {
+        self.0.section.as_deref()
+    }
+    /// Verbatim (whitespace runs made one space).
+    async fn quote(&self) -> &str {
+        &self.0.quote
+    }
+}
+
+pub fn source_of(s: &Option<source::SourceRef>) -> Option<Source> {
+    s.clone().map(Source)
+}
+
+/// What a roadmap said it would do next (« prochaines étapes »).
+#[derive(Clone, Debug)]
+pub struct NextStep {
+    pub version: u64,
+    pub inner: next_step::NextStep,
+}
+
+impl From<Versioned<'_, next_step::NextStep>> for NextStep {
+    fn from(v: Versioned<'_, next_step::NextStep>) -> Self {
+        NextStep {
+            version: v.version,
+            inner: v.entity.clone(),
+        }
+    }
+}
+
+#[Object]
+impl NextStep {
+    async fn id(&self) -> ID {
+        ID(self.inner.id.as_str().to_owned())
+    }
+    async fn rank(&self) -> i32 {
+        i32::try_from(self.inner.rank).unwrap_or(i32::MAX)
+    }
+    async fn title(&self) -> &str {
+        &self.inner.title
+    }
+    /// Null while nobody has stated it.
+    async fn status(&self) -> Option<NextStepStatus> {
+        self.inner.status.map(Into::into)
+    }
+    /// `YYYY-MM`: the month the step is meant to be reached by.
+    async fn target_month(&self) -> Option<&str> {
+        self.inner.target_month.as_deref()
+    }
+    async fn target(&self) -> Option<&str> {
+        self.inner.target.as_deref()
+    }
+    async fn roadmap(&self, ctx: &Context<'_>) -> Option<Roadmap> {
+        find_roadmap(ctx, self.inner.roadmap_id.as_str())
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
+    }
+    async fn version(&self) -> i32 {
+        version(self.version)
+    }
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
+        history(ctx, &next_step::stream_id(&self.inner.id)).await
+    }
+}
+
+/// A donor the country means to approach, before any proposal.
+#[derive(Clone, Debug)]
+pub struct Prospect {
+    pub version: u64,
+    pub inner: prospect::Prospect,
+}
+
+impl From<Versioned<'_, prospect::Prospect>> for Prospect {
+    fn from(v: Versioned<'_, prospect::Prospect>) -> Self {
+        Prospect {
+            version: v.version,
+            inner: v.entity.clone(),
+        }
+    }
+}
+
+#[Object]
+impl Prospect {
+    async fn id(&self) -> ID {
+        ID(self.inner.id.as_str().to_owned())
+    }
+    /// Null when the source names no organisation (see `name`).
+    async fn organisation(&self, ctx: &Context<'_>) -> Option<Organisation> {
+        let id = self.inner.organisation_id.as_ref()?;
+        find_organisation(ctx, id.as_str())
+    }
+    /// Whom to approach, in the source's words, when it names no organisation.
+    async fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+    async fn roadmap(&self, ctx: &Context<'_>) -> Option<Roadmap> {
+        find_roadmap(ctx, self.inner.roadmap_id.as_str())
+    }
+    async fn priorities(&self, ctx: &Context<'_>) -> Vec<Priority> {
+        priorities(ctx, self.inner.priority_ids.iter().map(|p| p.as_str()))
+    }
+    async fn themes(&self) -> Vec<Theme> {
+        from_domain(&self.inner.themes)
+    }
+    async fn note(&self) -> Option<&str> {
+        self.inner.note.as_deref()
+    }
+    async fn source(&self) -> Option<Source> {
+        source_of(&self.inner.source)
+    }
+    async fn version(&self) -> i32 {
+        version(self.version)
+    }
+    async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
+        history(ctx, &prospect::stream_id(&self.inner.id)).await
+    }
+}
+
+/// One line of an in-kind gift.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Item {
+    pub quantity: u64,
+    /// As the source writes it (« motos »).
+    pub unit: String,
+    pub description: Option<String>,
+}
+
+/// People a contribution reaches, as the source counts them.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Beneficiaries {
+    pub count: u64,
+    pub description: String,
+}
