@@ -115,6 +115,16 @@ pub struct FundingLine {
     pub donors: Vec<DonorFunding>,
 }
 
+impl FundingLine {
+    /// Whether the line's figures (and so its coverage and gap) leave
+    /// something out: contributions without a value, or, with `on`, facts
+    /// without a value date. Then the committed figure is a minimum and the
+    /// coverage reads "at least"; the gap "at most".
+    pub fn is_lower_bound(&self) -> bool {
+        self.unvalued_count > 0 || self.undated_count > 0
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriorityFunding {
     pub priority_id: String,

@@ -544,3 +544,73 @@ fn applied_names_the_roadmaps_whose_funding_changed_and_the_cache_follows() {
     assert_eq!(rates.len(), 2);
     assert_eq!(rates[1].version, 2);
 }
+
+/// A gift delivered before anyone knew its value, valued later: from the
+/// value date of the valuation on it counts as disbursed for the whole value
+/// (DISBURSED means delivered whole); before, it is counted unvalued, never
+/// "disbursed: 0". The pledge's own state says the same.
+#[test]
+fn a_delivery_valued_later_is_disbursed_in_full_from_its_valuation() {
+    let mut l = Ledger::new();
+    l.org(
+        "stc",
+        "Save the Children",
+        None,
+        OrganisationKind::InternationalNgo,
+    );
+    l.org("gov", "Gouvernement", None, OrganisationKind::Government);
+    l.roadmap("rm", Currency::XOF);
+    l.priority("p1", "rm", 1);
+    l.pledge(
+        "kits",
+        "stc",
+        "rm",
+        None,
+        &[],
+        &["p1"],
+        Some("2023-06-01"),
+        &[],
+    );
+    l.commit("kits", Some("2023-06-01"));
+    l.push(
+        "pledge-kits",
+        fundtrail_domain::pledge::PledgeEvent::from(
+            fundtrail_domain::pledge::DisbursementRecorded {
+                pledge_id: fundtrail_domain::ids::PledgeId::new_unchecked("kits"),
+                amount: None,
+                disbursed_on: Some(date("2023-06-10")),
+                shares: vec![],
+                disbursed_total: None,
+                status: PledgeStatus::Disbursed,
+            },
+        ),
+    );
+    l.revise(
+        "kits",
+        xof("10000000"),
+        &[("p1", "10000000")],
+        "2023-09-01",
+        PledgeStatus::Disbursed,
+    );
+
+    let now = plain(&l.model, "rm");
+    assert_eq!(
+        amounts(&now.priorities[0].line),
+        (s("10000000"), s("10000000"), s("10000000"))
+    );
+    assert_eq!(now.total.unvalued_count, 0);
+    let p = l.model.pledge("kits").unwrap();
+    assert_eq!(
+        (p.status, p.disbursed),
+        (PledgeStatus::Disbursed, dec("10000000"))
+    );
+
+    // On a date after the delivery but before the valuation: unvalued, not zero.
+    let before = l
+        .model
+        .funding("rm", None, None, Some(date("2023-07-01")), date(TODAY))
+        .unwrap();
+    assert_eq!(before.priorities[0].line.unvalued_count, 1);
+    assert!(before.priorities[0].line.is_lower_bound());
+    assert_eq!(before.priorities[0].line.disbursed.amount, dec("0"));
+}

@@ -373,7 +373,7 @@ try {
     const actors = await page.$$eval("table[data-testid=history] [data-field=actor]", (c) => c.map((x) => x.textContent));
     assert(actors.length >= 4 && actors.every((a) => a === "demo-admin"), `who recorded each event: ${actors}`);
     assert((await page.textContent("table[data-testid=history]")).includes("Chiffre corrigé"), "why (the reason)");
-    await page.goto(`${base}/partnerships/pa-enacte`);
+    await page.goto(`${base}/partnerships/pa-cnltp-stc`);
     await shot(page, "11-partnership");
     await axeCheck(page, "partnership page");
   });

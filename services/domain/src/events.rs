@@ -81,6 +81,10 @@ pub trait EventEnum: Serialize + Clone + std::fmt::Debug + PartialEq + Sized {
 macro_rules! event_enum {
     ($(#[$m:meta])* $name:ident { $($v:ident),+ $(,)? }) => {
         $(#[$m])*
+        // Events are decoded, folded and dropped one at a time: a variant
+        // larger than the others (a pledge with its items and source) costs
+        // a few bytes of stack, boxing it an allocation per event.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         #[serde(untagged)]
         pub enum $name { $($v($v)),+ }

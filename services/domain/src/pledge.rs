@@ -475,10 +475,32 @@ impl Pledge {
         }
     }
 
+    /// What was disbursed, as far as the ledger knows: unknown while nobody
+    /// has said where the contribution stands (was anything handed over?) or
+    /// while it has no value. Every face shows this, never a zero in its place.
+    pub fn disbursed_money(&self) -> Result<Money, Unknown> {
+        if !self.status_stated {
+            return Err(Unknown::NotStated);
+        }
+        match self.amount {
+            None => Err(Unknown::NotValued),
+            Some(a) => Ok(Money::new(self.disbursed, a.currency)),
+        }
+    }
+
     /// The organisations the pledge names (donor, recipient), stated ones only.
     pub fn parties(&self) -> impl Iterator<Item = &OrganisationId> {
         self.donor_id.iter().chain(self.recipient_id.iter())
     }
+}
+
+/// Why a figure is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    /// The source does not state it.
+    NotStated,
+    /// Nobody has given a value.
+    NotValued,
 }
 
 pub type PledgeState = StreamState<Pledge>;
@@ -769,8 +791,8 @@ fn decide_make(
     Ok(vec![
         PledgeMade {
             pledge_id: id,
-            donor_id: donor_id,
-            recipient_id: recipient_id,
+            donor_id,
+            recipient_id,
             roadmap_id,
             kind: c.kind,
             amount,

@@ -1,5 +1,6 @@
 //! Given / when / then for every pledge command.
 
+use crate::aggregate::Aggregate;
 use crate::enums::{ContributionKind, PledgeStatus, Theme};
 use crate::error::DomainError;
 use crate::ids::*;
@@ -984,7 +985,123 @@ fn valuing_a_delivered_unvalued_pledge_keeps_it_disbursed() {
     let state = given([made_unvalued(&[]), committed(), delivered.into()])
         .when(revise("2500000", XOF, None))
         .then_ok();
-    assert_eq!(state.entity.unwrap().status, PledgeStatus::Disbursed);
+    let p = state.entity.unwrap();
+    assert_eq!(p.status, PledgeStatus::Disbursed);
+    // Delivered whole before its value was known: once valued, it is
+    // disbursed for the whole value, never « Décaissé : 0 ».
+    assert_eq!(p.disbursed, dec("2500000"));
+    assert_eq!(p.amount, xof("2500000"));
+}
+
+#[test]
+fn a_contribution_names_its_donor_its_recipient_or_both() {
+    given_nothing::<PledgeState>()
+        .when(MakePledge {
+            donor_id: None,
+            recipient_id: None,
+            ..make("pl")
+        })
+        .then_err(DomainError::bad_input(
+            "donorId",
+            "a contribution names its donor, its recipient or both",
+        ));
+    let state = given_nothing::<PledgeState>()
+        .when(MakePledge {
+            donor_id: None,
+            ..make("pl")
+        })
+        .then_ok();
+    let p = state.entity.unwrap();
+    assert_eq!(
+        p.donor_id, None,
+        "a donor the source does not state stays unknown"
+    );
+    assert_eq!(p.parties().count(), 1);
+}
+
+#[test]
+fn in_kind_items_are_kept_as_listed_and_only_for_goods() {
+    let items = vec![
+        ItemInput {
+            quantity: 2,
+            unit: "motos".into(),
+            description: None,
+        },
+        ItemInput {
+            quantity: 1,
+            unit: "ordinateur".into(),
+            description: None,
+        },
+    ];
+    let state = given_nothing::<PledgeState>()
+        .when(MakePledge {
+            kind: ContributionKind::InKind,
+            items: items.clone(),
+            ..unvalued("pl", &["civ-2023-p4"])
+        })
+        .then_ok();
+    let p = state.entity.unwrap();
+    assert_eq!(p.items.len(), 2, "« 2 motos et 1 ordinateur » is two items");
+    assert_eq!(p.quantity(), None, "two items are no single quantity");
+    given_nothing::<PledgeState>()
+        .when(MakePledge {
+            kind: ContributionKind::Technical,
+            items,
+            ..unvalued("pl", &["civ-2023-p4"])
+        })
+        .then_err(DomainError::bad_input(
+            "items",
+            "a TECHNICAL contribution has no items: quantities and items are for IN_KIND",
+        ));
+}
+
+#[test]
+fn beneficiaries_need_a_count_and_words() {
+    let state = given_nothing::<PledgeState>()
+        .when(MakePledge {
+            kind: ContributionKind::Technical,
+            beneficiaries: vec![BeneficiariesInput {
+                count: 189,
+                description: "jeunes".into(),
+            }],
+            ..unvalued("pl", &["civ-2023-p4"])
+        })
+        .then_ok();
+    assert_eq!(state.entity.unwrap().beneficiaries[0].count, 189);
+    given_nothing::<PledgeState>()
+        .when(MakePledge {
+            beneficiaries: vec![BeneficiariesInput {
+                count: 0,
+                description: "jeunes".into(),
+            }],
+            ..make("pl")
+        })
+        .then_code("BAD_USER_INPUT", "beneficiaries[0].count");
+}
+
+#[test]
+fn a_status_not_stated_stays_unknown_until_a_command_states_one() {
+    let state = given_nothing::<PledgeState>()
+        .when(MakePledge {
+            status_stated: false,
+            ..make("pl")
+        })
+        .then_ok();
+    assert_eq!(state.entity.as_ref().unwrap().stated_status(), None);
+    let made_unstated: PledgeEvent = PledgeMade {
+        status_stated: false,
+        ..pledge_made("pl", xof_pair("10000000"), &[])
+    }
+    .into();
+    let state = given([made_unstated]).when(commit()).then_ok();
+    assert_eq!(
+        state.entity.unwrap().stated_status(),
+        Some(PledgeStatus::Committed)
+    );
+}
+
+fn xof_pair(a: &'static str) -> Option<(&'static str, Currency)> {
+    Some((a, XOF))
 }
 
 #[test]
@@ -1245,4 +1362,24 @@ fn an_organisation_scope_must_reach_every_linked_record() {
         .when(linked(Some("pa-gov-giz"), None))
         .then_allowed()
         .then_ok();
+}
+
+#[test]
+fn what_was_disbursed_is_unknown_until_stated_and_valued() {
+    let p = |events: Vec<PledgeEvent>| PledgeState::fold(&events).entity.unwrap();
+    let unstated: PledgeEvent = PledgeMade {
+        status_stated: false,
+        ..pledge_made("pl", xof_pair("10000000"), &[])
+    }
+    .into();
+    assert_eq!(p(vec![unstated]).disbursed_money(), Err(Unknown::NotStated));
+    assert_eq!(
+        p(vec![made_unvalued(&[])]).disbursed_money(),
+        Err(Unknown::NotValued)
+    );
+    assert_eq!(
+        p(vec![made(), committed()]).disbursed_money(),
+        Ok(Money::new(dec("0"), XOF)),
+        "stated and valued: nothing disbursed yet is a real zero"
+    );
 }

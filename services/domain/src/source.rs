@@ -57,7 +57,7 @@ pub fn check(
         return Err(DomainError::not_found(
             DocumentId::ENTITY,
             document_id.as_str(),
-            &format!("{field}.documentId"),
+            format!("{field}.documentId"),
         ));
     }
     let quote = normalise_whitespace(&input.quote);

@@ -3,7 +3,8 @@
 //! and the markers of what is not known.
 
 use fundtrail_domain::enums::{
-    ContributionKind, PartnershipNature, PartnershipStatus, PledgeStatus, ProposalStatus, Theme,
+    ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
+    PledgeStatus, ProposalStatus, Theme,
 };
 
 use crate::Lang;
@@ -100,6 +101,28 @@ labelled!(PledgeStatus {
     Cancelled => ("Cancelled", "Annulé"),
 });
 
+labelled!(OrganisationKind {
+    Government => ("Government", "Gouvernement"),
+    UnAgency => ("UN agency", "Agence des Nations Unies"),
+    BilateralAgency => ("Bilateral agency", "Agence bilatérale"),
+    MultilateralBank => ("Multilateral bank", "Banque multilatérale"),
+    Intergovernmental => ("Intergovernmental organisation", "Organisation intergouvernementale"),
+    InternationalNgo => ("International NGO", "ONG internationale"),
+    NationalNgo => ("National NGO", "ONG nationale"),
+    Foundation => ("Foundation", "Fondation"),
+    PrivateSector => ("Private sector", "Secteur privé"),
+    EmployersOrganisation => ("Employers' organisation", "Organisation d'employeurs"),
+    WorkersOrganisation => ("Workers' organisation", "Organisation de travailleurs"),
+    Other => ("Other", "Autre"),
+});
+
+labelled!(NextStepStatus {
+    NotAchieved => ("Not achieved", "Non atteinte"),
+    Planned => ("Planned", "Planifiée"),
+    InProgress => ("In progress", "En cours"),
+    Achieved => ("Achieved", "Atteinte"),
+});
+
 /// A pledge's status in the words of its kind: goods and technical support
 /// are delivered, not disbursed.
 pub fn pledge_status(status: PledgeStatus, kind: ContributionKind) -> Labels {
@@ -131,6 +154,13 @@ mod tests {
                 seen.push(label);
             }
         }
+    }
+
+    #[test]
+    fn organisation_kinds_and_next_step_statuses_have_both_labels() {
+        all_labelled(OrganisationKind::ALL);
+        all_labelled(NextStepStatus::ALL);
+        assert_eq!(NextStepStatus::InProgress.label(Lang::Fr), "En cours");
     }
 
     #[test]

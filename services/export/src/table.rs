@@ -10,7 +10,7 @@ use fundtrail_domain::enums::{PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::ids::{OrganisationId, PriorityId};
 use fundtrail_domain::money::Currency;
 use fundtrail_domain::partnership::Partnership;
-use fundtrail_domain::pledge::Pledge;
+use fundtrail_domain::pledge::{Pledge, Unknown};
 use fundtrail_domain::proposal::Proposal;
 use fundtrail_domain::source::SourceRef;
 use fundtrail_projections::donors::{DonorMapQuery, DonorSummary};
@@ -255,10 +255,10 @@ impl Ctx<'_> {
             code: s.code().to_owned(),
             text: labels::pick(lang, labels::pledge_status(s, p.kind)).to_owned(),
         });
-        let disbursed = match (currency, status) {
-            (_, None) => Cell::NotStated,
-            (Some(c), Some(_)) => Cell::Money(p.disbursed, c),
-            (None, Some(_)) => Cell::NotValued,
+        let disbursed = match p.disbursed_money() {
+            Ok(m) => Cell::money(&m),
+            Err(Unknown::NotStated) => Cell::NotStated,
+            Err(Unknown::NotValued) => Cell::NotValued,
         };
         let mut row = vec![
             Cell::text(p.id.as_str()),
@@ -472,7 +472,7 @@ fn party_id(id: Option<&OrganisationId>) -> Cell {
 /// minimum when contributions without a figure (or, with `on`, without a
 /// value date) are left out of it.
 fn funding_row(head: [Cell; 3], line: &FundingLine, f: &RoadmapFunding) -> Vec<Cell> {
-    let partial = line.unvalued_count > 0 || line.undated_count > 0;
+    let partial = line.is_lower_bound();
     let mut row = Vec::from(head);
     row.extend([
         Cell::opt_money(line.required.as_ref()),

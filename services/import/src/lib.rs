@@ -116,6 +116,20 @@ pub const DEMO_TEXTS: &[(&str, &str)] = &[(
 /// the file); `Err` says why it cannot be read.
 pub type LoadText<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
+/// A loader for [`plan_with`] that reads a document's text from the path the
+/// file gives, relative to the directory of the file at `file` (an absolute
+/// path is taken as it is). The text must be UTF-8.
+pub fn texts_beside(file: &std::path::Path) -> impl Fn(&str) -> Result<String, String> + use<> {
+    let dir = file
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    move |path: &str| {
+        let full = dir.join(path);
+        std::fs::read_to_string(&full).map_err(|e| format!("{}: {e}", full.display()))
+    }
+}
+
 /// The demo's texts, for [`plan_with`] (what [`plan`] uses).
 pub fn demo_texts(path: &str) -> Result<String, String> {
     DEMO_TEXTS

@@ -23,6 +23,16 @@ pub struct Row {
     pub gap: Option<Decimal>,
     pub coverage: Option<Decimal>,
     pub unvalued: u32,
+    /// Contributions left out for their unknown date (with `on`).
+    pub undated: u32,
+}
+
+impl Row {
+    /// The figures leave contributions out: committed and disbursed are
+    /// minimums, the coverage « au moins », the gap « au plus ».
+    pub fn is_lower_bound(&self) -> bool {
+        self.unvalued > 0 || self.undated > 0
+    }
 }
 
 const WIDTH: f64 = 960.0;
@@ -61,6 +71,17 @@ pub fn render(lang: Lang, currency: Currency, title: &str, rows: &[Row]) -> Mark
         "Pour chaque priorité : le besoin en barre contour, le montant engagé en barre pleine, le montant décaissé en barre foncée à l'intérieur ; le montant annoncé (promesses, pas encore de l'argent) en barre hachurée dessous ; écart et couverture à droite.",
     );
     let money = |v: Decimal| l.amount(v, currency);
+    // a figure that may leave contributions out: « non chiffré » for zero,
+    // else « au moins … »
+    let min = |v: Decimal, lower: bool| {
+        if !lower {
+            money(v)
+        } else if v.is_zero() {
+            l.not_valued().to_owned()
+        } else {
+            l.at_least(&money(v))
+        }
+    };
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" role="img"
             viewBox={ "0 0 " (WIDTH) " " (height) } width=(WIDTH) height=(height)
@@ -75,18 +96,20 @@ pub fn render(lang: Lang, currency: Currency, title: &str, rows: &[Row]) -> Mark
             }
             @for (i, r) in rows.iter().enumerate() {
                 @let y = TOP + ROW_H * i as f64;
+                @let lower = r.is_lower_bound();
                 g data-row=(i) {
                     title {
                         (r.label) " — "
                         (l.t("required", "besoin")) " " (r.required.map_or_else(|| l.t("not set", "non fixé").to_owned(), money)) "; "
-                        (l.t("committed", "engagé")) " " (money(r.committed)) "; "
-                        (l.t("disbursed", "décaissé")) " " (money(r.disbursed)) "; "
-                        (l.t("pledged", "annoncé")) " " (money(r.pledged))
+                        (l.t("committed", "engagé")) " " (min(r.committed, lower)) "; "
+                        (l.t("disbursed", "décaissé")) " " (min(r.disbursed, lower)) "; "
+                        (l.t("pledged", "annoncé")) " " (min(r.pledged, r.unvalued > 0 && r.pledged.is_zero()))
+                        @if r.unvalued > 0 { " " (l.unvalued_contributions(r.unvalued)) }
                     }
                     text x="0" y=(y + 20.0) font-size="14" fill="#1a1a1a" { (short(&r.label, 34)) }
                     @if r.unvalued > 0 {
                         text x="0" y=(y + 38.0) font-size="12" fill="#4d4d4d" {
-                            "+" (r.unvalued) " " (l.t("unvalued", "non chiffré(s)"))
+                            (l.unvalued_contributions(r.unvalued))
                         }
                     }
                     // the axis of the bar
@@ -99,14 +122,14 @@ pub fn render(lang: Lang, currency: Currency, title: &str, rows: &[Row]) -> Mark
                     rect x=(BAR_X) y=(y + 36.0) width=(scale(r.pledged)) height="12" fill="url(#hatch)" stroke="#8a4b00" stroke-width="1" {}
                     text x=(TEXT_X) y=(y + 18.0) font-size="13" fill="#1a1a1a" {
                         (l.t("Coverage: ", "Couverture : "))
-                        (r.coverage.map_or_else(|| "—".to_owned(), |c| l.percent(c)))
+                        (r.coverage.map_or_else(|| "—".to_owned(), |c| if lower { l.at_least(&l.percent(c)) } else { l.percent(c) }))
                     }
                     text x=(TEXT_X) y=(y + 36.0) font-size="13" fill="#1a1a1a" {
                         (l.t("Gap: ", "Écart : "))
-                        (r.gap.map_or_else(|| l.t("no requirement", "besoin non fixé").to_owned(), money))
+                        (r.gap.map_or_else(|| l.t("no requirement", "besoin non fixé").to_owned(), |g| if lower { l.at_most(&money(g)) } else { money(g) }))
                     }
                     text x=(TEXT_X) y=(y + 53.0) font-size="12" fill="#4d4d4d" {
-                        (l.t("Pledged: ", "Annoncé : ")) (money(r.pledged))
+                        (l.t("Pledged: ", "Annoncé : ")) (min(r.pledged, r.unvalued > 0 && r.pledged.is_zero()))
                     }
                 }
             }

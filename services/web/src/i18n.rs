@@ -5,10 +5,11 @@
 use axum::http::{HeaderMap, header};
 use chrono::{Datelike, NaiveDate};
 use fundtrail_domain::enums::{
-    ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, PledgeStatus,
-    ProposalStatus, Role, Theme,
+    ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
+    PledgeStatus, ProposalStatus, Role, Theme,
 };
 use fundtrail_domain::money::{Currency, Money};
+use fundtrail_export::labels::{self, Labelled};
 use rust_decimal::Decimal;
 
 /// The cookie that keeps the language chosen with the switch.
@@ -193,36 +194,24 @@ impl Lang {
         format!("{} {} UTC", self.date(t.date_naive()), t.format("%H:%M:%S"))
     }
 
-    // ---- the domain's words ----
+    // ---- the domain's words (one table, `fundtrail_export::labels`, for every face) ----
+
+    /// `(English, French)` in this language.
+    fn pair(self, (en, fr): labels::Labels) -> &'static str {
+        self.t(en, fr)
+    }
+
+    /// An enumeration's value in words.
+    fn label(self, v: impl Labelled) -> &'static str {
+        self.pair(v.labels())
+    }
 
     pub fn kind(self, k: OrganisationKind) -> &'static str {
-        use OrganisationKind::*;
-        match k {
-            Government => self.t("Government", "Gouvernement"),
-            UnAgency => self.t("UN agency", "Agence des Nations Unies"),
-            BilateralAgency => self.t("Bilateral agency", "Agence bilatérale"),
-            MultilateralBank => self.t("Multilateral bank", "Banque multilatérale"),
-            Intergovernmental => self.t(
-                "Intergovernmental organisation",
-                "Organisation intergouvernementale",
-            ),
-            InternationalNgo => self.t("International NGO", "ONG internationale"),
-            NationalNgo => self.t("National NGO", "ONG nationale"),
-            Foundation => self.t("Foundation", "Fondation"),
-            PrivateSector => self.t("Private sector", "Secteur privé"),
-            EmployersOrganisation => self.t("Employers' organisation", "Organisation d'employeurs"),
-            WorkersOrganisation => self.t("Workers' organisation", "Organisation de travailleurs"),
-            Other => self.t("Other", "Autre"),
-        }
+        self.label(k)
     }
 
     pub fn theme(self, t: Theme) -> &'static str {
-        match t {
-            Theme::ChildLabour => self.t("Child labour", "Travail des enfants"),
-            Theme::ForcedLabour => self.t("Forced labour", "Travail forcé"),
-            Theme::Trafficking => self.t("Trafficking in persons", "Traite des personnes"),
-            Theme::ModernSlavery => self.t("Modern slavery", "Esclavage moderne"),
-        }
+        self.label(t)
     }
 
     pub fn themes(self, ts: &[Theme]) -> String {
@@ -233,59 +222,33 @@ impl Lang {
     }
 
     pub fn nature(self, n: PartnershipNature) -> &'static str {
-        match n {
-            PartnershipNature::Technical => self.t("Technical", "Technique"),
-            PartnershipNature::Financial => self.t("Financial", "Financier"),
-            PartnershipNature::InKind => self.t("In kind", "En nature"),
-            PartnershipNature::Coordination => self.t("Coordination", "Coordination"),
-        }
+        self.label(n)
     }
 
     pub fn partnership_status(self, s: PartnershipStatus) -> &'static str {
-        match s {
-            PartnershipStatus::Negotiating => self.t("Negotiating", "En négociation"),
-            PartnershipStatus::Signed => self.t("Signed", "Signé"),
-            PartnershipStatus::Ended => self.t("Ended", "Terminé"),
-            PartnershipStatus::Terminated => self.t("Terminated", "Résilié"),
-        }
+        self.label(s)
     }
 
     pub fn proposal_status(self, s: ProposalStatus) -> &'static str {
-        match s {
-            ProposalStatus::Draft => self.t("Draft", "Brouillon"),
-            ProposalStatus::Submitted => self.t("Submitted", "Soumise"),
-            ProposalStatus::Approved => self.t("Approved", "Approuvée"),
-            ProposalStatus::Rejected => self.t("Rejected", "Rejetée"),
-            ProposalStatus::Withdrawn => self.t("Withdrawn", "Retirée"),
-        }
+        self.label(s)
     }
 
     pub fn pledge_status(self, s: PledgeStatus) -> &'static str {
-        match s {
-            PledgeStatus::Pledged => self.t("Pledged", "Annoncé"),
-            PledgeStatus::Committed => self.t("Committed", "Engagé"),
-            PledgeStatus::PartlyDisbursed => self.t("Partly disbursed", "Partiellement décaissé"),
-            PledgeStatus::Disbursed => self.t("Disbursed", "Décaissé"),
-            PledgeStatus::Cancelled => self.t("Cancelled", "Annulé"),
-        }
+        self.label(s)
     }
 
     pub fn contribution_kind(self, k: ContributionKind) -> &'static str {
-        match k {
-            ContributionKind::Cash => self.t("Cash", "Numéraire"),
-            ContributionKind::InKind => self.t("In kind", "En nature"),
-            ContributionKind::Technical => self.t("Technical support", "Appui technique"),
-        }
+        self.label(k)
     }
 
     /// What the source does not say (a party, a status, a date).
     pub fn not_stated(self) -> &'static str {
-        self.t("not stated", "non précisé")
+        self.pair(labels::NOT_STATED)
     }
 
     /// An amount nobody has given.
     pub fn not_valued(self) -> &'static str {
-        self.t("not valued", "non chiffré")
+        self.pair(labels::NOT_VALUED)
     }
 
     /// A pledge's status as stated, in words; for goods, DISBURSED is « Livré ».
@@ -294,18 +257,86 @@ impl Lang {
         s: Option<PledgeStatus>,
         kind: ContributionKind,
     ) -> &'static str {
-        match (s, kind) {
-            (None, _) => self.not_stated(),
-            (Some(PledgeStatus::Disbursed), ContributionKind::InKind) => {
-                self.t("Delivered", "Livré")
-            }
-            (Some(s), _) => self.pledge_status(s),
+        match s {
+            None => self.not_stated(),
+            Some(s) => self.pair(labels::pledge_status(s, kind)),
         }
     }
 
     /// A partnership's status, or « non précisé ».
     pub fn opt_partnership_status(self, s: Option<PartnershipStatus>) -> &'static str {
         s.map_or(self.not_stated(), |s| self.partnership_status(s))
+    }
+
+    /// Where a roadmap's next step stands (the questionnaire's words).
+    pub fn next_step_status(self, s: NextStepStatus) -> &'static str {
+        self.label(s)
+    }
+
+    /// A next step's status, or « non précisé ».
+    pub fn opt_next_step_status(self, s: Option<NextStepStatus>) -> &'static str {
+        s.map_or(self.not_stated(), |s| self.next_step_status(s))
+    }
+
+    /// A minimum: « au moins 12,5 % » / "at least 12.5%".
+    pub fn at_least(self, figure: &str) -> String {
+        match self {
+            Lang::En => format!("at least {figure}"),
+            Lang::Fr => format!("au moins {figure}"),
+        }
+    }
+
+    /// A maximum: « au plus 70 000 000 F CFA » / "at most XOF 70,000,000".
+    pub fn at_most(self, figure: &str) -> String {
+        match self {
+            Lang::En => format!("at most {figure}"),
+            Lang::Fr => format!("au plus {figure}"),
+        }
+    }
+
+    /// « + 7 contributions non chiffrées » / "+ 7 unvalued contributions".
+    pub fn unvalued_contributions(self, n: u32) -> String {
+        let count = self.count(n);
+        match (self, n) {
+            (Lang::En, 1) => format!("+ {count} unvalued contribution"),
+            (Lang::En, _) => format!("+ {count} unvalued contributions"),
+            (Lang::Fr, 1) => format!("+ {count} contribution non chiffrée"),
+            (Lang::Fr, _) => format!("+ {count} contributions non chiffrées"),
+        }
+    }
+
+    /// « + 2 contributions sans date connue » (left out by the date asked).
+    pub fn undated_contributions(self, n: u32) -> String {
+        let count = self.count(n);
+        match (self, n) {
+            (Lang::En, 1) => format!("+ {count} contribution without a known date"),
+            (Lang::En, _) => format!("+ {count} contributions without a known date"),
+            (Lang::Fr, 1) => format!("+ {count} contribution sans date connue"),
+            (Lang::Fr, _) => format!("+ {count} contributions sans date connue"),
+        }
+    }
+
+    /// A month written `YYYY-MM`, in words: « avril 2024 » / "April 2024"
+    /// (the text as it is when it is not such a month).
+    pub fn month(self, yyyy_mm: &str) -> String {
+        let day = NaiveDate::parse_from_str(&format!("{}-01", yyyy_mm.trim()), "%Y-%m-%d");
+        match day {
+            Ok(d) => {
+                let full = self.date(d);
+                // « 1er avril 2024 » / "1 April 2024": the month and the year
+                full.split_once(' ')
+                    .map_or(full.clone(), |(_, rest)| rest.to_owned())
+            }
+            Err(_) => yyyy_mm.to_owned(),
+        }
+    }
+
+    pub fn yes_no(self, b: bool) -> &'static str {
+        if b {
+            self.t("yes", "oui")
+        } else {
+            self.t("no", "non")
+        }
     }
 
     pub fn role(self, r: Role) -> &'static str {
@@ -474,6 +505,23 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2023, 6, 2).unwrap();
         assert_eq!(Lang::En.date(day), "2 June 2023");
         assert_eq!(Lang::Fr.date(day), "2 juin 2023");
+    }
+
+    #[test]
+    fn months_bounds_and_counts() {
+        assert_eq!(Lang::Fr.month("2024-04"), "avril 2024");
+        assert_eq!(Lang::En.month("2024-04"), "April 2024");
+        assert_eq!(Lang::En.month("someday"), "someday");
+        assert_eq!(Lang::Fr.at_least("12,5 %"), "au moins 12,5 %");
+        assert_eq!(Lang::En.at_most("XOF 1"), "at most XOF 1");
+        assert_eq!(
+            Lang::Fr.unvalued_contributions(7),
+            "+ 7 contributions non chiffrées"
+        );
+        assert_eq!(
+            Lang::En.unvalued_contributions(1),
+            "+ 1 unvalued contribution"
+        );
     }
 
     #[test]

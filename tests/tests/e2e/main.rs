@@ -15,6 +15,7 @@ mod hostile;
 mod idempotency;
 mod mutations;
 mod process;
+mod provenance;
 mod queries;
 mod subscriptions;
 mod transport;
@@ -63,6 +64,7 @@ macro_rules! e2e_suite {
             auth::a_revoked_token_loses_its_open_websockets,
             hostile::bad_input_is_refused_and_the_server_keeps_serving,
             hostile::websockets_are_held_to_limits,
+            provenance::records_cite_their_source_and_unknowns_stay_null,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

@@ -72,6 +72,12 @@ impl FundingLine {
     async fn undated_count(&self) -> i32 {
         i32::try_from(self.line().undated_count).unwrap_or(i32::MAX)
     }
+    /// True when the figures leave contributions out (unvalued, or undated
+    /// with `on`): committed and coverage are then minimums ("at least"),
+    /// the gap a maximum.
+    async fn is_lower_bound(&self) -> bool {
+        self.line().is_lower_bound()
+    }
     async fn donors(&self) -> Vec<DonorFunding> {
         (0..self.line().donors.len())
             .map(|index| DonorFunding {

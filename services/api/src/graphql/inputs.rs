@@ -3,13 +3,14 @@
 use async_graphql::{ID, InputObject};
 use fundtrail_app::input;
 use fundtrail_domain::{
-    exchange_rate, organisation, partnership, pledge, priority, proposal, roadmap,
+    document, exchange_rate, next_step, organisation, partnership, pledge, priority, proposal,
+    prospect, roadmap,
 };
 use fundtrail_ledger::Command;
 
 use super::enums::{
-    ContributionKind, OrganisationKind, PartnershipNature, PartnershipStatus, ProposalStatus,
-    Theme, to_domain,
+    ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
+    ProposalStatus, Theme, to_domain,
 };
 use super::errors::bad_input;
 use super::scalars::{Currency, Date, Decimal};
@@ -105,6 +106,170 @@ macro_rules! command_meta {
     };
 }
 
+/// The sentence of a document a record rests on (register the document first).
+#[derive(InputObject, Clone, Debug)]
+pub struct SourceInput {
+    pub document_id: ID,
+    /// The part of the document (`Q4`, `Annexe 2`).
+    pub section: Option<String>,
+    /// The sentence, verbatim.
+    pub quote: String,
+}
+
+impl From<SourceInput> for fundtrail_domain::source::SourceInput {
+    fn from(s: SourceInput) -> Self {
+        fundtrail_domain::source::SourceInput {
+            document_id: s.document_id.0,
+            section: s.section,
+            quote: s.quote,
+        }
+    }
+}
+
+fn source(s: Option<SourceInput>) -> Option<fundtrail_domain::source::SourceInput> {
+    s.map(Into::into)
+}
+
+/// One line of an in-kind gift: « 2 motos ».
+#[derive(InputObject, Clone, Debug)]
+pub struct ItemInput {
+    pub quantity: i64,
+    /// As the source writes it.
+    pub unit: String,
+    pub description: Option<String>,
+}
+
+/// People a contribution reaches: « 189 jeunes ».
+#[derive(InputObject, Clone, Debug)]
+pub struct BeneficiariesInput {
+    pub count: i64,
+    pub description: String,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RegisterDocumentInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub title: String,
+    /// Who issued it, when the document says.
+    pub issuer: Option<String>,
+    /// When the document is dated.
+    pub issued_on: Option<Date>,
+    /// ISO 639-1 (`fr`).
+    pub language: String,
+    /// SHA-256 of the document's text (64 hexadecimal digits).
+    pub sha256: String,
+}
+
+impl CommandInput for RegisterDocumentInput {
+    command_meta!(RegisterDocumentInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "doc");
+        let command = document::RegisterDocument {
+            id: id.clone(),
+            title: self.title,
+            issuer: self.issuer,
+            issued_on: self.issued_on.map(|d| d.0),
+            language: self.language,
+            sha256: self.sha256,
+        };
+        (id, document::DocumentCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct DefineNextStepInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub roadmap_id: ID,
+    pub rank: i64,
+    pub title: String,
+    /// Absent: not stated.
+    pub status: Option<NextStepStatus>,
+    /// `YYYY-MM`.
+    pub target_month: Option<String>,
+    pub target: Option<String>,
+    pub source: Option<SourceInput>,
+}
+
+impl CommandInput for DefineNextStepInput {
+    command_meta!(DefineNextStepInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "step");
+        let command = next_step::DefineNextStep {
+            id: id.clone(),
+            roadmap_id: self.roadmap_id.0,
+            rank: self.rank,
+            title: self.title,
+            status: self.status.map(Into::into),
+            target_month: self.target_month,
+            target: self.target,
+            source: source(self.source),
+        };
+        (id, next_step::NextStepCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct ChangeNextStepStatusInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub next_step_id: ID,
+    pub status: NextStepStatus,
+    pub on: Option<Date>,
+    pub reason: Option<String>,
+    pub source: Option<SourceInput>,
+}
+
+impl CommandInput for ChangeNextStepStatusInput {
+    command_meta!(ChangeNextStepStatusInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.next_step_id.0.clone();
+        let command = next_step::ChangeNextStepStatus {
+            next_step_id: self.next_step_id.0,
+            status: self.status.into(),
+            on: self.on.map(|d| d.0),
+            reason: self.reason,
+            source: source(self.source),
+        };
+        (id, next_step::NextStepCommand::from(command).into())
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct RecordProspectInput {
+    pub command_id: Option<ID>,
+    pub id: Option<ID>,
+    pub roadmap_id: ID,
+    /// The organisation to approach; or, when the source names none, `name`.
+    pub organisation_id: Option<ID>,
+    pub name: Option<String>,
+    #[graphql(default)]
+    pub priority_ids: Vec<ID>,
+    #[graphql(default)]
+    pub themes: Vec<Theme>,
+    pub note: Option<String>,
+    pub source: Option<SourceInput>,
+}
+
+impl CommandInput for RecordProspectInput {
+    command_meta!(RecordProspectInput);
+    fn into_command(self) -> (String, Command) {
+        let id = new_id(&self.id, &self.command_id, "prospect");
+        let command = prospect::RecordProspect {
+            id: id.clone(),
+            roadmap_id: self.roadmap_id.0,
+            organisation_id: self.organisation_id.map(|o| o.0),
+            name: self.name,
+            priority_ids: ids(&self.priority_ids),
+            themes: to_domain(&self.themes),
+            note: self.note,
+            source: source(self.source),
+        };
+        (id, prospect::ProspectCommand::from(command).into())
+    }
+}
+
 #[derive(InputObject, Clone, Debug)]
 pub struct RegisterOrganisationInput {
     pub command_id: Option<ID>,
@@ -114,6 +279,8 @@ pub struct RegisterOrganisationInput {
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-3.
     pub country: String,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for RegisterOrganisationInput {
@@ -126,7 +293,7 @@ impl CommandInput for RegisterOrganisationInput {
             acronym: self.acronym,
             kind: self.kind.into(),
             country: self.country,
-            source: None,
+            source: source(self.source),
         };
         (id, organisation::OrganisationCommand::from(command).into())
     }
@@ -142,6 +309,8 @@ pub struct CreateRoadmapInput {
     pub period_end: Date,
     /// The reporting currency.
     pub currency: Currency,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for CreateRoadmapInput {
@@ -155,7 +324,7 @@ impl CommandInput for CreateRoadmapInput {
             period_start: self.period_start.0,
             period_end: self.period_end.0,
             currency: self.currency.0,
-            source: None,
+            source: source(self.source),
         };
         (id, roadmap::RoadmapCommand::from(command).into())
     }
@@ -168,6 +337,8 @@ pub struct DefinePriorityInput {
     pub roadmap_id: ID,
     pub rank: i32,
     pub title: String,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for DefinePriorityInput {
@@ -179,7 +350,7 @@ impl CommandInput for DefinePriorityInput {
             roadmap_id: self.roadmap_id.0,
             rank: i64::from(self.rank),
             title: self.title,
-            source: None,
+            source: source(self.source),
         };
         (id, priority::PriorityCommand::from(command).into())
     }
@@ -220,8 +391,11 @@ pub struct RecordPartnershipInput {
     pub nature: Vec<PartnershipNature>,
     #[graphql(default)]
     pub priority_ids: Vec<ID>,
-    pub status: PartnershipStatus,
+    /// Absent when the source does not state it.
+    pub status: Option<PartnershipStatus>,
     pub signed_on: Option<Date>,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for RecordPartnershipInput {
@@ -235,9 +409,9 @@ impl CommandInput for RecordPartnershipInput {
             themes: to_domain(&self.themes),
             nature: to_domain(&self.nature),
             priority_ids: ids(&self.priority_ids),
-            status: Some(self.status.into()),
+            status: self.status.map(Into::into),
             signed_on: self.signed_on.map(|d| d.0),
-            source: None,
+            source: source(self.source),
         };
         (id, partnership::PartnershipCommand::from(command).into())
     }
@@ -280,6 +454,8 @@ pub struct SubmitProposalInput {
     #[graphql(default)]
     pub priority_ids: Vec<ID>,
     pub submitted_on: Date,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for SubmitProposalInput {
@@ -295,7 +471,7 @@ impl CommandInput for SubmitProposalInput {
             themes: to_domain(&self.themes),
             priority_ids: ids(&self.priority_ids),
             submitted_on: Some(self.submitted_on.0),
-            source: None,
+            source: source(self.source),
         };
         (id, proposal::ProposalCommand::from(command).into())
     }
@@ -330,10 +506,20 @@ impl CommandInput for DecideProposalInput {
 pub struct PledgeInput {
     pub command_id: Option<ID>,
     pub id: Option<ID>,
-    pub donor_id: ID,
-    pub recipient_id: ID,
+    /// Absent when the source does not say who gives (a recipient is then needed).
+    pub donor_id: Option<ID>,
+    /// Absent when the source does not say who receives (a donor is then needed).
+    pub recipient_id: Option<ID>,
     pub roadmap_id: ID,
     pub kind: ContributionKind,
+    /// In-kind items (IN_KIND only), instead of one `quantity`.
+    #[graphql(default)]
+    pub items: Vec<ItemInput>,
+    #[graphql(default)]
+    pub beneficiaries: Vec<BeneficiariesInput>,
+    /// False when recording a contribution whose status the source does not state.
+    #[graphql(default = true)]
+    pub status_stated: bool,
     /// Absent when the value was not reported: the pledge is unvalued.
     pub amount: Option<MoneyInput>,
     pub quantity: Option<QuantityInput>,
@@ -349,6 +535,8 @@ pub struct PledgeInput {
     #[graphql(default)]
     pub themes: Vec<Theme>,
     pub description: Option<String>,
+    /// The document and sentence the record rests on.
+    pub source: Option<SourceInput>,
 }
 
 impl CommandInput for PledgeInput {
@@ -357,8 +545,8 @@ impl CommandInput for PledgeInput {
         let id = new_id(&self.id, &self.command_id, "pledge");
         let command = pledge::MakePledge {
             id: id.clone(),
-            donor_id: Some(self.donor_id.0),
-            recipient_id: Some(self.recipient_id.0),
+            donor_id: self.donor_id.map(|d| d.0),
+            recipient_id: self.recipient_id.map(|r| r.0),
             roadmap_id: self.roadmap_id.0,
             kind: self.kind.into(),
             amount: self.amount.map(Into::into),
@@ -373,10 +561,25 @@ impl CommandInput for PledgeInput {
             partnership_id: self.partnership_id.map(|p| p.0),
             themes: to_domain(&self.themes),
             description: self.description,
-            items: Vec::new(),
-            beneficiaries: Vec::new(),
-            status_stated: true,
-            source: None,
+            items: self
+                .items
+                .into_iter()
+                .map(|i| pledge::ItemInput {
+                    quantity: i.quantity,
+                    unit: i.unit,
+                    description: i.description,
+                })
+                .collect(),
+            beneficiaries: self
+                .beneficiaries
+                .into_iter()
+                .map(|b| pledge::BeneficiariesInput {
+                    count: b.count,
+                    description: b.description,
+                })
+                .collect(),
+            status_stated: self.status_stated,
+            source: source(self.source),
         };
         (id, pledge::PledgeCommand::from(command).into())
     }

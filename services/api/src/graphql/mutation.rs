@@ -9,6 +9,7 @@ use super::inputs::*;
 use super::objects::{
     ExchangeRate, Organisation, Partnership, Pledge, Priority, Proposal, Roadmap, state,
 };
+use super::provenance::{NextStep, Prospect, SourceDocument};
 
 #[derive(Default)]
 pub struct MutationRoot;
@@ -133,6 +134,51 @@ impl MutationRoot {
     ) -> Result<Proposal> {
         run_and_read(ctx, input, "proposal", |m, id| {
             m.proposal(id).map(Into::into)
+        })
+        .await
+    }
+
+    /// A source document records may cite (with the SHA-256 of its text).
+    async fn register_document(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterDocumentInput,
+    ) -> Result<SourceDocument> {
+        run_and_read(ctx, input, "document", |m, id| {
+            m.document(id).map(Into::into)
+        })
+        .await
+    }
+
+    async fn define_next_step(
+        &self,
+        ctx: &Context<'_>,
+        input: DefineNextStepInput,
+    ) -> Result<NextStep> {
+        run_and_read(ctx, input, "next step", |m, id| {
+            m.next_step(id).map(Into::into)
+        })
+        .await
+    }
+
+    async fn change_next_step_status(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeNextStepStatusInput,
+    ) -> Result<NextStep> {
+        run_and_read(ctx, input, "next step", |m, id| {
+            m.next_step(id).map(Into::into)
+        })
+        .await
+    }
+
+    async fn record_prospect(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordProspectInput,
+    ) -> Result<Prospect> {
+        run_and_read(ctx, input, "prospect", |m, id| {
+            m.prospect(id).map(Into::into)
         })
         .await
     }

@@ -97,22 +97,32 @@ pub async fn history(ctx: &Context<'_>, stream_id: &str) -> Result<Vec<AuditEntr
     Ok(events.into_iter().map(AuditEntry::from_recorded).collect())
 }
 
+/// An entity as GraphQL serves it: the read model's state and version,
+/// owned (`$name { version, inner }`), built from a [`Versioned`] lookup.
+macro_rules! versioned_object {
+    ($(#[$m:meta])* $name:ident, $state:ty) => {
+        $(#[$m])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            pub version: u64,
+            pub inner: $state,
+        }
+
+        impl From<Versioned<'_, $state>> for $name {
+            fn from(v: Versioned<'_, $state>) -> Self {
+                $name {
+                    version: v.version,
+                    inner: v.entity.clone(),
+                }
+            }
+        }
+    };
+}
+pub(crate) use versioned_object;
+
 // ---- Organisation ----
 
-#[derive(Clone, Debug)]
-pub struct Organisation {
-    pub version: u64,
-    pub inner: organisation::Organisation,
-}
-
-impl From<Versioned<'_, organisation::Organisation>> for Organisation {
-    fn from(v: Versioned<'_, organisation::Organisation>) -> Self {
-        Organisation {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Organisation, organisation::Organisation);
 
 pub fn find_organisation(ctx: &Context<'_>, id: &str) -> Option<Organisation> {
     state(ctx).read().organisation(id).map(Organisation::from)
@@ -150,20 +160,7 @@ impl Organisation {
 
 // ---- Roadmap and Priority ----
 
-#[derive(Clone, Debug)]
-pub struct Roadmap {
-    pub version: u64,
-    pub inner: roadmap::Roadmap,
-}
-
-impl From<Versioned<'_, roadmap::Roadmap>> for Roadmap {
-    fn from(v: Versioned<'_, roadmap::Roadmap>) -> Self {
-        Roadmap {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Roadmap, roadmap::Roadmap);
 
 pub fn find_roadmap(ctx: &Context<'_>, id: &str) -> Option<Roadmap> {
     state(ctx).read().roadmap(id).map(Roadmap::from)
@@ -228,20 +225,7 @@ impl Roadmap {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct Priority {
-    pub version: u64,
-    pub inner: priority::Priority,
-}
-
-impl From<Versioned<'_, priority::Priority>> for Priority {
-    fn from(v: Versioned<'_, priority::Priority>) -> Self {
-        Priority {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Priority, priority::Priority);
 
 pub fn find_priority(ctx: &Context<'_>, id: &str) -> Option<Priority> {
     state(ctx).read().priority(id).map(Priority::from)
@@ -313,20 +297,7 @@ impl Priority {
 
 // ---- Partnership ----
 
-#[derive(Clone, Debug)]
-pub struct Partnership {
-    pub version: u64,
-    pub inner: partnership::Partnership,
-}
-
-impl From<Versioned<'_, partnership::Partnership>> for Partnership {
-    fn from(v: Versioned<'_, partnership::Partnership>) -> Self {
-        Partnership {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Partnership, partnership::Partnership);
 
 #[Object]
 impl Partnership {
@@ -369,20 +340,7 @@ impl Partnership {
 
 // ---- Proposal ----
 
-#[derive(Clone, Debug)]
-pub struct Proposal {
-    pub version: u64,
-    pub inner: proposal::Proposal,
-}
-
-impl From<Versioned<'_, proposal::Proposal>> for Proposal {
-    fn from(v: Versioned<'_, proposal::Proposal>) -> Self {
-        Proposal {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Proposal, proposal::Proposal);
 
 #[Object]
 impl Proposal {
@@ -431,20 +389,7 @@ impl Proposal {
 
 // ---- Pledge ----
 
-#[derive(Clone, Debug)]
-pub struct Pledge {
-    pub version: u64,
-    pub inner: pledge::Pledge,
-}
-
-impl From<Versioned<'_, pledge::Pledge>> for Pledge {
-    fn from(v: Versioned<'_, pledge::Pledge>) -> Self {
-        Pledge {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(Pledge, pledge::Pledge);
 
 #[derive(SimpleObject, Clone, Debug)]
 pub struct Quantity {
@@ -589,12 +534,10 @@ impl Pledge {
     async fn cancelled_on(&self) -> Option<Date> {
         self.inner.cancelled_on.map(Date)
     }
-    /// Sum of the disbursements (null for an unvalued pledge: unknown, not zero).
+    /// Sum of the disbursements; null when unknown (an unvalued pledge, or
+    /// one whose status the source does not state), never zero in its place.
     async fn disbursed(&self) -> Option<Money> {
-        self.inner.amount.map(|amount| Money {
-            amount: Decimal(self.inner.disbursed),
-            currency: Currency(amount.currency),
-        })
+        self.inner.disbursed_money().ok().map(Money::from)
     }
     async fn disbursements(&self) -> Vec<Disbursement> {
         self.inner

@@ -8,7 +8,7 @@ use fundtrail_projections::Versioned;
 use super::enums::{NextStepStatus, Theme, from_domain};
 use super::objects::{
     AuditEntry, Organisation, Priority, Roadmap, find_organisation, find_roadmap, history,
-    priorities, state,
+    priorities, state, versioned_object,
 };
 use super::scalars::Date;
 
@@ -16,21 +16,11 @@ fn version(v: u64) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-/// A document records cite: a report, an agreement.
-#[derive(Clone, Debug)]
-pub struct SourceDocument {
-    pub version: u64,
-    pub inner: document::Document,
-}
-
-impl From<Versioned<'_, document::Document>> for SourceDocument {
-    fn from(v: Versioned<'_, document::Document>) -> Self {
-        SourceDocument {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(
+    /// A document records cite: a report, an agreement.
+    SourceDocument,
+    document::Document
+);
 
 #[Object]
 impl SourceDocument {
@@ -90,21 +80,11 @@ pub fn source_of(s: &Option<source::SourceRef>) -> Option<Source> {
     s.clone().map(Source)
 }
 
-/// What a roadmap said it would do next (« prochaines étapes »).
-#[derive(Clone, Debug)]
-pub struct NextStep {
-    pub version: u64,
-    pub inner: next_step::NextStep,
-}
-
-impl From<Versioned<'_, next_step::NextStep>> for NextStep {
-    fn from(v: Versioned<'_, next_step::NextStep>) -> Self {
-        NextStep {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(
+    /// What a roadmap said it would do next (« prochaines étapes »).
+    NextStep,
+    next_step::NextStep
+);
 
 #[Object]
 impl NextStep {
@@ -142,21 +122,11 @@ impl NextStep {
     }
 }
 
-/// A donor the country means to approach, before any proposal.
-#[derive(Clone, Debug)]
-pub struct Prospect {
-    pub version: u64,
-    pub inner: prospect::Prospect,
-}
-
-impl From<Versioned<'_, prospect::Prospect>> for Prospect {
-    fn from(v: Versioned<'_, prospect::Prospect>) -> Self {
-        Prospect {
-            version: v.version,
-            inner: v.entity.clone(),
-        }
-    }
-}
+versioned_object!(
+    /// A donor the country means to approach, before any proposal.
+    Prospect,
+    prospect::Prospect
+);
 
 #[Object]
 impl Prospect {

@@ -16,7 +16,8 @@ pub(crate) async fn import(settings: &Settings, file: &std::path::Path) -> Resul
         || file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let plan = match fundtrail_import::plan(&name, &text) {
+    let load = fundtrail_import::texts_beside(file);
+    let plan = match fundtrail_import::plan_with(&name, &text, &load) {
         Ok(plan) => plan,
         Err(problems) => {
             for p in &problems {

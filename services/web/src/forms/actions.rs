@@ -48,10 +48,10 @@ fn pledge_summary(l: Lang, model: &ReadModel, id: &str) -> Markup {
             dt { (l.t("Donor", "Bailleur")) } dd { (crate::views::opt_org_link(model, l, p.donor_id.as_ref())) }
             dt { (l.t("Status", "Statut")) } dd { (l.stated_pledge_status(p.stated_status(), p.kind)) }
             dt { (l.t("Amount", "Montant")) } dd data-field="amount" { (crate::views::money_opt(l, p.amount)) }
-            @if let Some(a) = p.amount {
-                dt { (l.t("Disbursed", "Décaissé")) } dd { (l.amount(p.disbursed, a.currency)) }
+            @if let Some(d) = crate::views::pledge_disbursed(l, &p) {
+                dt { (l.t("Disbursed", "Décaissé")) } dd { (d) }
             }
-            dt { (l.t("Version", "Version")) } dd data-field="version" { (p.version) }
+            (crate::views::version_dt(l)) dd data-field="version" { (p.version) }
         }
         p { a href={ "/pledges/" (enc(id)) } { (l.t("Its page and full history", "Sa fiche et tout son historique")) } }
     }
@@ -560,10 +560,10 @@ impl FormSpec for PartnershipStatusForm {
     }
     fn defaults(&self, model: &ReadModel, id: Option<&str>, _: &[(String, String)]) -> Fields {
         let mut f = Fields::default().with("on", today());
-        if let Some(p) = id.and_then(|id| model.partnership(id)) {
-            if let Some(s) = p.status {
-                f.set("status", s.as_str());
-            }
+        if let Some(p) = id.and_then(|id| model.partnership(id))
+            && let Some(s) = p.status
+        {
+            f.set("status", s.as_str());
         }
         f
     }

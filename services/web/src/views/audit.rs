@@ -91,7 +91,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
                         Some(b) => {
                             p.alert role="alert" data-testid="chain-broken" {
                                 strong { (l.t("Broken.", "Rompue.")) } " "
-                                (l.t("First break at position", "Première rupture à la position")) " " (b.position) " (" (format!("{:?}", b.problem)) "); "
+                                span title=(l.t("position in the ledger", "position dans le registre")) { (l.t("First break at position", "Première rupture au numéro")) } " " (b.position) " (" span title=(format!("{:?}", b.problem)) { (break_kind(l, &b.problem)) } "); "
                                 (l.count(report.checked)) " " (l.t("events checked before it.", "événements vérifiés avant."))
                             }
                         }
@@ -132,4 +132,20 @@ async fn read_positions(web: &Web, positions: &[u64]) -> Result<Vec<RecordedEven
     fundtrail_app::reads::events_at(web.app.store().as_ref(), positions)
         .await
         .map_err(|e| tracing::error!(error = %e, "audit read failed"))
+}
+
+/// Why the chain breaks, in words (the technical name in the tooltip).
+fn break_kind(l: crate::i18n::Lang, k: &fundtrail_store::verify::BreakKind) -> &'static str {
+    use fundtrail_store::verify::BreakKind as K;
+    match k {
+        K::HashMismatch => l.t(
+            "the event there was altered or moved",
+            "l'événement à cet endroit a été modifié ou déplacé",
+        ),
+        K::Missing => l.t("an event is missing", "un événement manque"),
+        K::HeadMismatch => l.t(
+            "the log holds fewer or other events than recorded",
+            "le journal contient moins d'événements, ou d'autres, que ceux enregistrés",
+        ),
+    }
 }

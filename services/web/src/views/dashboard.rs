@@ -10,7 +10,8 @@ use fundtrail_projections::{FundingLine, ReadModel, RoadmapFunding};
 use maud::{Markup, html};
 
 use super::{
-    amount_cell, currency_choices, funding_problem, parse_as_of, parse_currency, parse_date,
+    amount_cell, bound_cell, coverage, currency_choices, funding_problem, gap_money, min_money,
+    parse_as_of, parse_currency, parse_date, pledged_money,
 };
 use crate::chart;
 use crate::i18n::Lang;
@@ -159,18 +160,18 @@ fn render(ctx: &Ctx, model: &ReadModel, q: &Question) -> (StatusCode, Markup, St
                 }
             }
             div {
-                label for="f-on" {
-                    (l.t("Happened by", "Survenu au plus tard le"))
-                    span.hint { (l.t("value date (on)", "date de valeur (on)")) }
+                label for="f-on" title=(l.t("value date (parameter on)", "date de valeur (paramètre on)")) {
+                    (l.t("As things stood on", "À la date du"))
+                    span.hint { (l.t("facts dated up to this day", "faits datés jusqu'à ce jour")) }
                 }
                 input id="f-on" type="date" name="on" value=[q.on.as_deref()]
                     aria-invalid=[error_for("on").map(|_| "true")] aria-describedby=[error_for("on").map(|_| "f-on-error")];
                 @if let Some(e) = error_for("on") { span.error-text id="f-on-error" { (e) } }
             }
             div {
-                label for="f-asof" {
+                label for="f-asof" title=(l.t("recorded time (parameter asOf)", "date d'enregistrement (paramètre asOf)")) {
                     (l.t("As recorded on", "Tel qu'enregistré le"))
-                    span.hint { (l.t("recorded time (asOf)", "date d'enregistrement (asOf)")) }
+                    span.hint { (l.t("what the ledger knew that day", "ce que le registre savait ce jour-là")) }
                 }
                 input id="f-asof" type="date" name="asOf" value=[q.as_of.as_deref().map(|s| s.get(..10).unwrap_or(s))]
                     aria-invalid=[error_for("asOf").map(|_| "true")] aria-describedby=[error_for("asOf").map(|_| "f-asof-error")];
@@ -229,7 +230,7 @@ fn figures(
         p data-testid="clocks" {
             (l.t("Figures in", "Montants en")) " " strong { (f.currency.code()) } ", "
             @match as_of {
-                Some(t) => { (l.t("as the ledger had recorded them on", "tels qu'enregistrés au")) " " (l.instant(t)) }
+                Some(t) => { (l.t("as the ledger had recorded them on", "tels qu'enregistrés le")) " " (l.instant(t)) }
                 None => { (l.t("as recorded now", "tels qu'enregistrés à ce jour")) }
             }
             ", "
@@ -237,7 +238,7 @@ fn figures(
                 Some(d) => { (l.t("for facts dated up to", "pour les faits datés jusqu'au")) " " (l.date(d)) }
                 None => { (l.t("for every fact whatever its date", "pour tous les faits, quelle que soit leur date")) }
             }
-            " (" (l.t("ledger position", "position du registre")) " " (f.position) ")."
+            " (" span title=(l.t("ledger position", "position dans le registre (position)")) { (l.t("entry number in the ledger", "numéro dans le registre")) } " " (f.position) ")."
         }
         section aria-labelledby="chart-h" {
             h2 id="chart-h" { (chart_title) }
@@ -290,27 +291,38 @@ fn chart_row(label: String, line: &FundingLine) -> chart::Row {
         gap: line.gap.map(|m| m.amount),
         coverage: line.coverage,
         unvalued: line.unvalued_count,
+        undated: line.undated_count,
     }
 }
 
 fn line_row(l: Lang, label: Markup, kind: &str, id: Option<&str>, line: &FundingLine) -> Markup {
     let class = if kind == "total" { Some("total") } else { None };
+    let lower = line.is_lower_bound();
     html! {
-        tr class=[class] data-line=(kind) data-priority=[id] {
+        tr class=[class] data-line=(kind) data-priority=[id] data-lower-bound=[lower.then_some("true")] {
             th scope="row" { (label) }
             (amount_cell(l, "required", line.required))
-            (amount_cell(l, "committed", Some(line.committed)))
-            (amount_cell(l, "disbursed", Some(line.disbursed)))
-            (amount_cell(l, "gap", line.gap))
+            (bound_cell("committed", Some(line.committed), lower, min_money(l, line.committed, lower)))
+            (bound_cell("disbursed", Some(line.disbursed), lower, min_money(l, line.disbursed, lower)))
+            (bound_cell("gap", line.gap, lower, gap_money(l, line.gap, lower)))
             td.num data-field="coverage" data-value=[line.coverage.map(|c| c.to_string())] {
-                @match line.coverage {
-                    Some(c) => (l.percent(c)),
-                    None => span.muted { "—" },
-                }
+                (coverage(l, line))
             }
-            (amount_cell(l, "pledged", Some(line.pledged)))
+            (bound_cell("pledged", Some(line.pledged), lower, pledged_money(l, line.pledged, line.unvalued_count)))
             td.num data-field="unvaluedCount" data-value=(line.unvalued_count) { (line.unvalued_count) }
         }
+    }
+}
+
+/// One donor's figures on a line (dashboard, organisation page): a donor
+/// with unvalued contributions there has minimums, never a bare zero.
+pub(crate) fn donor_cells(l: Lang, d: &fundtrail_projections::DonorFunding) -> Markup {
+    let lower = d.unvalued_count > 0;
+    html! {
+        (bound_cell("committed", Some(d.committed), lower, min_money(l, d.committed, lower)))
+        (bound_cell("disbursed", Some(d.disbursed), lower, min_money(l, d.disbursed, lower)))
+        (bound_cell("pledged", Some(d.pledged), lower, pledged_money(l, d.pledged, d.unvalued_count)))
+        td.num data-field="unvaluedCount" data-value=(d.unvalued_count) { (d.unvalued_count) }
     }
 }
 
@@ -353,10 +365,7 @@ fn donors_by_priority(l: Lang, model: &ReadModel, f: &RoadmapFunding) -> Markup 
                                 @for d in top_donors(&line.donors) {
                                     tr {
                                         th scope="row" { (super::org_link(model, &d.organisation_id)) }
-                                        (amount_cell(l, "committed", Some(d.committed)))
-                                        (amount_cell(l, "disbursed", Some(d.disbursed)))
-                                        (amount_cell(l, "pledged", Some(d.pledged)))
-                                        td.num { (d.unvalued_count) }
+                                        (donor_cells(l, d))
                                     }
                                 }
                             }

@@ -13,7 +13,10 @@ use fundtrail_domain::money::Money;
 use fundtrail_projections::{DonorMapQuery, ReadModel};
 use maud::{Markup, html};
 
-use super::{amount_cell, currency_choices, funding_problem, org_link, parse_currency};
+use super::{
+    bound_cell, currency_choices, funding_problem, min_money, not_valued, org_link, parse_currency,
+    pledged_money,
+};
 use crate::layout::{self, Nav};
 use crate::{Ctx, Web, enc, param, query_pairs};
 
@@ -80,18 +83,20 @@ fn render(ctx: &Ctx, model: &ReadModel, pairs: &[(String, String)]) -> (StatusCo
     let per_priority = roadmap
         .as_deref()
         .and_then(|r| model.funding_shared(r, reporting, None, None, today).ok());
-    let mut by_donor: HashMap<&str, Vec<(Money, Money)>> = HashMap::new();
+    // (committed, disbursed, unvalued count) of each donor on each priority
+    let mut by_donor: HashMap<&str, Vec<(Money, Money, u32)>> = HashMap::new();
     if let Some(f) = &per_priority {
         for (i, p) in f.priorities.iter().enumerate() {
             for d in &p.line.donors {
                 let zero = (
                     Money::new(Default::default(), f.currency),
                     Money::new(Default::default(), f.currency),
+                    0,
                 );
                 let row = by_donor
                     .entry(d.organisation_id.as_str())
                     .or_insert_with(|| vec![zero; f.priorities.len()]);
-                row[i] = (d.committed, d.disbursed);
+                row[i] = (d.committed, d.disbursed, d.unvalued_count);
             }
         }
     }
@@ -176,15 +181,24 @@ fn render(ctx: &Ctx, model: &ReadModel, pairs: &[(String, String)]) -> (StatusCo
                             tr data-donor=(d.organisation_id) {
                                 th scope="row" { (org_link(model, &d.organisation_id)) }
                                 td { (model.organisation(&d.organisation_id).map_or("", |o| l.kind(o.kind))) }
-                                (amount_cell(l, "committed", Some(d.committed)))
-                                (amount_cell(l, "disbursed", Some(d.disbursed)))
-                                (amount_cell(l, "pledged", Some(d.pledged)))
-                                td.num { (d.unvalued_count) }
+                                @let lower = d.unvalued_count > 0;
+                                @if d.unvalued_count == 0 && d.pledged.amount.is_zero() && d.committed.amount.is_zero() && d.disbursed.amount.is_zero() {
+                                    // no contribution recorded (a partner or a proposal's donor only)
+                                    @for field in ["committed", "disbursed", "pledged"] {
+                                        (bound_cell(field, None, false, html! { span.muted title=(l.t("No contribution recorded", "Aucune contribution enregistrée")) { "—" } }))
+                                    }
+                                } @else {
+                                    (bound_cell("committed", Some(d.committed), lower, min_money(l, d.committed, lower)))
+                                    (bound_cell("disbursed", Some(d.disbursed), lower, min_money(l, d.disbursed, lower)))
+                                    (bound_cell("pledged", Some(d.pledged), lower, pledged_money(l, d.pledged, d.unvalued_count)))
+                                }
+                                td.num data-field="unvaluedCount" data-value=(d.unvalued_count) { (d.unvalued_count) }
                                 @if let Some(f) = &per_priority {
                                     @for i in 0..f.priorities.len() {
                                         td.num {
-                                            @match by_donor.get(d.organisation_id.as_str()).map(|r| r[i]).filter(|(c, b)| !c.amount.is_zero() || !b.amount.is_zero()) {
-                                                Some((c, b)) => { (l.money(c)) br; span.muted { (l.money(b)) } }
+                                            @match by_donor.get(d.organisation_id.as_str()).map(|r| r[i]).filter(|(c, b, n)| !c.amount.is_zero() || !b.amount.is_zero() || *n > 0) {
+                                                Some((c, b, n)) if c.amount.is_zero() && b.amount.is_zero() => { (not_valued(l)) br; small.muted { (l.unvalued_contributions(n)) } }
+                                                Some((c, b, n)) => { (min_money(l, c, n > 0)) br; span.muted { (min_money(l, b, n > 0)) } }
                                                 None => span.muted { "—" },
                                             }
                                         }

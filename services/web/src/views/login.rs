@@ -44,7 +44,7 @@ fn render(web: &Web, ctx: &Ctx, next: &str, error: Option<String>, status: Statu
         form.record.panel method="post" action="/login" {
             input type="hidden" name="next" value=(next);
             div.field.invalid[error.is_some()] {
-                label for="token" { (l.t("API token", "Jeton d'accès (API)")) }
+                label for="token" title=(l.t("API token", "jeton d'API")) { (l.t("API token", "Jeton d'accès")) }
                 span.hint id="token-hint" {
                     (l.t("It starts with ft_. It is kept only for this session, on the server, as a fingerprint.",
                          "Il commence par ft_. Il n'est gardé que pour cette session, sur le serveur, sous forme d'empreinte."))

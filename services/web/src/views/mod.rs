@@ -15,7 +15,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use fundtrail_domain::ConversionError;
 use fundtrail_domain::money::{Currency, Money};
-use fundtrail_projections::{FundingError, ReadModel};
+use fundtrail_projections::{FundingError, FundingLine, ReadModel};
 use maud::{Markup, html};
 
 use crate::Ctx;
@@ -142,14 +142,43 @@ pub fn source_facts(
     match source {
         None => html! {},
         Some(s) => {
-            let title = model
-                .document(s.document_id.as_str())
-                .map_or_else(|| s.document_id.to_string(), |d| d.title.clone());
+            let (title, lang) = document_of(model, s);
             html! {
                 dt { (l.t("Source", "Source")) }
                 dd data-field="source" {
                     (title) @if let Some(sec) = &s.section { " — " (sec) }
-                    blockquote lang="fr" { "« " (s.quote) " »" }
+                    blockquote lang=[lang] { "« " (s.quote) " »" }
+                }
+            }
+        }
+    }
+}
+
+/// The title and language of a source's document.
+fn document_of(
+    model: &ReadModel,
+    s: &fundtrail_domain::source::SourceRef,
+) -> (String, Option<String>) {
+    model.document(s.document_id.as_str()).map_or_else(
+        || (s.document_id.to_string(), None),
+        |d| (d.title.clone(), Some(d.language.clone())),
+    )
+}
+
+/// The quote behind a fact, then its document and section, for a list.
+pub fn source_quote(
+    model: &ReadModel,
+    l: Lang,
+    source: Option<&fundtrail_domain::source::SourceRef>,
+) -> Markup {
+    match source {
+        None => html! { p.muted { (l.t("No source quoted.", "Aucune source citée.")) } },
+        Some(s) => {
+            let (title, lang) = document_of(model, s);
+            html! {
+                blockquote lang=[lang] data-field="quote" { "« " (s.quote) " »" }
+                p.muted data-field="source" {
+                    "— " (title) @if let Some(sec) = &s.section { ", " (sec) }
                 }
             }
         }
@@ -172,11 +201,19 @@ pub fn priority_link(model: &ReadModel, id: &str) -> Markup {
     }
 }
 
+/// An amount, or « non chiffré » when nobody gave it.
 pub fn money_opt(l: Lang, m: Option<Money>) -> String {
-    m.map_or_else(
-        || l.t("not reported", "non renseigné").to_owned(),
-        |m| l.money(m),
-    )
+    m.map_or_else(|| l.not_valued().to_owned(), |m| l.money(m))
+}
+
+/// A funding requirement, or « non fixé ».
+pub fn requirement_text(l: Lang, m: Option<Money>) -> String {
+    m.map_or_else(|| l.t("not set", "non fixé").to_owned(), |m| l.money(m))
+}
+
+/// An amount the source may not state: « non précisé ».
+pub fn stated_money(l: Lang, m: Option<Money>) -> String {
+    m.map_or_else(|| l.not_stated().to_owned(), |m| l.money(m))
 }
 
 /// A number cell that keeps the exact figure for machines (`data-amount`).
@@ -187,6 +224,106 @@ pub fn amount_cell(l: Lang, field: &str, m: Option<Money>) -> Markup {
                 Some(m) => (l.money(m)),
                 None => span.muted { "—" },
             }
+        }
+    }
+}
+
+/// Why an amount reads « non chiffré » or « au moins » (the tooltip).
+fn unvalued_hint(l: Lang) -> &'static str {
+    l.t(
+        "Some contributions here have no stated value: they are counted, never summed as zero.",
+        "Des contributions n'ont ici aucune valeur indiquée : elles sont comptées, jamais additionnées comme zéro.",
+    )
+}
+
+/// « non chiffré », for an amount made only of contributions without a value.
+pub fn not_valued(l: Lang) -> Markup {
+    html! { em.not-valued title=(unvalued_hint(l)) { (l.not_valued()) } }
+}
+
+/// A figure that may leave contributions out (`lower_bound`): then zero
+/// reads « non chiffré » and any other amount « au moins … ».
+pub fn min_money(l: Lang, m: Money, lower_bound: bool) -> Markup {
+    if !lower_bound {
+        return html! { (l.money(m)) };
+    }
+    if m.amount.is_zero() {
+        return not_valued(l);
+    }
+    html! { span.at-least title=(unvalued_hint(l)) { (l.at_least(&l.money(m))) } }
+}
+
+/// An announced amount beside its count of unvalued contributions: zero
+/// with unvalued ones reads « non chiffré ».
+pub fn pledged_money(l: Lang, m: Money, unvalued: u32) -> Markup {
+    if unvalued > 0 && m.amount.is_zero() {
+        not_valued(l)
+    } else {
+        html! { (l.money(m)) }
+    }
+}
+
+/// A gap that may count too little as committed: « au plus … ».
+pub fn gap_money(l: Lang, gap: Option<Money>, lower_bound: bool) -> Markup {
+    match gap {
+        None => html! { span.muted title=(l.t("No requirement set", "Besoin non fixé")) { "—" } },
+        Some(g) if lower_bound => {
+            html! { span.at-most title=(unvalued_hint(l)) { (l.at_most(&l.money(g))) } }
+        }
+        Some(g) => html! { (l.money(g)) },
+    }
+}
+
+/// A line's coverage: « au moins 12,5 % » with what it leaves out beside
+/// it when the line is a lower bound, never a bare figure then.
+pub fn coverage(l: Lang, line: &FundingLine) -> Markup {
+    match line.coverage {
+        None => html! { span.muted title=(l.t("No requirement set", "Besoin non fixé")) { "—" } },
+        Some(c) if line.is_lower_bound() => html! {
+            span.at-least data-lower-bound="true" { (l.at_least(&l.percent(c))) }
+            (left_out(l, line.unvalued_count, line.undated_count))
+        },
+        Some(c) => html! { (l.percent(c)) },
+    }
+}
+
+/// « + 7 contributions non chiffrées », « + 2 contributions sans date connue ».
+pub fn left_out(l: Lang, unvalued: u32, undated: u32) -> Markup {
+    html! {
+        @if unvalued > 0 { br; small.muted data-field="unvalued-note" { (l.unvalued_contributions(unvalued)) } }
+        @if undated > 0 { br; small.muted data-field="undated-note" { (l.undated_contributions(undated)) } }
+    }
+}
+
+/// A table cell for a figure of a line or a donor, with the exact figure
+/// for machines (`data-amount`) and whether it is a minimum.
+pub fn bound_cell(field: &str, m: Option<Money>, lower_bound: bool, shown: Markup) -> Markup {
+    html! {
+        td.num data-field=(field) data-amount=[m.map(|m| m.amount.to_string())]
+            data-lower-bound=[lower_bound.then_some("true")] { (shown) }
+    }
+}
+
+/// A pledge's disbursed amount as far as it is known: « non précisé »
+/// while its status is not stated, « non chiffré » for an unvalued pledge
+/// said to be disbursed or delivered; `None` when there is nothing to say.
+pub fn pledge_disbursed(l: Lang, p: &fundtrail_domain::pledge::Pledge) -> Option<Markup> {
+    use fundtrail_domain::enums::PledgeStatus as S;
+    use fundtrail_domain::pledge::Unknown;
+    match p.disbursed_money() {
+        Ok(m) => Some(html! { (l.amount(m.amount, m.currency)) }),
+        Err(Unknown::NotStated) => Some(html! { em.not-stated { (l.not_stated()) } }),
+        // Not committed (or cancelled): nothing was to be disbursed, say nothing.
+        Err(Unknown::NotValued) if matches!(p.status, S::Pledged | S::Cancelled) => None,
+        Err(Unknown::NotValued) => Some(not_valued(l)),
+    }
+}
+
+/// The `Version` heading of a record's facts, with what it means.
+pub fn version_dt(l: Lang) -> Markup {
+    html! {
+        dt title=(l.t("version: the number of facts recorded on this record", "version : le nombre de faits enregistrés sur cette fiche")) {
+            (l.t("Version", "Version de la fiche"))
         }
     }
 }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use fundtrail_domain::organisation;
 use maud::html;
 
-use super::{amount_cell, history, money_opt, org_link, priority_link};
+use super::{history, org_link, priority_link};
 use crate::layout::{self, Nav};
 use crate::{Ctx, Web, enc, param, query_pairs};
 
@@ -46,6 +46,11 @@ pub async fn page(
     };
     let today = Utc::now().date_naive();
     let pledges = model.pledges(None, Some(&id), None);
+    let received: Vec<_> = model
+        .pledges(None, None, None)
+        .into_iter()
+        .filter(|p| p.recipient_id.as_ref().is_some_and(|r| r.as_str() == id))
+        .collect();
     let partnerships = model.partnerships(None, Some(&id));
     let as_donor = model.proposals(None, Some(&id), None);
     let as_applicant = model.proposals(None, None, Some(&id));
@@ -58,7 +63,8 @@ pub async fn page(
             @if let Some(a) = &o.acronym { dt { (l.t("Acronym", "Sigle")) } dd { (a) } }
             dt { (l.t("Kind", "Type")) } dd { (l.kind(o.kind)) }
             dt { (l.t("Country", "Pays")) } dd { (o.country) }
-            dt { (l.t("Version", "Version")) } dd { (o.version) }
+            (super::source_facts(&model, l, o.source.as_ref()))
+            (super::version_dt(l)) dd { (o.version) }
         }
         @if ctx.may_record() {
             div.actions {
@@ -89,10 +95,7 @@ pub async fn page(
                             @for (p, d) in &lines {
                                 tr {
                                     th scope="row" { @match p { Some(p) => (priority_link(&model, p)), None => (l.t("Not allocated", "Non affecté")) } }
-                                    (amount_cell(l, "committed", Some(d.committed)))
-                                    (amount_cell(l, "disbursed", Some(d.disbursed)))
-                                    (amount_cell(l, "pledged", Some(d.pledged)))
-                                    td.num { (d.unvalued_count) }
+                                    (super::dashboard::donor_cells(l, d))
                                 }
                             }
                         }
@@ -102,27 +105,13 @@ pub async fn page(
         }
         h2 { (l.t("Pledges it made", "Annonces faites")) " (" (pledges.len()) ")" }
         @if pledges.is_empty() { p.muted { (l.t("None.", "Aucune.")) } } @else {
-            table data-testid="org-pledges" {
-                thead { tr {
-                    th scope="col" { (l.t("Pledge", "Annonce")) }
-                    th scope="col" { (l.t("Recipient", "Bénéficiaire")) }
-                    th scope="col" { (l.t("Status", "Statut")) }
-                    th.num scope="col" { (l.t("Amount", "Montant")) }
-                    th scope="col" { (l.t("Pledged on", "Annoncé le")) }
-                } }
-                tbody {
-                    @for p in pledges.iter().take(MAX_PLEDGES) {
-                        tr {
-                            td { a href={ "/pledges/" (enc(p.id.as_str())) } { (p.description.clone().unwrap_or_else(|| p.id.to_string())) } }
-                            td { (super::opt_org_link(&model, l, p.recipient_id.as_ref())) }
-                            td { (l.pledge_status(p.status)) }
-                            td.num { (money_opt(l, p.amount)) }
-                            td { (l.opt_date(p.pledged_on)) }
-                        }
-                    }
-                }
-            }
+            (pledge_table(&model, l, "org-pledges", &pledges, Party::Recipient))
             @if pledges.len() > MAX_PLEDGES { p.muted { (l.t("Only the first ones are listed.", "Seules les premières sont listées.")) } }
+        }
+        @if !received.is_empty() {
+            h2 { (l.t("Contributions it received", "Contributions reçues")) " (" (received.len()) ")" }
+            (pledge_table(&model, l, "org-received", &received, Party::Donor))
+            @if received.len() > MAX_PLEDGES { p.muted { (l.t("Only the first ones are listed.", "Seules les premières sont listées.")) } }
         }
         h2 { (l.t("Partnerships", "Partenariats")) " (" (partnerships.len()) ")" }
         @if partnerships.is_empty() { p.muted { (l.t("None.", "Aucun.")) } } @else {
@@ -140,4 +129,62 @@ pub async fn page(
     };
     drop(model);
     layout::page(&ctx, &title, Nav::Donors, body)
+}
+
+/// Which party a list of pledges names beside each (the other one is the page's).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Party {
+    Donor,
+    Recipient,
+}
+
+/// Pledges, each with the other party, its kind, its status and amount as
+/// stated (« non précisé », « non chiffré » where the source says nothing),
+/// and what it gives.
+fn pledge_table(
+    model: &fundtrail_projections::ReadModel,
+    l: crate::i18n::Lang,
+    testid: &str,
+    pledges: &[fundtrail_projections::Versioned<'_, fundtrail_domain::pledge::Pledge>],
+    party: Party,
+) -> maud::Markup {
+    html! {
+        table data-testid=(testid) {
+            thead { tr {
+                th scope="col" { (l.t("Pledge", "Annonce")) }
+                @if party == Party::Recipient {
+                    th scope="col" { (l.t("Recipient", "Bénéficiaire")) }
+                } @else {
+                    th scope="col" { (l.t("Donor", "Bailleur")) }
+                }
+                th scope="col" { (l.t("Kind", "Nature")) }
+                th scope="col" { (l.t("Status", "Statut")) }
+                th.num scope="col" { (l.t("Amount", "Montant")) }
+                th scope="col" { (l.t("Pledged on", "Annoncé le")) }
+            } }
+            tbody {
+                @for p in pledges.iter().take(MAX_PLEDGES) {
+                    tr data-pledge=(p.id.as_str()) {
+                        td {
+                            a href={ "/pledges/" (enc(p.id.as_str())) } { (p.description.clone().unwrap_or_else(|| p.id.to_string())) }
+                            @if let Some(what) = super::entity::gives(l, p) { br; small.muted { (what) } }
+                        }
+                        td {
+                            @if party == Party::Recipient {
+                                (super::opt_org_link(model, l, p.recipient_id.as_ref()))
+                            } @else {
+                                (super::opt_org_link(model, l, p.donor_id.as_ref()))
+                            }
+                        }
+                        td { (l.contribution_kind(p.kind)) }
+                        td { (l.stated_pledge_status(p.stated_status(), p.kind)) }
+                        td.num data-field="amount" data-amount=[p.amount.map(|m| m.amount.to_string())] {
+                            @match p.amount { Some(m) => (l.money(m)), None => (super::not_valued(l)) }
+                        }
+                        td { (l.opt_date(p.pledged_on)) }
+                    }
+                }
+            }
+        }
+    }
 }

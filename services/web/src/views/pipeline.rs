@@ -6,7 +6,7 @@ use axum::response::Response;
 use fundtrail_domain::enums::{PartnershipStatus, ProposalStatus};
 use maud::html;
 
-use super::{money_opt, org_link};
+use super::{org_link, stated_money};
 use crate::layout::{self, Nav};
 use crate::{Ctx, Web, enc};
 
@@ -46,7 +46,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
                                     td { a href={ "/proposals/" (enc(p.id.as_str())) } { (p.title) } }
                                     td { (org_link(&model, p.applicant_id.as_str())) }
                                     td { (org_link(&model, p.donor_id.as_str())) }
-                                    td.num { (money_opt(l, p.requested)) }
+                                    td.num { (stated_money(l, p.requested)) }
                                     td { (l.opt_date(p.submitted_on)) }
                                 }
                             }
@@ -57,10 +57,19 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
             }
         }
         h2 id="partnerships" { (l.t("Partnerships by status", "Partenariats par statut")) }
-        @for status in PartnershipStatus::ALL {
-            @let these: Vec<_> = partnerships.iter().filter(|p| p.status == Some(*status)).collect();
-            section aria-labelledby={ "pa-" (status.as_str()) } data-status=(status.as_str()) {
-                h3 id={ "pa-" (status.as_str()) } { (l.partnership_status(*status)) " " span.badge data-testid="count" { (these.len()) } }
+        @for status in PartnershipStatus::ALL.iter().copied().map(Some).chain(std::iter::once(None)) {
+            @let these: Vec<_> = partnerships.iter().filter(|p| p.status == status).collect();
+            @let key = status.map_or("NOT_STATED", |s| s.as_str());
+            // « statut non précisé » only when some partnership has none
+            @if status.is_some() || !these.is_empty() {
+            section aria-labelledby={ "pa-" (key) } data-status=(key) {
+                h3 id={ "pa-" (key) } {
+                    @match status {
+                        Some(s) => (l.partnership_status(s)),
+                        None => (l.t("Status not stated", "Statut non précisé")),
+                    }
+                    " " span.badge data-testid="count" { (these.len()) }
+                }
                 @if !these.is_empty() {
                     table {
                         thead { tr {
@@ -74,14 +83,17 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
                                 tr {
                                     td { a href={ "/partnerships/" (enc(p.id.as_str())) } { (p.title) } }
                                     td { @for (i, o) in p.party_ids.iter().enumerate() { @if i > 0 { ", " } (org_link(&model, o.as_str())) } }
-                                    td { (l.themes(&p.themes)) }
-                                    td { (l.opt_date(p.signed_on)) }
+                                    td {
+                                        @if p.themes.is_empty() { span.muted { (l.not_stated()) } } @else { (l.themes(&p.themes)) }
+                                    }
+                                    td { @match p.signed_on { Some(d) => (l.date(d)), None => span.muted { (l.not_stated()) } } }
                                 }
                             }
                         }
                     }
                     @if these.len() > MAX_ROWS { p.muted { (l.t("Only the first ones are listed.", "Seuls les premiers sont listés.")) } }
                 }
+            }
             }
         }
     };
