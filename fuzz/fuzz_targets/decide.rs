@@ -375,6 +375,7 @@ impl World {
                     acronym: None,
                     kind: pick(OrganisationKind::ALL, *kind),
                     country: if *country { "CIV".into() } else { "XYZ".into() },
+                    source: None,
                 });
                 !run(&mut self.organisations, refs, c.stream_id(), &c).is_empty()
             }
@@ -391,6 +392,7 @@ impl World {
                     period_start: start.date(),
                     period_end: end.date(),
                     currency: currency(*cur),
+                    source: None,
                 });
                 !run(&mut self.roadmaps, refs, c.stream_id(), &c).is_empty()
             }
@@ -405,6 +407,7 @@ impl World {
                     roadmap_id: roadmap.of("r"),
                     rank: *rank,
                     title: text(title, "Priority"),
+                    source: None,
                 });
                 !run(&mut self.priorities, refs, c.stream_id(), &c).is_empty()
             }
@@ -436,8 +439,10 @@ impl World {
                     themes: picks(Theme::ALL, themes),
                     nature: picks(PartnershipNature::ALL, nature),
                     priority_ids: ids(priorities, "p"),
-                    status: pick(PartnershipStatus::ALL, *status),
+                    // one value in five: a status the source does not state
+                    status: (*status % 5 != 4).then(|| pick(PartnershipStatus::ALL, *status)),
                     signed_on: signed_on.map(Day::date),
+                    source: None,
                 });
                 !run(&mut self.partnerships, refs, c.stream_id(), &c).is_empty()
             }
@@ -470,6 +475,7 @@ impl World {
                     themes: picks(Theme::ALL, themes),
                     priority_ids: ids(priorities, "p"),
                     submitted_on: on.map(Day::date),
+                    source: None,
                 });
                 !run(&mut self.proposals, refs, c.stream_id(), &c).is_empty()
             }
@@ -500,8 +506,9 @@ impl World {
             } => {
                 let c = PledgeCommand::from(MakePledge {
                     id: id.of("pl"),
-                    donor_id: donor.of("o"),
-                    recipient_id: recipient.of("o"),
+                    // an unnamed donor when it would give to itself
+                    donor_id: (donor.of("o") != recipient.of("o")).then(|| donor.of("o")),
+                    recipient_id: Some(recipient.of("o")),
                     roadmap_id: roadmap.of("r"),
                     kind: if *in_kind {
                         ContributionKind::InKind
@@ -522,6 +529,11 @@ impl World {
                     partnership_id: partnership.as_ref().map(|p| p.of("pa")),
                     themes: picks(Theme::ALL, themes),
                     description: description.clone(),
+                    items: Vec::new(),
+                    beneficiaries: Vec::new(),
+                    // a status the source does not state, for gifts without a value
+                    status_stated: !(*in_kind && amount.is_none()),
+                    source: None,
                 });
                 self.pledge(&c)
             }
