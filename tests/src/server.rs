@@ -183,6 +183,11 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// The server's clock: a test moves it forward to reach an expiry.
+    pub fn clock(&self) -> &fundtrail_app::Clock {
+        self.state.clock()
+    }
+
     /// A server over fresh storage; `None` when the backend is unavailable
     /// here (printed as `SKIPPED:`).
     pub async fn start(backend: Backend) -> Option<TestServer> {

@@ -160,7 +160,7 @@ async fn export_file(
         (Ok(kind), Ok(format)) => (kind, format),
         (Err(e), _) | (_, Err(e)) => return text_error(StatusCode::NOT_FOUND, e),
     };
-    let now = chrono::Utc::now();
+    let now = http.state.clock().now();
     // Building a workbook is CPU work: keep it off the async workers.
     let state = http.state.clone();
     let result = tokio::task::spawn_blocking(move || {
@@ -530,7 +530,7 @@ async fn execute(
     // Read-only queries are answered from the cache while the ledger has not
     // moved (only query answers are ever put there, so a hit needs no parsing).
     let position = http.state.applied();
-    let day = chrono::Utc::now().date_naive();
+    let day = http.state.clock().today();
     let key = Key {
         query: request.query.clone(),
         operation: request.operation_name.clone(),

@@ -107,7 +107,7 @@ pub fn token_hash_of(token: &str) -> Result<String, AccessError> {
 /// it is revoked or expired. Long-lived connections call this for every
 /// operation, so a revocation takes effect on them too.
 pub fn authenticate_hash(state: &AppState, hash: &str) -> Result<Caller, AccessError> {
-    let today = chrono::Utc::now().date_naive();
+    let today = state.clock().today();
     let model = state.read();
     match model.tokens().by_hash(hash) {
         Some(t) => t.authenticate(today).map(Caller::Principal),

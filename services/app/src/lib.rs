@@ -20,6 +20,7 @@
 //! - [`metrics`]: the process's counters and gauges (served by the API).
 
 pub mod auth;
+pub mod clock;
 pub mod driver;
 pub mod input;
 pub mod metrics;
@@ -30,6 +31,7 @@ pub mod rebuild;
 pub mod snapshots;
 pub mod state;
 
+pub use clock::Clock;
 pub use open::StoreLocation;
 pub use snapshots::SnapshotConfig;
 pub use state::{AppState, FundingChange, Limits};

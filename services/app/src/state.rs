@@ -12,6 +12,7 @@ use fundtrail_store::{EventStore, StoreError};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::driver::drive;
 use crate::metrics::Metrics;
 use crate::snapshots::{self, SnapshotConfig, Snapshotter};
@@ -61,6 +62,7 @@ struct Inner {
     /// Events the driver applied since start (not counting a restored snapshot's).
     folded: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
+    clock: Clock,
 }
 
 impl Drop for Inner {
@@ -84,6 +86,17 @@ impl AppState {
         store: Arc<dyn EventStore>,
         limits: Limits,
         snapshots: Option<SnapshotConfig>,
+    ) -> Result<AppState, StoreError> {
+        Self::start_at(store, limits, snapshots, Clock::system()).await
+    }
+
+    /// [`start_with`](Self::start_with), telling time by `clock` (tests move
+    /// it forward to reach an expiry or a due date).
+    pub async fn start_at(
+        store: Arc<dyn EventStore>,
+        limits: Limits,
+        snapshots: Option<SnapshotConfig>,
+        clock: Clock,
     ) -> Result<AppState, StoreError> {
         let head = store.head().await?.position;
         let restored = match &snapshots {
@@ -119,8 +132,14 @@ impl AppState {
                 restored_from,
                 folded,
                 metrics: Arc::new(Metrics::new()),
+                clock,
             }),
         })
+    }
+
+    /// The application's time (see [`Clock`]).
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
     /// The snapshot position the read models were restored from, if any.

@@ -144,7 +144,7 @@ impl Sessions {
             s.last_seen = now;
             (s.token_hash.clone(), s.csrf.clone())
         };
-        let today = chrono::Utc::now().date_naive();
+        let today = app.clock().today();
         let principal = app
             .read()
             .tokens()

@@ -673,3 +673,59 @@ pub async fn a_revoked_token_loses_its_open_websockets(server: &TestServer) {
         .await;
     assert_eq!(org["organisation"], Value::Null);
 }
+
+/// Expiry has the shape of a revocation: the day after a token's last valid
+/// day (the server's clock moved forward, not waited for), its open sockets
+/// are closed with 4401 and run nothing more; HTTP refuses it too.
+pub async fn an_expired_token_loses_its_open_websockets(server: &TestServer) {
+    let admin = &server.client;
+    seed::world(admin).await;
+    let last_day = server.clock().today() + chrono::TimeDelta::days(1);
+    let created = admin
+        .mutate_ok(
+            "createAccessToken",
+            json!({ "name": "Awa (until tomorrow)", "role": "OFFICER", "expiresOn": last_day.to_string() }),
+            "token",
+        )
+        .await;
+    let token = created["token"].as_str().unwrap().to_owned();
+    let mut ws = WsClient::connect_as(&server.ws_url(), &token).await;
+    ws.send(json!({ "id": "m1", "type": "subscribe", "payload": { "query": REGISTER } }))
+        .await;
+    let first = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");
+    assert_eq!(
+        first["payload"]["data"]["registerOrganisation"]["id"], "x-ngo",
+        "valid until its last day: {first}"
+    );
+
+    server.clock().advance(chrono::TimeDelta::days(2));
+    // Any new fact wakes the sockets' check (besides its timer).
+    admin
+        .mutate_ok(
+            "registerOrganisation",
+            json!({ "id": "z-ngo", "name": "Z", "kind": "NATIONAL_NGO", "country": "CIV" }),
+            "id",
+        )
+        .await;
+    let before = admin.event_count().await;
+    ws.try_send(json!({ "id": "m2", "type": "subscribe", "payload": {
+        "query": r#"mutation { registerOrganisation(input: { id: "y-ngo", name: "Y", kind: NATIONAL_NGO, country: "CIV" }) { id } }"#
+    } }))
+    .await;
+    let (code, reason) = ws.expect_closed(fundtrail_e2e::ws::DUE).await;
+    assert_eq!(code, 4401, "{reason}");
+    assert!(reason.contains("expired"), "{reason}");
+    assert_eq!(
+        admin.event_count().await,
+        before,
+        "nothing appended after expiry"
+    );
+    let (status, body) = post(
+        &admin.as_token(Some(&token)),
+        "{ roadmaps { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!((status, code_of(&body)), (401, "UNAUTHENTICATED"), "{body}");
+    assert!(body.to_string().contains("expired"), "{body}");
+}

@@ -62,6 +62,7 @@ macro_rules! e2e_suite {
             auth::an_officer_reaches_no_record_outside_its_roadmaps,
             auth::admins_create_and_revoke_tokens_as_events,
             auth::a_revoked_token_loses_its_open_websockets,
+            auth::an_expired_token_loses_its_open_websockets,
             hostile::bad_input_is_refused_and_the_server_keeps_serving,
             hostile::websockets_are_held_to_limits,
             provenance::records_cite_their_source_and_unknowns_stay_null,

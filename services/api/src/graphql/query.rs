@@ -1,7 +1,6 @@
 //! The contract's queries.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::Utc;
 use fundtrail_projections::{AuditFilter, DonorMapQuery};
 
 use super::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, Theme};
@@ -29,7 +28,7 @@ impl QueryRoot {
         as_of: Option<DateTime>,
         on: Option<Date>,
     ) -> Result<RoadmapFunding> {
-        let today = Utc::now().date_naive();
+        let today = state(ctx).clock().today();
         state(ctx)
             .read()
             .funding_shared(
@@ -58,7 +57,7 @@ impl QueryRoot {
             theme: theme.map(Into::into),
             kind: kind.map(Into::into),
             currency: currency.map(|c| c.0),
-            today: Utc::now().date_naive(),
+            today: state(ctx).clock().today(),
         };
         let found = state(ctx).read().donor_map(&query).map_err(funding_error)?;
         Ok(found.into_iter().map(DonorSummary).collect())

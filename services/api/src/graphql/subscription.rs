@@ -1,7 +1,6 @@
 //! `fundingChanged`: the new figures after every event that changes them.
 
 use async_graphql::{Context, ID, Result, Subscription};
-use chrono::Utc;
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -38,7 +37,7 @@ impl SubscriptionRoot {
             };
             let answer = concerned.then(|| {
                 app.read()
-                    .funding_shared(&roadmap_id, currency, None, None, Utc::now().date_naive())
+                    .funding_shared(&roadmap_id, currency, None, None, app.clock().today())
                     .map(RoadmapFunding)
                     .map_err(funding_error)
             });

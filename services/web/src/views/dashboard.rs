@@ -39,12 +39,17 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
         as_of: param(&pairs, "asOf").map(str::to_owned),
     };
     let model = web.app.read();
-    let (status, body, title) = render(&ctx, &model, &q);
+    let (status, body, title) = render(&ctx, &model, &q, web.app.clock().today());
     drop(model);
     layout::page_with(&ctx, status, &title, Nav::Dashboard, body)
 }
 
-fn render(ctx: &Ctx, model: &ReadModel, q: &Question) -> (StatusCode, Markup, String) {
+fn render(
+    ctx: &Ctx,
+    model: &ReadModel,
+    q: &Question,
+    today: chrono::NaiveDate,
+) -> (StatusCode, Markup, String) {
     let l = ctx.lang;
     let roadmaps = model.roadmaps();
     let chosen = match &q.roadmap {
@@ -119,7 +124,6 @@ fn render(ctx: &Ctx, model: &ReadModel, q: &Question) -> (StatusCode, Markup, St
             }
         },
     };
-    let today = Utc::now().date_naive();
     let funding = if problems.is_empty() {
         Some(model.funding_shared(roadmap.id.as_str(), currency, as_of, on, today))
     } else {

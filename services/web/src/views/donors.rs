@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
-use chrono::Utc;
 use fundtrail_domain::enums::{OrganisationKind, Theme};
 use fundtrail_domain::money::Money;
 use fundtrail_projections::{DonorMapQuery, ReadModel};
@@ -30,7 +29,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
     }
     let pairs = query_pairs(&uri);
     let model = web.app.read();
-    let (status, body) = render(&ctx, &model, &pairs);
+    let (status, body) = render(&ctx, &model, &pairs, web.app.clock().today());
     drop(model);
     layout::page_with(
         &ctx,
@@ -41,7 +40,12 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
     )
 }
 
-fn render(ctx: &Ctx, model: &ReadModel, pairs: &[(String, String)]) -> (StatusCode, Markup) {
+fn render(
+    ctx: &Ctx,
+    model: &ReadModel,
+    pairs: &[(String, String)],
+    today: chrono::NaiveDate,
+) -> (StatusCode, Markup) {
     let l = ctx.lang;
     let roadmaps = model.roadmaps();
     // Always one roadmap (its priorities are the columns; its currency the
@@ -62,7 +66,6 @@ fn render(ctx: &Ctx, model: &ReadModel, pairs: &[(String, String)]) -> (StatusCo
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let today = Utc::now().date_naive();
     let query = DonorMapQuery {
         roadmap_id: roadmap.clone(),
         theme,

@@ -134,7 +134,7 @@ pub async fn priority(
             .roadmap(p.roadmap_id.as_str())
             .map(|r| r.title.clone())
             .unwrap_or_default();
-        let today = chrono::Utc::now().date_naive();
+        let today = web.app.clock().today();
         let funding = model.funding_shared(p.roadmap_id.as_str(), None, None, None, today);
         let line = funding.as_ref().ok().and_then(|f| {
             f.priorities

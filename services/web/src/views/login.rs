@@ -154,7 +154,7 @@ fn signed_in(session_id: &str, next: &str, https: bool) -> Response {
 
 /// `GET /login/once/{key}`: the demo's link, good for one sign-in.
 pub async fn once(State(web): State<Web>, headers: HeaderMap, Path(key): Path<String>) -> Response {
-    let today = chrono::Utc::now().date_naive();
+    let today = web.app.clock().today();
     let valid = web.sessions.redeem(&key).filter(|hash| {
         web.app
             .read()

@@ -4,7 +4,6 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use chrono::Utc;
 use fundtrail_domain::organisation;
 use maud::html;
 
@@ -44,7 +43,7 @@ pub async fn page(
         drop(model);
         return super::not_found(&ctx, l.t("The organisation", "L'organisation"), &id);
     };
-    let today = Utc::now().date_naive();
+    let today = web.app.clock().today();
     let pledges = model.pledges(None, Some(&id), None);
     let received: Vec<_> = model
         .pledges(None, None, None)
