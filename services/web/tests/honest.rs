@@ -423,3 +423,78 @@ async fn the_french_filters_use_plain_words() {
         "no parameter names in the text"
     );
 }
+
+/// An officer typing in a report's statement can leave the donor unstated
+/// and cite the sentence: the pledge page then says so and shows the quote;
+/// a quote without its document is refused beside the field.
+#[tokio::test]
+async fn the_pledge_form_takes_an_unstated_donor_and_a_source() {
+    let d = demo().await;
+    let officer = d.sign_in(Role::Officer).await;
+    let form = "/new/pledge?roadmap=civ-2023";
+    let quote = "Acquisition par le CNLTP d'un serveur pour la base des données sur la traite des personnes";
+    d.submit(
+        form,
+        &officer,
+        &[
+            ("roadmapId", "civ-2023"),
+            ("recipientId", "cnltp"),
+            ("kind", "IN_KIND"),
+            ("pledgedOn", "2023-09-01"),
+            ("currency", "XOF"),
+            ("quantity.count", "1"),
+            ("quantity.unit", "serveur"),
+            ("sourceDocument", "civ-2023-report"),
+            ("sourceSection", "Q2"),
+            ("sourceQuote", quote),
+        ],
+    )
+    .await;
+    let model = d.state.read();
+    let made = model
+        .pledges(None, None, None)
+        .into_iter()
+        .find(|p| p.source.as_ref().is_some_and(|s| s.quote == quote))
+        .expect("the pledge with its source");
+    assert_eq!(made.donor_id, None, "no donor stated");
+    assert_eq!(made.source.as_ref().unwrap().section.as_deref(), Some("Q2"));
+    let id = made.id.to_string();
+    drop(model);
+    let page = d.page(&format!("/pledges/{id}"), &officer, "fr").await;
+    assert!(page.contains("non précisé"), "the donor in words");
+    assert!(page.contains(quote), "the quote");
+
+    // A quote without its document: refused beside the field, nothing recorded.
+    let before = d.state.read().pledges(None, None, None).len();
+    let html = d.page(form, &officer, "fr").await;
+    let mut fields: Vec<(String, String)> = ["_csrf", "commandId"]
+        .into_iter()
+        .filter_map(|k| hidden(&html, k).map(|v| (k.to_owned(), v)))
+        .collect();
+    for (k, v) in [
+        ("roadmapId", "civ-2023"),
+        ("recipientId", "cnltp"),
+        ("kind", "CASH"),
+        ("pledgedOn", "2023-09-01"),
+        ("currency", "XOF"),
+        ("sourceQuote", quote),
+    ] {
+        fields.push((k.to_owned(), v.to_owned()));
+    }
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let (status, _, answer) = d
+        .send(
+            Request::post("/new/pledge")
+                .header(header::COOKIE, officer.as_str())
+                .header(header::ACCEPT_LANGUAGE, "fr")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert!(answer.contains("Choisissez le document d'où vient la citation."));
+    assert_eq!(d.state.read().pledges(None, None, None).len(), before);
+}

@@ -266,6 +266,66 @@ fn required_text(l: Lang, fields: &Fields, name: &str, errors: &mut Vec<FieldErr
     }
 }
 
+/// The command's source fields and the form's, for errors: a domain error
+/// on `source.quote` shows beside the quote field.
+const SOURCE_ALIASES: &[(&str, &str)] = &[
+    ("source.documentId", "sourceDocument"),
+    ("source.section", "sourceSection"),
+    ("source.quote", "sourceQuote"),
+];
+
+/// Where the record comes from: a registered document, its section and the
+/// sentence, verbatim (all optional; a quote needs its document).
+fn source_inputs(f: &Form<'_>, model: &ReadModel) -> Markup {
+    let l = f.lang;
+    let documents: Vec<(String, String)> = model
+        .documents()
+        .iter()
+        .map(|d| (d.id.as_str().to_owned(), d.title.clone()))
+        .collect();
+    html! {
+        fieldset {
+            legend { (l.t("Source", "Source")) }
+            p.hint { (l.t(
+                "The document and the sentence this record rests on, copied word for word.",
+                "Le document et la phrase sur laquelle repose cette fiche, recopiée mot pour mot.",
+            )) }
+            div.grid2 {
+                (f.select("sourceDocument", l.t("Document", "Document"), &documents, false, Some(l.t("— none —", "— aucun —"))))
+                (f.input("sourceSection", l.t("Section", "Section"), "text", false, Some(l.t("e.g. Q4", "par ex. Q4"))))
+            }
+            (f.textarea("sourceQuote", l.t("Quote", "Citation"), false, None))
+        }
+    }
+}
+
+/// The source a form gives, if any; a quote without its document is an error.
+fn source_field(
+    l: Lang,
+    fields: &Fields,
+    errors: &mut Vec<FieldError>,
+) -> Option<fundtrail_domain::source::SourceInput> {
+    let quote = fields.get("sourceQuote");
+    match (fields.get("sourceDocument"), quote) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            errors.push(FieldError::new(
+                "sourceDocument",
+                l.t(
+                    "Choose the document the quote comes from.",
+                    "Choisissez le document d'où vient la citation.",
+                ),
+            ));
+            None
+        }
+        (Some(document), quote) => Some(fundtrail_domain::source::SourceInput {
+            document_id: document.to_owned(),
+            section: fields.get("sourceSection").map(str::to_owned),
+            quote: quote.unwrap_or("").to_owned(),
+        }),
+    }
+}
+
 fn required_choice(l: Lang, fields: &Fields, name: &str, errors: &mut Vec<FieldError>) -> String {
     match fields.get(name) {
         Some(v) => v.to_owned(),
@@ -707,9 +767,13 @@ impl FormSpec for PledgeForm {
         html! {
             p { (l.t("Roadmap:", "Feuille de route :")) " " strong { (roadmap_title) } }
             input type="hidden" name="roadmapId" value=(roadmap);
+            p.hint { (l.t(
+                "Leave the donor or the recipient empty when the source does not say who gives or who receives (not both).",
+                "Laissez le bailleur ou le bénéficiaire vide quand la source ne dit pas qui donne ou qui reçoit (pas les deux).",
+            )) }
             div.grid2 {
-                (choose(f, "donorId", l.t("Donor", "Bailleur"), orgs, true))
-                (choose(f, "recipientId", l.t("Recipient", "Bénéficiaire"), orgs, true))
+                (choose(f, "donorId", l.t("Donor", "Bailleur"), orgs, false))
+                (choose(f, "recipientId", l.t("Recipient", "Bénéficiaire"), orgs, false))
             }
             div.grid2 {
                 (f.select("kind", l.t("Kind of contribution", "Nature de la contribution"), &kinds, true, None))
@@ -730,6 +794,7 @@ impl FormSpec for PledgeForm {
                 (choose(f, "partnershipId", l.t("Under the partnership", "Dans le cadre du partenariat"), partnerships, false))
             }
             (f.textarea("description", l.t("Description", "Description"), false, None))
+            (source_inputs(f, model))
         }
     }
 
@@ -743,8 +808,20 @@ impl FormSpec for PledgeForm {
     ) -> Result<Built, Vec<FieldError>> {
         let mut errors = Vec::new();
         let roadmap = fields.get("roadmapId").unwrap_or("").to_owned();
-        let donor = required_choice(l, fields, "donorId", &mut errors);
-        let recipient = required_choice(l, fields, "recipientId", &mut errors);
+        let donor = fields.get("donorId").map(str::to_owned);
+        let recipient = fields.get("recipientId").map(str::to_owned);
+        if donor.is_none() && recipient.is_none() {
+            for field in ["donorId", "recipientId"] {
+                errors.push(FieldError::new(
+                    field,
+                    l.t(
+                        "Choose the donor, the recipient or both.",
+                        "Choisissez le bailleur, le bénéficiaire ou les deux.",
+                    ),
+                ));
+            }
+        }
+        let source = source_field(l, fields, &mut errors);
         let kind = parse_enum(
             ContributionKind::ALL,
             ContributionKind::as_str,
@@ -777,11 +854,16 @@ impl FormSpec for PledgeForm {
             return Err(errors);
         }
         aliases.push(("amount.currency".into(), "currency".into()));
+        aliases.extend(
+            SOURCE_ALIASES
+                .iter()
+                .map(|(a, b)| ((*a).into(), (*b).into())),
+        );
         let id = new_id(command_id, "pledge");
         let command = pledge::MakePledge {
             id: id.clone(),
-            donor_id: Some(donor),
-            recipient_id: Some(recipient),
+            donor_id: donor,
+            recipient_id: recipient,
             roadmap_id: roadmap,
             kind,
             amount: amount.map(|a| Money::new(a, currency)),
@@ -796,7 +878,7 @@ impl FormSpec for PledgeForm {
             items: Vec::new(),
             beneficiaries: Vec::new(),
             status_stated: true,
-            source: None,
+            source,
         };
         Ok(Built {
             command: Command::Pledge(command.into()),
