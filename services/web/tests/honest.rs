@@ -450,16 +450,17 @@ async fn the_pledge_form_takes_an_unstated_donor_and_a_source() {
         ],
     )
     .await;
-    let model = d.state.read();
-    let made = model
-        .pledges(None, None, None)
-        .into_iter()
-        .find(|p| p.source.as_ref().is_some_and(|s| s.quote == quote))
-        .expect("the pledge with its source");
-    assert_eq!(made.donor_id, None, "no donor stated");
-    assert_eq!(made.source.as_ref().unwrap().section.as_deref(), Some("Q2"));
-    let id = made.id.to_string();
-    drop(model);
+    let id = {
+        let model = d.state.read();
+        let made = model
+            .pledges(None, None, None)
+            .into_iter()
+            .find(|p| p.source.as_ref().is_some_and(|s| s.quote == quote))
+            .expect("the pledge with its source");
+        assert_eq!(made.donor_id, None, "no donor stated");
+        assert_eq!(made.source.as_ref().unwrap().section.as_deref(), Some("Q2"));
+        made.id.to_string()
+    };
     let page = d.page(&format!("/pledges/{id}"), &officer, "fr").await;
     assert!(page.contains("non précisé"), "the donor in words");
     assert!(page.contains(quote), "the quote");
