@@ -4,84 +4,22 @@
 //! who brings what with the quote behind it, the roadmap its next steps, and
 //! the history speaks the reader's language.
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use fundtrail_app::auth::{TokenFor, create_token};
-use fundtrail_app::{AppState, Limits};
+use common::{Demo, demo, hidden_value};
 use fundtrail_domain::Role;
-use fundtrail_ledger::CommandContext;
-use fundtrail_web::{Web, WebOptions};
-use tower::ServiceExt;
-
-struct Demo {
-    _dir: tempfile::TempDir,
-    state: AppState,
-    router: Router,
-}
-
-async fn demo() -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        Arc::new(fundtrail_store_sqlite::SqliteStore::open(dir.path().join("data")).unwrap());
-    let state = AppState::start(store, Limits::default()).await.unwrap();
-    state.ready().await;
-    let plan =
-        fundtrail_import::plan(fundtrail_import::DEMO_FILE_NAME, fundtrail_import::DEMO).unwrap();
-    fundtrail_import::apply(&state, &plan, |_, _| {})
-        .await
-        .unwrap();
-    let router = Web::new(state.clone(), WebOptions::default()).routes();
-    Demo {
-        _dir: dir,
-        state,
-        router,
-    }
-}
+use fundtrail_web::WebOptions;
 
 impl Demo {
-    async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
-    }
-
-    /// Signs in with a new token of `role`; the `Cookie` header value.
-    async fn sign_in(&self, role: Role) -> String {
-        let request = TokenFor::new(format!("Test {role}"), role);
-        let token = create_token(&self.state, &CommandContext::by("test"), request)
-            .await
-            .unwrap()
-            .token;
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs([("token", token.as_str()), ("next", "/")])
-            .finish();
-        let (status, headers, _) = self
-            .send(
-                Request::post("/login")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let set = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        set.split(';').next().unwrap().to_owned()
-    }
-
     /// Sends a form (`_csrf`, `commandId` and `expectedVersion` taken from
     /// the form at `path`) with `fields`; it must be recorded (303).
     async fn submit(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) {
         let form = self.page(path, cookie, "en").await;
         let mut all: Vec<(String, String)> = ["_csrf", "commandId", "expectedVersion"]
             .into_iter()
-            .filter_map(|k| hidden(&form, k).map(|v| (k.to_owned(), v)))
+            .filter_map(|k| hidden_value(&form, k).map(|v| (k.to_owned(), v)))
             .collect();
         all.extend(
             fields
@@ -117,14 +55,6 @@ impl Demo {
         assert_eq!(status, StatusCode::OK, "{path}");
         html
     }
-}
-
-/// The value of a hidden input in a form.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let key = format!("name=\"{name}\" value=\"");
-    let at = html.find(&key)? + key.len();
-    let rest = &html[at..];
-    Some(rest[..rest.find('"')?].to_owned())
 }
 
 /// The part of a page from `marker` on (panics when it is missing).
@@ -188,8 +118,8 @@ fn bare_percentages(html: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_pledge_without_a_named_donor_says_so_with_its_items_and_quote() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     let fr = d.page("/pledges/c-ccc-motos", &cookie, "fr").await;
     let facts = from(&fr, "data-testid=\"pledge-facts\"");
     assert!(
@@ -211,8 +141,8 @@ async fn a_pledge_without_a_named_donor_says_so_with_its_items_and_quote() {
 
 #[tokio::test]
 async fn a_priority_lists_who_brings_what_with_the_quotes_and_a_coverage_at_least() {
-    let d = demo().await;
-    let officer = d.sign_in(Role::Officer).await;
+    let d = demo(WebOptions::default()).await;
+    let officer = d.sign_in_as(Role::Officer).await;
     let fr = d.page("/priorities/civ-2023-p4", &officer, "fr").await;
     let list = from(&fr, "data-testid=\"contributions\"");
     for kind in ["CASH", "IN_KIND", "TECHNICAL"] {
@@ -291,8 +221,8 @@ async fn a_priority_lists_who_brings_what_with_the_quotes_and_a_coverage_at_leas
 
 #[tokio::test]
 async fn no_page_shows_an_unvalued_contribution_as_zero() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     for path in [
         "/?roadmap=civ-2023",
         "/priorities/civ-2023-p4",
@@ -318,8 +248,8 @@ async fn no_page_shows_an_unvalued_contribution_as_zero() {
 
 #[tokio::test]
 async fn the_roadmap_page_shows_its_next_steps_and_prospects() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     let fr = d.page("/roadmaps/civ-2023", &cookie, "fr").await;
     let steps = from(&fr, "data-testid=\"next-steps\"");
     let steps = &steps[..steps.find("</section>").unwrap()];
@@ -357,8 +287,8 @@ async fn the_roadmap_page_shows_its_next_steps_and_prospects() {
 
 #[tokio::test]
 async fn the_history_names_the_fields_in_the_readers_language() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     let fr = d.page("/pledges/c-stc-kits", &cookie, "fr").await;
     let history = from(&fr, "data-testid=\"history\"");
     assert!(
@@ -381,8 +311,8 @@ async fn the_history_names_the_fields_in_the_readers_language() {
 
 #[tokio::test]
 async fn record_pages_show_their_source() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     for (path, quote) in [
         (
             "/organisations/stc-ci",
@@ -412,8 +342,8 @@ async fn record_pages_show_their_source() {
 
 #[tokio::test]
 async fn the_french_filters_use_plain_words() {
-    let d = demo().await;
-    let cookie = d.sign_in(Role::Viewer).await;
+    let d = demo(WebOptions::default()).await;
+    let cookie = d.sign_in_as(Role::Viewer).await;
     let fr = d.page("/?roadmap=civ-2023", &cookie, "fr").await;
     assert!(!fr.contains("position du registre"));
     assert!(fr.contains("numéro dans le registre"));
@@ -429,8 +359,8 @@ async fn the_french_filters_use_plain_words() {
 /// a quote without its document is refused beside the field.
 #[tokio::test]
 async fn the_pledge_form_takes_an_unstated_donor_and_a_source() {
-    let d = demo().await;
-    let officer = d.sign_in(Role::Officer).await;
+    let d = demo(WebOptions::default()).await;
+    let officer = d.sign_in_as(Role::Officer).await;
     let form = "/new/pledge?roadmap=civ-2023";
     let quote = "Acquisition par le CNLTP d'un serveur pour la base des données sur la traite des personnes";
     d.submit(
@@ -470,7 +400,7 @@ async fn the_pledge_form_takes_an_unstated_donor_and_a_source() {
     let html = d.page(form, &officer, "fr").await;
     let mut fields: Vec<(String, String)> = ["_csrf", "commandId"]
         .into_iter()
-        .filter_map(|k| hidden(&html, k).map(|v| (k.to_owned(), v)))
+        .filter_map(|k| hidden_value(&html, k).map(|v| (k.to_owned(), v)))
         .collect();
     for (k, v) in [
         ("roadmapId", "civ-2023"),

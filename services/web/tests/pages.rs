@@ -3,119 +3,13 @@
 //! `expectedVersion`, errors in both languages. (The same in a real browser:
 //! tests/browser.)
 
-use std::sync::Arc;
+mod common;
 
-use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use fundtrail_app::auth::{TokenFor, create_token};
-use fundtrail_app::{AppState, Limits};
+use common::{demo, hidden};
 use fundtrail_domain::Role;
-use fundtrail_ledger::CommandContext;
-use fundtrail_web::{Web, WebOptions};
-use tower::ServiceExt;
-
-struct Demo {
-    _dir: tempfile::TempDir,
-    state: AppState,
-    web: Web,
-    router: Router,
-}
-
-async fn demo(options: WebOptions) -> Demo {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        Arc::new(fundtrail_store_sqlite::SqliteStore::open(dir.path().join("data")).unwrap());
-    let state = AppState::start(store, Limits::default()).await.unwrap();
-    state.ready().await;
-    let plan =
-        fundtrail_import::plan(fundtrail_import::DEMO_FILE_NAME, fundtrail_import::DEMO).unwrap();
-    fundtrail_import::apply(&state, &plan, |_, _| {})
-        .await
-        .unwrap();
-    let web = Web::new(state.clone(), options);
-    let router = web.routes();
-    Demo {
-        _dir: dir,
-        state,
-        web,
-        router,
-    }
-}
-
-impl Demo {
-    async fn token(&self, role: Role) -> String {
-        let request = TokenFor::new(format!("Test {role}"), role);
-        create_token(&self.state, &CommandContext::by("test"), request)
-            .await
-            .unwrap()
-            .token
-    }
-
-    async fn send(&self, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), 10 << 20)
-            .await
-            .unwrap();
-        (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
-    }
-
-    async fn get(&self, path: &str, cookie: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-        self.send(
-            Request::get(path)
-                .header(header::COOKIE, cookie)
-                .header(header::ACCEPT_LANGUAGE, "en")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-    }
-
-    async fn post(
-        &self,
-        path: &str,
-        cookie: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, axum::http::HeaderMap, String) {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        self.send(
-            Request::post(path)
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-    }
-
-    /// Signs in; the `Cookie` header value of the session.
-    async fn sign_in(&self, token: &str) -> String {
-        let (status, headers, _) = self
-            .post("/login", "", &[("token", token), ("next", "/")])
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER);
-        let set = headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        assert!(
-            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
-            "{set}"
-        );
-        assert!(!set.contains(&token[3..]), "the cookie is not the token");
-        set.split(';').next().unwrap().to_owned()
-    }
-}
-
-/// The value of a hidden input in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .unwrap_or_else(|| panic!("no {name} in the form"));
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
+use fundtrail_web::WebOptions;
 
 #[tokio::test]
 async fn pages_need_a_session_and_show_the_read_models_figures() {
