@@ -620,6 +620,21 @@ pub async fn request_rates_are_limited_per_token(backend: Backend) {
 /// A socket opened with a token that is then revoked: the operation sent
 /// after the revocation is not run, and the server closes the socket with
 /// code 4401 (`docs/graphql-over-http.md`), ending its subscriptions.
+/// A socket of `token` holding one funding subscription. The close frame a
+/// socket gets when its token stops being valid is read on one that sends
+/// nothing: a server closing a socket with unread input resets the
+/// connection, and the client may then lose the frame.
+async fn watching_socket(server: &TestServer, token: &str) -> WsClient {
+    let mut ws = WsClient::connect_as(&server.ws_url(), token).await;
+    ws.subscribe(
+        "funding",
+        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
+        json!({}),
+    )
+    .await;
+    ws
+}
+
 pub async fn a_revoked_token_loses_its_open_websockets(server: &TestServer) {
     let admin = &server.client;
     seed::world(admin).await;
@@ -633,23 +648,8 @@ pub async fn a_revoked_token_loses_its_open_websockets(server: &TestServer) {
     let token = created["token"].as_str().unwrap().to_owned();
     let id = created["accessToken"]["id"].as_str().unwrap().to_owned();
 
-    let mut ws = WsClient::connect_as(&server.ws_url(), &token).await;
-    ws.subscribe(
-        "funding",
-        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
-        json!({}),
-    )
-    .await;
-    // A second socket that sends nothing: its close frame is not raced by a
-    // message in flight (a server closing a socket with unread input resets
-    // the connection, and the client may then lose the frame).
-    let mut idle = WsClient::connect_as(&server.ws_url(), &token).await;
-    idle.subscribe(
-        "funding",
-        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
-        json!({}),
-    )
-    .await;
+    let mut ws = watching_socket(server, &token).await;
+    let mut idle = watching_socket(server, &token).await;
     // While the token is valid, the socket runs mutations as its principal.
     ws.send(json!({ "id": "m1", "type": "subscribe", "payload": { "query": REGISTER } }))
         .await;
@@ -703,15 +703,7 @@ pub async fn an_expired_token_loses_its_open_websockets(server: &TestServer) {
         .await;
     let token = created["token"].as_str().unwrap().to_owned();
     let mut ws = WsClient::connect_as(&server.ws_url(), &token).await;
-    // A second socket that sends nothing: its close frame is not raced by
-    // a message in flight (see the revocation case above).
-    let mut idle = WsClient::connect_as(&server.ws_url(), &token).await;
-    idle.subscribe(
-        "funding",
-        r#"subscription { fundingChanged(roadmapId: "civ") { roadmap { id } } }"#,
-        json!({}),
-    )
-    .await;
+    let mut idle = watching_socket(server, &token).await;
     ws.send(json!({ "id": "m1", "type": "subscribe", "payload": { "query": REGISTER } }))
         .await;
     let first = ws.receive(fundtrail_e2e::ws::DUE).await.expect("an answer");

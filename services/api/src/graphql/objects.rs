@@ -20,7 +20,7 @@ pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
     ctx.data_unchecked::<AppState>()
 }
 
-fn version(v: u64) -> i32 {
+pub(crate) fn version(v: u64) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 

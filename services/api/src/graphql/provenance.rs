@@ -8,13 +8,9 @@ use fundtrail_projections::Versioned;
 use super::enums::{NextStepStatus, Theme, from_domain};
 use super::objects::{
     AuditEntry, Organisation, Priority, Roadmap, find_organisation, find_roadmap, history,
-    priorities, state, versioned_object,
+    priorities, state, version, versioned_object,
 };
 use super::scalars::Date;
-
-fn version(v: u64) -> i32 {
-    i32::try_from(v).unwrap_or(i32::MAX)
-}
 
 versioned_object!(
     /// A document records cite: a report, an agreement.
