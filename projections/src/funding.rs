@@ -279,7 +279,8 @@ pub(crate) struct PledgeView<'a> {
 /// A gift delivered while unvalued (a disbursement without amount) and
 /// valued later counts as disbursed in full, on its delivery date, for the
 /// value in force: DISBURSED means delivered whole, and the value says what
-/// the whole was worth (the domain's `evolve` holds the same rule).
+/// the whole was worth (the domain's `evolve` holds the same rule): the
+/// first value given after the delivery.
 pub(crate) fn view_pledge<'a>(
     d: &'a Decoded,
     donor: u32,
@@ -320,6 +321,9 @@ pub(crate) fn view_pledge<'a>(
         }
     }
     let mut delivered_unvalued: Option<Option<NaiveDate>> = None;
+    // The value the delivery was given: the first valuation after it (a
+    // later revision changes what is pledged, not what was handed over).
+    let mut delivered_value: Option<(Money, &'a [(u32, Decimal)])> = None;
     for f in rest {
         let in_force = match (on, f.on) {
             (None, _) => true,
@@ -341,6 +345,9 @@ pub(crate) fn view_pledge<'a>(
                 allocations,
                 ..
             } => {
+                if delivered_unvalued.is_some() && delivered_value.is_none() {
+                    delivered_value = Some((*amount, d.items_of(*allocations)));
+                }
                 v.amount = Some(*amount);
                 v.amount_on = f.on;
                 v.allocations = d.items_of(*allocations);
@@ -355,13 +362,13 @@ pub(crate) fn view_pledge<'a>(
             },
         }
     }
-    if let (Some(delivered_on), Some(value)) = (delivered_unvalued, v.amount)
+    if let (Some(delivered_on), Some((value, allocations))) = (delivered_unvalued, delivered_value)
         && v.disbursements.is_empty()
     {
-        let shares: Vec<(u32, Decimal)> = if v.allocations.is_empty() {
+        let shares: Vec<(u32, Decimal)> = if allocations.is_empty() {
             vec![(NONE, value.amount)]
         } else {
-            v.allocations.to_vec()
+            allocations.to_vec()
         };
         v.disbursements.push((
             value.currency,

@@ -613,4 +613,19 @@ fn a_delivery_valued_later_is_disbursed_in_full_from_its_valuation() {
     assert_eq!(before.priorities[0].line.unvalued_count, 1);
     assert!(before.priorities[0].line.is_lower_bound());
     assert_eq!(before.priorities[0].line.disbursed.amount, dec("0"));
+
+    // A later revision changes what is pledged, not what was handed over.
+    l.revise(
+        "kits",
+        xof("12000000"),
+        &[("p1", "12000000")],
+        "2023-10-01",
+        PledgeStatus::PartlyDisbursed,
+    );
+    let after = plain(&l.model, "rm");
+    assert_eq!(
+        amounts(&after.priorities[0].line),
+        (s("12000000"), s("12000000"), s("10000000"))
+    );
+    assert_eq!(l.model.pledge("kits").unwrap().disbursed, dec("10000000"));
 }
