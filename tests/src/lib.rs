@@ -12,10 +12,13 @@
 //!   shutdown, restart).
 //! - [`pg`]: a fresh PostgreSQL schema per test, dropped afterwards; skips
 //!   (printing `SKIPPED:`) when PostgreSQL is unreachable, fails under CI.
+//! - [`pg_cluster`]: a PostgreSQL server of the test's own, to stop abruptly
+//!   and restart.
 //! - [`seed`]: the organisations, roadmaps and priorities most tests start from.
 
 pub mod client;
 pub mod pg;
+pub mod pg_cluster;
 pub mod process;
 pub mod seed;
 pub mod server;

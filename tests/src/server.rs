@@ -11,7 +11,7 @@ use fundtrail_domain::Role;
 use fundtrail_ledger::CommandContext;
 use fundtrail_store::EventStore;
 use fundtrail_store_kurrentdb::{KurrentOptions, KurrentStore};
-use fundtrail_store_postgres::PostgresStore;
+use fundtrail_store_postgres::{PostgresOptions, PostgresStore};
 use fundtrail_store_sqlite::SqliteStore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -52,6 +52,8 @@ pub struct Storage {
 enum Kind {
     Sqlite,
     Postgres(pg::Schema),
+    /// A schema on a server of the test's own ([`crate::pg_cluster`]).
+    PostgresAt { url: String, schema: String },
     Kurrent { url: String, stream: String },
 }
 
@@ -106,10 +108,26 @@ impl Storage {
         Some(Storage { kind, workdir })
     }
 
+    /// A fresh schema on the PostgreSQL server at `url` (a server the test
+    /// started, see [`crate::pg_cluster`]; thrown away with it).
+    pub fn postgres_at(url: &str) -> Storage {
+        let workdir = tempfile::Builder::new()
+            .prefix("fundtrail-e2e-")
+            .tempdir()
+            .expect("a temporary directory");
+        Storage {
+            kind: Kind::PostgresAt {
+                url: url.to_owned(),
+                schema: format!("ft_test_{}", uuid::Uuid::new_v4().simple()),
+            },
+            workdir,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.kind {
             Kind::Sqlite => Backend::Sqlite,
-            Kind::Postgres(_) => Backend::Postgres,
+            Kind::Postgres(_) | Kind::PostgresAt { .. } => Backend::Postgres,
             Kind::Kurrent { .. } => Backend::Kurrent,
         }
     }
@@ -129,6 +147,11 @@ impl Storage {
                 SqliteStore::open(self.sqlite_dir()).expect("open the embedded store"),
             ),
             Kind::Postgres(schema) => OpenStore::Postgres(schema.open().await),
+            Kind::PostgresAt { url, schema } => OpenStore::Postgres(
+                PostgresStore::connect(PostgresOptions::new(url.clone(), schema.clone()))
+                    .await
+                    .expect("connect the postgres store"),
+            ),
             Kind::Kurrent { url, stream } => OpenStore::Kurrent(
                 KurrentStore::connect(KurrentOptions::new(url).with_ledger_stream(stream))
                     .await
@@ -147,6 +170,10 @@ impl Storage {
             Kind::Postgres(schema) => (
                 vec!["--store".into(), pg::url()],
                 vec![("FUNDTRAIL_PG_SCHEMA".into(), schema.name.clone())],
+            ),
+            Kind::PostgresAt { url, schema } => (
+                vec!["--store".into(), url.clone()],
+                vec![("FUNDTRAIL_PG_SCHEMA".into(), schema.clone())],
             ),
             Kind::Kurrent { url, stream } => (
                 vec!["--store".into(), url.clone()],

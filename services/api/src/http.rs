@@ -290,7 +290,14 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(http): State<Http>) -> Response {
     if http.state.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
+        match http.state.store_reachable().await {
+            Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+            Err(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("store unreachable: {e}\n"),
+            )
+                .into_response(),
+        }
     } else {
         let body = format!(
             "catching up: read models at position {}\n",

@@ -159,7 +159,7 @@ mod tests {
         };
         if cfg!(feature = "kurrentdb") {
             assert!(
-                matches!(&error, StoreError::Backend(m) if m.starts_with("KurrentDB is unreachable")),
+                matches!(&error, StoreError::Unavailable(m) if m.starts_with("KurrentDB is unreachable")),
                 "{error:?}"
             );
         } else {

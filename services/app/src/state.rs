@@ -197,6 +197,16 @@ impl AppState {
         self.applied() >= self.inner.caught_up_to
     }
 
+    /// Whether the store answers now (its head, within 2 s): `/readyz` turns
+    /// 503 while it does not, so a load balancer sends writes elsewhere.
+    pub async fn store_reachable(&self) -> Result<(), String> {
+        match tokio::time::timeout(Duration::from_secs(2), self.inner.store.head()).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("the store did not answer within 2 s".into()),
+        }
+    }
+
     /// Waits until [`is_ready`](Self::is_ready), woken by the driver (no polling).
     pub async fn ready(&self) {
         let target = self.inner.caught_up_to;

@@ -53,6 +53,14 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// The store could not be reached (its server down or restarting): the
+    /// client should retry later, with the same `commandId`.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ServiceError::Store(StoreError::Unavailable(_)))
+    }
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         ServiceError::Store(e)

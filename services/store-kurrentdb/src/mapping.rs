@@ -312,19 +312,19 @@ pub(crate) fn classify(error: kurrentdb::Error) -> Failure {
         E::ResourceNotFound => Failure::NoLedger,
         E::NotLeaderException(_) => Failure::NotLeader,
         E::GrpcConnectionError(GrpcConnectionError::MaxDiscoveryAttemptReached(attempts)) => {
-            Failure::ConnectionLost(StoreError::backend(format!(
+            Failure::ConnectionLost(StoreError::Unavailable(format!(
                 "KurrentDB is unreachable: no node could be reached after {attempts} discovery \
                  attempt(s) {CONNECTION_HINT}"
             )))
         }
         E::GrpcConnectionError(GrpcConnectionError::Grpc(status)) => {
-            Failure::ConnectionLost(StoreError::backend(format!(
+            Failure::ConnectionLost(StoreError::Unavailable(format!(
                 "KurrentDB is unreachable: {} {CONNECTION_HINT}",
                 status_message(&status)
             )))
         }
-        E::ConnectionClosed => Failure::ConnectionLost(StoreError::backend(
-            "KurrentDB: the client's connection is closed",
+        E::ConnectionClosed => Failure::ConnectionLost(StoreError::Unavailable(
+            "KurrentDB: the client's connection is closed".into(),
         )),
         E::AccessDenied => Failure::Other(StoreError::backend(
             "KurrentDB refused access: check the user and password in the connection string \
@@ -655,7 +655,7 @@ mod tests {
             E::GrpcConnectionError(GrpcConnectionError::Grpc("tcp connect error".into())),
         ] {
             match classify(lost) {
-                Failure::ConnectionLost(StoreError::Backend(message)) => {
+                Failure::ConnectionLost(StoreError::Unavailable(message)) => {
                     assert!(message.starts_with("KurrentDB is unreachable"), "{message}")
                 }
                 other => panic!("expected ConnectionLost, got {other:?}"),
@@ -663,7 +663,7 @@ mod tests {
         }
         assert!(matches!(
             classify(E::ConnectionClosed),
-            Failure::ConnectionLost(StoreError::Backend(_))
+            Failure::ConnectionLost(StoreError::Unavailable(_))
         ));
         assert!(matches!(
             classify(E::AccessDenied),
@@ -708,7 +708,7 @@ mod tests {
         match classify(kurrentdb::Error::GrpcConnectionError(
             GrpcConnectionError::Grpc(status.into()),
         )) {
-            Failure::ConnectionLost(StoreError::Backend(message)) => assert!(
+            Failure::ConnectionLost(StoreError::Unavailable(message)) => assert!(
                 message.starts_with("KurrentDB is unreachable: client error (Connect) (check"),
                 "{message}"
             ),

@@ -15,12 +15,12 @@ async fn a_closed_port_is_a_clear_error_at_once() {
     .await;
     let took = started.elapsed();
     match connected {
-        Err(StoreError::Backend(message)) => assert!(
+        Err(StoreError::Unavailable(message)) => assert!(
             message.starts_with("KurrentDB is unreachable")
                 && message.contains("discovery attempt"),
             "{message}"
         ),
-        Err(other) => panic!("expected a Backend error, got {other:?}"),
+        Err(other) => panic!("expected an Unavailable error, got {other:?}"),
         Ok(_) => panic!("connected to a closed port"),
     }
     assert!(took < Duration::from_secs(5), "took {took:?}");

@@ -8,8 +8,29 @@ use futures::TryStreamExt;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
 
+/// A driver error as the store's: the server out of reach (no connection,
+/// a connection lost, the server shutting down or starting) is
+/// [`StoreError::Unavailable`]; anything else is [`StoreError::Backend`].
 pub(crate) fn pg_err(e: sqlx::Error) -> StoreError {
-    StoreError::backend(format!("postgres: {e}"))
+    if unreachable(&e) {
+        StoreError::Unavailable(format!("postgres: {e}"))
+    } else {
+        StoreError::backend(format!("postgres: {e}"))
+    }
+}
+
+/// Whether `e` says the server cannot be reached now, rather than that a
+/// statement failed: I/O and TLS failures, the pool's timeout, and the
+/// SQLSTATEs of class 08 (connection exception), 57P01-57P03 (shutting
+/// down, crashed, starting up) and 53300 (too many connections).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
 }
 
 fn clamp(v: u64) -> i64 {
@@ -134,4 +155,23 @@ pub(crate) async fn find_command(
         })
     })
     .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_server_is_unavailable_and_a_failed_statement_is_not() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for unreachable in [sqlx::Error::Io(refused), sqlx::Error::PoolTimedOut] {
+            assert!(
+                matches!(pg_err(unreachable), StoreError::Unavailable(_)),
+                "unavailable"
+            );
+        }
+        for failed in [sqlx::Error::RowNotFound, sqlx::Error::PoolClosed] {
+            assert!(matches!(pg_err(failed), StoreError::Backend(_)), "backend");
+        }
+    }
 }

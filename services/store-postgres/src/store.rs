@@ -25,6 +25,10 @@ pub struct PostgresOptions {
     /// The schema that holds the store's tables (created when missing).
     pub schema: String,
     pub max_connections: u32,
+    /// How long a statement waits for a connection before the store answers
+    /// [`StoreError::Unavailable`] (the server is down, say) rather than
+    /// queueing without bound.
+    pub acquire_timeout: std::time::Duration,
     pub max_group_requests: usize,
     pub max_group_events: usize,
     pub subscription: SubscriptionOptions,
@@ -36,6 +40,7 @@ impl PostgresOptions {
             url: url.into(),
             schema: schema.into(),
             max_connections: 16,
+            acquire_timeout: std::time::Duration::from_secs(5),
             max_group_requests: 4_096,
             max_group_events: 20_000,
             subscription: SubscriptionOptions::default(),
@@ -104,6 +109,7 @@ impl PostgresStore {
         // writer then takes another one).
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
             .test_before_acquire(false)
             .connect_with(connect)
             .await

@@ -37,6 +37,13 @@ pub enum StoreError {
     #[error("storage error: {0}")]
     Backend(String),
 
+    /// The store cannot be reached (its server is down or restarting, the
+    /// connection was lost, no connection came within the pool's timeout).
+    /// For an append, whether it took effect is unknown: a retry with the
+    /// same command id tells, and never records it twice.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+
     #[error("the store is closed")]
     Closed,
 }

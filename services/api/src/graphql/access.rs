@@ -222,10 +222,11 @@ impl AccessQuery {
     /// Checks the hash chain over the whole log (auditors and admins).
     async fn verify_ledger(&self, ctx: &Context<'_>) -> Result<LedgerVerification> {
         require_auditor(ctx, "the ledger verification")?;
-        let report = state(ctx).store().verify().await.map_err(|e| {
-            tracing::error!(error = %e, "verifyLedger could not read the log");
-            super::errors::coded(super::errors::INTERNAL, "the log could not be read")
-        })?;
+        let report = state(ctx)
+            .store()
+            .verify()
+            .await
+            .map_err(|e| super::errors::store_read_error("the log", &e))?;
         Ok(report.into())
     }
 }

@@ -12,9 +12,28 @@ pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 pub const NOT_FOUND: &str = "NOT_FOUND";
 /// Not a contract code: the server failed, not the request.
 pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+/// Not a contract code: the store cannot be reached just now (its server is
+/// down or restarting); `/readyz` says so too. Retrying with the same
+/// `commandId` is safe.
+pub const STORE_UNAVAILABLE: &str = "STORE_UNAVAILABLE";
 
 pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
     Error::new(message).extend_with(|_, ext| ext.set("code", code))
+}
+
+/// A read of the log that failed: [`STORE_UNAVAILABLE`] while the store
+/// cannot be reached, else [`INTERNAL`] ("`what` could not be read").
+pub fn store_read_error(what: &str, e: &fundtrail_store::StoreError) -> Error {
+    if matches!(e, fundtrail_store::StoreError::Unavailable(_)) {
+        tracing::warn!(error = %e, "{what}: the store is unavailable");
+        coded(
+            STORE_UNAVAILABLE,
+            format!("{what} cannot be read just now: the ledger's store cannot be reached; retry later"),
+        )
+    } else {
+        tracing::error!(error = %e, "{what} could not be read");
+        coded(INTERNAL, format!("{what} could not be read"))
+    }
 }
 
 pub fn bad_input(field: &str, message: impl Into<String>) -> Error {
@@ -52,6 +71,14 @@ pub fn service_error(e: ServiceError) -> Error {
                 ext.set("code", "IDEMPOTENCY_CONFLICT");
                 ext.set("commandId", command_id.clone());
             })
+        }
+        unavailable if unavailable.is_unavailable() => {
+            tracing::warn!(error = %message, "command refused: the store is unavailable");
+            coded(
+                STORE_UNAVAILABLE,
+                "the ledger's store cannot be reached just now; the command may not have been \
+                 recorded: retry later with the same commandId (a retry never records it twice)",
+            )
         }
         ServiceError::Store(_) | ServiceError::Corrupt { .. } => {
             tracing::error!(error = %message, "command failed inside the server");

@@ -90,10 +90,7 @@ pub async fn history(ctx: &Context<'_>, stream_id: &str) -> Result<Vec<AuditEntr
     // Consistent with the entity's `version`: what the read models have applied.
     let events = fundtrail_app::reads::history(state(ctx), stream_id)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "history read failed");
-            coded(INTERNAL, "the history could not be read")
-        })?;
+        .map_err(|e| super::errors::store_read_error("the history", &e))?;
     Ok(events.into_iter().map(AuditEntry::from_recorded).collect())
 }
 

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use fundtrail_projections::{AuditFilter, DonorMapQuery};
 
 use super::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, Theme};
-use super::errors::{INTERNAL, bad_input, coded, funding_error};
+use super::errors::{bad_input, funding_error};
 use super::funding::{AuditConnection, AuditEdge, DonorSummary, PageInfo, RoadmapFunding};
 use super::objects::{
     AuditEntry, ExchangeRate, Organisation, Partnership, Pledge, Proposal, Roadmap,
@@ -245,10 +245,7 @@ impl QueryRoot {
         let page = app.read().audit_positions(&filter, after, first);
         let events = fundtrail_app::reads::events_at(app.store().as_ref(), &page.positions)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "audit read failed");
-                coded(INTERNAL, "the audit trail could not be read")
-            })?;
+            .map_err(|e| super::errors::store_read_error("the audit trail", &e))?;
         let edges: Vec<AuditEdge> = events
             .into_iter()
             .map(|e| AuditEdge {
