@@ -39,6 +39,7 @@ use fundtrail_domain::priority::{self, Priority, PriorityEvent};
 use fundtrail_domain::proposal::{self, Proposal, ProposalEvent};
 use fundtrail_domain::prospect::{self, Prospect, ProspectEvent};
 use fundtrail_domain::roadmap::{self, Roadmap, RoadmapEvent};
+use fundtrail_domain::schedule::Tranche;
 use fundtrail_domain::source::SourceRef;
 use rust_decimal::Decimal;
 
@@ -272,6 +273,8 @@ pub(crate) struct PledgeExtra {
     pub source: Option<SourceRef>,
     pub description: Option<Box<str>>,
     pub status_not_stated: bool,
+    /// The commitment's expected tranches (`TranchesSet`).
+    pub tranches: Vec<Tranche>,
 }
 
 /// A proposal's state (a wrapper so that snapshots can carry its money).
@@ -442,11 +445,23 @@ impl Entities {
             PledgeEvent::DisbursementRecorded(m) => m.pledge_id.as_str(),
             PledgeEvent::PledgeRevised(m) => m.pledge_id.as_str(),
             PledgeEvent::PledgeCancelled(m) => m.pledge_id.as_str(),
+            PledgeEvent::TranchesSet(m) => m.pledge_id.as_str(),
         };
         let i = self.pledges.slot(id);
         // every event of the stream counts in the version, as the domain's evolve does
         self.pledges.get_mut(i).version += 1;
         let exists = self.pledges.get(i).exists();
+        if let PledgeEvent::TranchesSet(t) = e {
+            // A schedule changes no funding figure.
+            if exists {
+                self.pledges
+                    .get_mut(i)
+                    .extra
+                    .get_or_insert_with(Default::default)
+                    .tranches = t.tranches.clone();
+            }
+            return Vec::new();
+        }
         let items = |t: &mut Table<PriorityRec>, list: &[Allocation]| -> Vec<(u32, Decimal)> {
             list.iter()
                 .map(|a| (t.slot(a.priority_id.as_str()), a.amount))
@@ -484,6 +499,7 @@ impl Entities {
                     Some(r.revised_on),
                 ),
                 PledgeEvent::PledgeCancelled(c) => (Vec::new(), Vec::new(), Some(c.cancelled_on)),
+                PledgeEvent::TranchesSet(_) => unreachable!("handled above"),
             };
         let change = match e {
             PledgeEvent::PledgeMade(m) => {
@@ -516,6 +532,7 @@ impl Entities {
                         source: m.source.clone(),
                         description: m.description.as_deref().map(Into::into),
                         status_not_stated: !m.status_stated,
+                        tranches: Vec::new(),
                     })
                 });
                 let list = &mut self.roadmaps.get_mut(roadmap).pledges;
@@ -549,6 +566,7 @@ impl Entities {
                 status: r.status,
             },
             PledgeEvent::PledgeCancelled(_) => NewChange::Cancelled,
+            PledgeEvent::TranchesSet(_) => unreachable!("handled above"),
         };
         let rec = self.pledges.get_mut(i);
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -675,6 +693,9 @@ impl Entities {
             state = pledge::evolve(state, &event);
         }
         state.version = rec.version;
+        if let (Some(p), Some(x)) = (state.entity.as_mut(), extra) {
+            p.tranches = x.tranches.clone();
+        }
         state.entity
     }
 

@@ -204,7 +204,13 @@ impl Drop for PgCluster {
     fn drop(&mut self) {
         let _ = self
             .command("pg_ctl")
-            .args(["-D", &self.data.display().to_string(), "-m", "immediate", "stop"])
+            .args([
+                "-D",
+                &self.data.display().to_string(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
             .output();
     }
 }

@@ -53,8 +53,14 @@ enum Kind {
     Sqlite,
     Postgres(pg::Schema),
     /// A schema on a server of the test's own ([`crate::pg_cluster`]).
-    PostgresAt { url: String, schema: String },
-    Kurrent { url: String, stream: String },
+    PostgresAt {
+        url: String,
+        schema: String,
+    },
+    Kurrent {
+        url: String,
+        stream: String,
+    },
 }
 
 /// A store opened on a [`Storage`].

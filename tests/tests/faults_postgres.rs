@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use fundtrail_e2e::client::mutation_text;
 use fundtrail_e2e::pg_cluster::PgCluster;
 use fundtrail_e2e::process::{Served, executable};
-use fundtrail_e2e::client::mutation_text;
 use fundtrail_e2e::seed::{self, cash_pledge};
 use fundtrail_e2e::{Client, Storage, errors_of};
 use serde_json::{Value, json};
@@ -73,7 +73,14 @@ enum Attempt {
 /// Sends the pledge `id` (its commandId `cmd-id`); a 429 is waited out as
 /// its `Retry-After` says and sent again, as a well-behaved client does.
 async fn try_pledge(c: &Client, id: &str) -> Attempt {
-    let mut input = cash_pledge(id, "giz", "1000", "EUR", &[("civ-p1", "1000")], "2024-01-10");
+    let mut input = cash_pledge(
+        id,
+        "giz",
+        "1000",
+        "EUR",
+        &[("civ-p1", "1000")],
+        "2024-01-10",
+    );
     input["commandId"] = json!(format!("cmd-{id}"));
     let query = mutation_text("pledge", "id version");
     let body = json!({ "query": query, "variables": { "input": input } });
@@ -200,10 +207,7 @@ async fn postgres_stopped_and_restarted_under_16_writers_loses_nothing_acknowled
     let expected: BTreeSet<String> = acknowledged.union(&in_doubt).cloned().collect();
 
     let pledges = c
-        .data(
-            "{ pledges(roadmapId: \"civ\") { id version } }",
-            json!({}),
-        )
+        .data("{ pledges(roadmapId: \"civ\") { id version } }", json!({}))
         .await;
     let nodes = pledges["pledges"].as_array().expect("pledges");
     let stored: Vec<String> = nodes
@@ -237,10 +241,7 @@ async fn postgres_stopped_and_restarted_under_16_writers_loses_nothing_acknowled
     let again = Served::start(&exe(), &storage).await;
     let total = again
         .client
-        .data(
-            "{ pledges(roadmapId: \"civ\") { id } }",
-            json!({}),
-        )
+        .data("{ pledges(roadmapId: \"civ\") { id } }", json!({}))
         .await;
     assert_eq!(
         total["pledges"].as_array().map(Vec::len),

@@ -636,7 +636,7 @@ mod tests {
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 20);
+        assert_eq!(AnyEvent::event_types().len(), 21);
     }
 
     #[test]

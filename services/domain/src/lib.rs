@@ -41,6 +41,7 @@ pub mod proposal;
 pub mod prospect;
 pub mod refs;
 pub mod roadmap;
+pub mod schedule;
 pub mod source;
 pub mod streams;
 pub mod text;

@@ -39,6 +39,7 @@ use crate::lists;
 use crate::money::{Money, Sign, check_amount, check_money, checked_sum, overflow, split_pro_rata};
 use crate::partnership::distinct_ids;
 use crate::refs::References;
+use crate::schedule::{SetTranches, Tranche, TranchesSet};
 use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
@@ -164,6 +165,7 @@ pub enum PledgeCommand {
     RecordDisbursement(RecordDisbursement),
     Revise(RevisePledge),
     Cancel(CancelPledge),
+    SetTranches(SetTranches),
 }
 
 macro_rules! into_command {
@@ -173,7 +175,7 @@ macro_rules! into_command {
         })+
     };
 }
-into_command!(MakePledge => Make, CommitPledge => Commit, RecordDisbursement => RecordDisbursement, RevisePledge => Revise, CancelPledge => Cancel);
+into_command!(MakePledge => Make, CommitPledge => Commit, RecordDisbursement => RecordDisbursement, RevisePledge => Revise, CancelPledge => Cancel, SetTranches => SetTranches);
 
 impl PledgeCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
@@ -183,6 +185,7 @@ impl PledgeCommand {
             PledgeCommand::RecordDisbursement(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
             PledgeCommand::Revise(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
             PledgeCommand::Cancel(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
+            PledgeCommand::SetTranches(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
         };
         Ok(stream_id(&id))
     }
@@ -219,7 +222,8 @@ impl Footprinted for PledgeCommand {
             PledgeCommand::Commit(_)
             | PledgeCommand::RecordDisbursement(_)
             | PledgeCommand::Revise(_)
-            | PledgeCommand::Cancel(_) => {
+            | PledgeCommand::Cancel(_)
+            | PledgeCommand::SetTranches(_) => {
                 let Some(p) = &state.entity else {
                     return Footprint::default();
                 };
@@ -417,7 +421,8 @@ event_enum!(PledgeEvent {
     PledgeCommitted,
     DisbursementRecorded,
     PledgeRevised,
-    PledgeCancelled
+    PledgeCancelled,
+    TranchesSet
 });
 
 // ---- state ----
@@ -456,6 +461,9 @@ pub struct Pledge {
     pub themes: Vec<Theme>,
     pub description: Option<String>,
     pub cancelled_on: Option<NaiveDate>,
+    /// The commitment's expected tranches, in order of due date
+    /// ([`crate::schedule`]).
+    pub tranches: Vec<Tranche>,
 }
 
 impl Pledge {
@@ -531,6 +539,7 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             themes: e.themes.clone(),
             description: e.description.clone(),
             cancelled_on: None,
+            tranches: Vec::new(),
         });
         return state;
     }
@@ -570,6 +579,7 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             p.status_stated = true;
             p.cancelled_on = Some(e.cancelled_on);
         }
+        PledgeEvent::TranchesSet(e) => p.tranches = e.tranches.clone(),
     }
     state
 }
@@ -1016,6 +1026,7 @@ fn decide_revise(
     let revised_on = dates::in_range("revisedOn", c.revised_on)?;
     dates::not_before("revisedOn", Some(revised_on), "pledgedOn", p.pledged_on)?;
     let reason = text::description("reason", &c.reason)?;
+    crate::schedule::check_revision(p, amount.currency, amount.amount)?;
     let delivered_unvalued = p.amount.is_none() && p.status == PledgeStatus::Disbursed;
     if p.disbursed > Decimal::ZERO {
         let old = p.amount.map_or(amount.currency, |m| m.currency);
@@ -1132,6 +1143,7 @@ pub fn decide(
         PledgeCommand::RecordDisbursement(c) => decide_disbursement(state, c),
         PledgeCommand::Revise(c) => decide_revise(state, c, refs),
         PledgeCommand::Cancel(c) => decide_cancel(state, c),
+        PledgeCommand::SetTranches(c) => crate::schedule::decide_set_tranches(state, c),
     }
 }
 

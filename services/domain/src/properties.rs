@@ -15,6 +15,7 @@ use crate::priority::{DefinePriority, PriorityState, SetFundingRequirement};
 use crate::proposal::{DecideProposal, ProposalState, SubmitProposal};
 use crate::refs::InMemoryReferences;
 use crate::roadmap::{CreateRoadmap, RoadmapState};
+use crate::schedule::{SetTranches, TrancheInput};
 use crate::testing::world;
 
 fn currency() -> impl Strategy<Value = Currency> {
@@ -214,11 +215,28 @@ fn lifecycle_command() -> impl Strategy<Value = PledgeCommand> {
             revised_on: d,
             reason: "r".into(),
         })),
-        on.prop_map(|d| PledgeCommand::Cancel(CancelPledge {
+        on.clone().prop_map(|d| PledgeCommand::Cancel(CancelPledge {
             pledge_id: "pl".into(),
             cancelled_on: d,
             reason: "r".into()
         })),
+        (
+            prop::collection::vec((on, 1i64..6_000_000), 0..4),
+            prop::option::of(Just("r".to_owned()))
+        )
+            .prop_map(
+                |(tranches, reason)| PledgeCommand::SetTranches(SetTranches {
+                    pledge_id: "pl".into(),
+                    tranches: tranches
+                        .into_iter()
+                        .map(|(due_on, a)| TrancheInput {
+                            due_on,
+                            amount: Decimal::from(a)
+                        })
+                        .collect(),
+                    reason,
+                })
+            ),
     ]
 }
 
@@ -321,6 +339,24 @@ proptest! {
             let disbursed: Decimal = p.disbursements.iter().filter_map(|d| d.amount).map(|m| m.amount).sum();
             prop_assert_eq!(disbursed, p.disbursed);
             if p.status == PledgeStatus::Disbursed { prop_assert_eq!(p.disbursed, amount); }
+            // Schedules: the tranches never exceed the commitment, nor what is
+            // overdue on any day the tranches (so the commitment).
+            let scheduled: Decimal = p.tranches.iter().map(|t| t.amount).sum();
+            prop_assert!(scheduled <= amount, "tranches {} above {}", scheduled, amount);
+            prop_assert!(p.tranches.windows(2).all(|w| w[0].due_on <= w[1].due_on));
+            for day in p.tranches.iter().map(|t| t.due_on.succ_opt().unwrap()).chain([NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()]) {
+                let overdue = p.overdue_on(day);
+                prop_assert!(overdue >= Decimal::ZERO && overdue <= scheduled && overdue <= amount);
+                let statuses = p.schedule_on(day);
+                for t in &statuses {
+                    prop_assert_eq!(t.covered + t.outstanding, t.amount);
+                }
+                // Covered in full: what was disbursed by then, as far as the tranches go.
+                let covered: Decimal = statuses.iter().map(|t| t.covered).sum();
+                if p.status != PledgeStatus::Cancelled {
+                    prop_assert_eq!(covered, crate::schedule::disbursed_by(&p.disbursements, day).min(scheduled));
+                }
+            }
         }
     }
 

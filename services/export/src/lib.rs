@@ -111,6 +111,8 @@ pub enum Kind {
     Partnerships,
     Proposals,
     Donors,
+    /// The expected tranches of commitments (issue #14), as covered today.
+    Tranches,
 }
 
 impl Kind {
@@ -121,6 +123,7 @@ impl Kind {
             Kind::Partnerships => "partnerships",
             Kind::Proposals => "proposals",
             Kind::Donors => "donors",
+            Kind::Tranches => "tranches",
         }
     }
 
@@ -137,6 +140,8 @@ impl Kind {
             (Kind::Proposals, Lang::Fr) => "Propositions",
             (Kind::Donors, Lang::En) => "Donors",
             (Kind::Donors, Lang::Fr) => "Bailleurs",
+            (Kind::Tranches, Lang::En) => "Tranches",
+            (Kind::Tranches, Lang::Fr) => "Échéancier",
         }
     }
 }
@@ -150,8 +155,9 @@ impl FromStr for Kind {
             "partnerships" => Ok(Kind::Partnerships),
             "proposals" => Ok(Kind::Proposals),
             "donors" => Ok(Kind::Donors),
+            "tranches" => Ok(Kind::Tranches),
             other => Err(format!(
-                "unknown export {other:?}: use funding, pledges, partnerships, proposals or donors"
+                "unknown export {other:?}: use funding, pledges, partnerships, proposals, donors or tranches"
             )),
         }
     }

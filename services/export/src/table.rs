@@ -162,6 +162,22 @@ const DONORS: &[Column] = &[
     col("proposals", "Proposals", "Propositions"),
 ];
 
+/// One row per expected tranche of a commitment, in order of pledge then due
+/// date, as the disbursements recorded up to the export's day cover them
+/// (`docs/resource-mobilisation.md`).
+const TRANCHES: &[Column] = &[
+    col("pledge", "Pledge", "Annonce"),
+    col("donor", "Donor", "Bailleur"),
+    col("donorName", "Donor name", "Nom du bailleur"),
+    col("roadmap", "Roadmap", "Feuille de route"),
+    col("dueOn", "Due on", "Échéance"),
+    col("amount", "Amount", "Montant"),
+    col("covered", "Covered", "Couvert"),
+    col("outstanding", "Outstanding", "Reste dû"),
+    col("overdue", "Overdue", "En retard"),
+    col("currency", "Currency", "Devise"),
+];
+
 pub(crate) fn known_roadmap(model: &ReadModel, roadmap: Option<&str>) -> Result<(), ExportError> {
     match roadmap {
         Some(r) if model.roadmap(r).is_none() => {
@@ -197,6 +213,15 @@ pub fn build(model: &ReadModel, kind: Kind, q: &ExportQuery) -> Result<Table, Ex
             )
         }
         Kind::Donors => (DONORS, ctx.donors(q)?),
+        Kind::Tranches => {
+            known_roadmap(model, q.roadmap.as_deref())?;
+            let pledges = model.pledges(q.roadmap.as_deref(), None, None);
+            let rows = pledges
+                .iter()
+                .flat_map(|p| ctx.tranches(p, q.today))
+                .collect();
+            (TRANCHES, rows)
+        }
     };
     Ok(Table {
         kind,
@@ -283,6 +308,30 @@ impl Ctx<'_> {
         ];
         row.extend(self.source(p.source.as_ref()));
         row
+    }
+
+    fn tranches(&self, p: &Pledge, today: chrono::NaiveDate) -> Vec<Vec<Cell>> {
+        let Some(value) = p.amount else {
+            return Vec::new();
+        };
+        let c = value.currency;
+        p.schedule_on(today)
+            .into_iter()
+            .map(|t| {
+                vec![
+                    Cell::text(p.id.as_str()),
+                    party_id(p.donor_id.as_ref()),
+                    self.party_name(p.donor_id.as_ref()),
+                    Cell::text(p.roadmap_id.as_str()),
+                    Cell::Date(t.due_on),
+                    Cell::Money(t.amount, c),
+                    Cell::Money(t.covered, c),
+                    Cell::Money(t.outstanding, c),
+                    Cell::Bool(t.overdue),
+                    Cell::text(c.code()),
+                ]
+            })
+            .collect()
     }
 
     fn partnership(&self, p: &Partnership) -> Vec<Cell> {

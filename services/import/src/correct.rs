@@ -17,6 +17,7 @@ use fundtrail_domain::pledge::{
     RecordDisbursement, RevisePledge,
 };
 use fundtrail_domain::proposal::DecideProposal;
+use fundtrail_domain::schedule::{SetTranches, TrancheInput};
 use fundtrail_domain::source::SourceRef;
 use fundtrail_ledger::{Command, fingerprint};
 use fundtrail_projections::ReadModel;
@@ -686,7 +687,37 @@ impl Corrector<'_, '_> {
             }
         }
 
-        // The status, from where the revision left it.
+        self.contribution_status(e, &d);
+        // The schedule, once the status allows one.
+        let Some(c) = self.current_pledge(e) else {
+            return;
+        };
+        if c.tranches != d.tranches {
+            let what = if d.tranches.is_empty() {
+                "tranches cleared".to_owned()
+            } else {
+                format!("{} expected tranche(s) set", d.tranches.len())
+            };
+            let reason = (!c.tranches.is_empty()).then(|| self.reason(e, what));
+            let command = SetTranches {
+                pledge_id: e.id.clone(),
+                tranches: d
+                    .tranches
+                    .iter()
+                    .map(|t| TrancheInput {
+                        due_on: t.due_on,
+                        amount: t.amount,
+                    })
+                    .collect(),
+                reason,
+            };
+            self.step(e, "tranches", "tranches", Command::Pledge(command.into()));
+        }
+    }
+
+    /// Moves the contribution's status forward to the file's (see the crate's doc).
+    fn contribution_status(&mut self, e: &Entry, d: &Pledge) {
+        // From where the revision left it.
         let Some(c) = self.current_pledge(e) else {
             return;
         };

@@ -43,6 +43,8 @@
 //! - contributions → `pledge` (donor and recipient as stated, at least one;
 //!   without a status, the pledge records that none is stated), then
 //!   `commitPledge` for COMMITTED and DISBURSED,
+//!   then `setTranches` for its `tranches` (each `due_on` and `value`, in
+//!   the contribution's currency; COMMITTED or DISBURSED with an amount only),
 //!   then `recordDisbursement` of the whole amount (or a delivery without
 //!   amount when unvalued) for DISBURSED, or `cancelPledge` for CANCELLED. The
 //!   contribution's `date`, when given, dates the pledge, the commitment and
@@ -60,6 +62,8 @@
 //! - contribution status forward → `commitPledge` and/or `recordDisbursement`
 //!   of the rest of the amount (after the revision); CANCELLED →
 //!   `cancelPledge`; a status going back, or out of CANCELLED, is refused;
+//! - contribution tranches → `setTranches` (with the record's reason when it
+//!   replaces tranches the ledger has);
 //! - partnership status → `changePartnershipStatus` (NEGOTIATING → ENDED goes
 //!   through SIGNED; `signed_on` dates the signing); other moves are refused;
 //! - proposal SUBMITTED → APPROVED, REJECTED or WITHDRAWN → `decideProposal`
@@ -91,6 +95,7 @@ use fundtrail_domain::priority::DefinePriority;
 use fundtrail_domain::proposal::{DecideProposal, SubmitProposal};
 use fundtrail_domain::prospect::RecordProspect;
 use fundtrail_domain::roadmap::CreateRoadmap;
+use fundtrail_domain::schedule::{SetTranches, TrancheInput};
 use fundtrail_domain::source::{SourceInput, normalise_whitespace, quote_in_text};
 use fundtrail_domain::{Currency, Money};
 use fundtrail_ledger::{Command, CommandContext, ServiceError};
@@ -456,6 +461,16 @@ struct RawContribution {
     description: Option<String>,
     reason: Option<String>,
     source: Option<RawSource>,
+    /// Expected tranches of a COMMITTED or DISBURSED contribution with an
+    /// amount, in its currency.
+    #[serde(default)]
+    tranches: Vec<RawTranche>,
+}
+
+#[derive(Deserialize)]
+struct RawTranche {
+    due_on: Option<String>,
+    value: Option<Number>,
 }
 
 /// The documents of the file: their normalised texts, to check quotes against.
@@ -1152,6 +1167,17 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
         let (Some(kind), Some(status)) = (kind, status) else {
             continue;
         };
+        let tranches = tranche_inputs(&mut c, &id, &k.tranches);
+        if !tranches.is_empty()
+            && (amount.is_none()
+                || !matches!(status, PledgeStatus::Committed | PledgeStatus::Disbursed))
+        {
+            c.problem(
+                &id,
+                "tranches",
+                "expected tranches need a COMMITTED or DISBURSED contribution with an amount",
+            );
+        }
         let disbursed = amount.as_ref().map(|m| m.amount);
         let command = MakePledge {
             id: id.clone(),
@@ -1180,6 +1206,14 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
                 committed_on: date,
             };
             out.push(&id, "commit", Command::Pledge(command.into()));
+        }
+        if !tranches.is_empty() {
+            let command = SetTranches {
+                pledge_id: id.clone(),
+                tranches,
+                reason: None,
+            };
+            out.push(&id, "tranches", Command::Pledge(command.into()));
         }
         if status == PledgeStatus::Disbursed {
             let command = RecordDisbursement {
@@ -1291,6 +1325,44 @@ pub enum Outcome {
     /// The ledger refused it (another writer changed the entity since the
     /// plan, say).
     Refused(String),
+}
+
+/// The expected tranches of contribution `id` (each `due_on` and `value`).
+fn tranche_inputs(c: &mut Checker, id: &str, raw: &[RawTranche]) -> Vec<TrancheInput> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(j, t)| {
+            let field = format!("tranches[{j}]");
+            let due_on = match &t.due_on {
+                None => {
+                    c.problem(id, &format!("{field}.due_on"), "missing");
+                    None
+                }
+                some => c.date(id, &format!("{field}.due_on"), some),
+            };
+            let amount = match &t.value {
+                None => {
+                    c.problem(id, &format!("{field}.value"), "missing");
+                    None
+                }
+                Some(n) => match n.text().trim().parse::<Decimal>() {
+                    Ok(d) if d > Decimal::ZERO => Some(d),
+                    _ => {
+                        c.problem(
+                            id,
+                            &format!("{field}.value"),
+                            format!("{} is not a positive amount", n.text()),
+                        );
+                        None
+                    }
+                },
+            };
+            Some(TrancheInput {
+                due_on: due_on?,
+                amount: amount?,
+            })
+        })
+        .collect()
 }
 
 /// The end of an import.

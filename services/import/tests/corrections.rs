@@ -466,3 +466,95 @@ async fn a_split_the_file_cannot_say_is_kept_when_it_agrees() {
             .is_empty()
     );
 }
+
+/// A fresh ledger holding `text`.
+async fn imported(text: &str) -> (tempfile::TempDir, Arc<dyn EventStore>, AppState) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let state = AppState::start(store.clone(), Limits::default())
+        .await
+        .unwrap();
+    import(&state, text).await.expect("the file imports");
+    (dir, store, state)
+}
+
+#[tokio::test]
+async fn expected_tranches_are_imported_and_corrected_with_a_reason() {
+    let scheduled = |tranches: &str| {
+        edit(
+            DEMO,
+            ENACTE,
+            &format!(
+                "{ENACTE} amount: {{value: \"5000000\", currency: XOF}}, tranches: [{tranches}],"
+            ),
+        )
+    };
+    let first = scheduled(
+        r#"{due_on: "2024-03-31", value: "2000000"}, {due_on: "2023-12-31", value: "3000000"}"#,
+    );
+    let (_dir, store, state) = imported(&first).await;
+    let tranches = |state: &AppState| {
+        state
+            .read()
+            .pledge("c-iom-enacte")
+            .unwrap()
+            .tranches
+            .iter()
+            .map(|t| (t.due_on.to_string(), t.amount.to_string()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        tranches(&state),
+        [
+            ("2023-12-31".to_owned(), "3000000".to_owned()),
+            ("2024-03-31".to_owned(), "2000000".to_owned())
+        ]
+    );
+    // The same file again: nothing to do.
+    let again = import(&state, &first).await.unwrap();
+    assert_eq!(again.records_corrected, 0, "{again:?}");
+
+    // Moved: one setTranches with the record's reason.
+    let head = store.head().await.unwrap().position;
+    let moved = edit(
+        &scheduled(r#"{due_on: "2024-06-30", value: "5000000"}"#),
+        ENACTE,
+        &format!("{ENACTE} reason: \"Versement unique convenu en janvier\","),
+    );
+    let summary = import(&state, &moved).await.unwrap();
+    assert_eq!(summary.records_corrected, 1, "{summary:?}");
+    let events = events_after(&store, head).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_type, "TranchesSet");
+    let payload: serde_json::Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(payload["reason"], "Versement unique convenu en janvier");
+    assert_eq!(
+        tranches(&state),
+        [("2024-06-30".to_owned(), "5000000".to_owned())]
+    );
+
+    // Tranches of an announcement or of an unvalued contribution: refused.
+    let plan = fundtrail_import::plan(
+        DEMO_FILE_NAME,
+        &edit(
+            DEMO,
+            ENACTE,
+            &format!(
+                "{} amount: {{value: \"5000000\", currency: XOF}}, tranches: [{{due_on: \"2024-06-30\", value: \"1\"}}],",
+                ENACTE.replace("COMMITTED", "PLEDGED")
+            ),
+        ),
+    );
+    let Err(problems) = plan else {
+        panic!("tranches of an announcement are refused");
+    };
+    assert!(
+        has(
+            &problems,
+            "c-iom-enacte",
+            "tranches",
+            "COMMITTED or DISBURSED"
+        ),
+        "{problems:#?}"
+    );
+}

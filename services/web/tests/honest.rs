@@ -8,54 +8,9 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{Demo, demo, hidden_value};
+use common::{demo, hidden_value};
 use fundtrail_domain::Role;
 use fundtrail_web::WebOptions;
-
-impl Demo {
-    /// Sends a form (`_csrf`, `commandId` and `expectedVersion` taken from
-    /// the form at `path`) with `fields`; it must be recorded (303).
-    async fn submit(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) {
-        let form = self.page(path, cookie, "en").await;
-        let mut all: Vec<(String, String)> = ["_csrf", "commandId", "expectedVersion"]
-            .into_iter()
-            .filter_map(|k| hidden_value(&form, k).map(|v| (k.to_owned(), v)))
-            .collect();
-        all.extend(
-            fields
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(all)
-            .finish();
-        let (status, _, html) = self
-            .send(
-                Request::post(path)
-                    .header(header::COOKIE, cookie)
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
-    }
-
-    /// The page at `path` in `lang` (`fr` or `en`); it must be 200.
-    async fn page(&self, path: &str, cookie: &str, lang: &str) -> String {
-        let (status, _, html) = self
-            .send(
-                Request::get(path)
-                    .header(header::COOKIE, cookie)
-                    .header(header::ACCEPT_LANGUAGE, lang)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{path}");
-        html
-    }
-}
 
 /// The part of a page from `marker` on (panics when it is missing).
 fn from<'a>(html: &'a str, marker: &str) -> &'a str {

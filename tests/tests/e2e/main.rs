@@ -17,6 +17,7 @@ mod mutations;
 mod process;
 mod provenance;
 mod queries;
+mod schedules;
 mod subscriptions;
 mod transport;
 
@@ -66,6 +67,7 @@ macro_rules! e2e_suite {
             hostile::bad_input_is_refused_and_the_server_keeps_serving,
             hostile::websockets_are_held_to_limits,
             provenance::records_cite_their_source_and_unknowns_stay_null,
+            schedules::a_tranche_becomes_overdue_when_the_clock_passes_its_date,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

@@ -28,7 +28,9 @@ pub fn store_read_error(what: &str, e: &fundtrail_store::StoreError) -> Error {
         tracing::warn!(error = %e, "{what}: the store is unavailable");
         coded(
             STORE_UNAVAILABLE,
-            format!("{what} cannot be read just now: the ledger's store cannot be reached; retry later"),
+            format!(
+                "{what} cannot be read just now: the ledger's store cannot be reached; retry later"
+            ),
         )
     } else {
         tracing::error!(error = %e, "{what} could not be read");

@@ -105,6 +105,7 @@ macro_rules! command_meta {
         }
     };
 }
+pub(crate) use command_meta;
 
 /// The sentence of a document a record rests on (register the document first).
 #[derive(InputObject, Clone, Debug)]

@@ -11,6 +11,7 @@ pub mod objects;
 pub mod provenance;
 pub mod query;
 pub mod scalars;
+pub mod schedule;
 pub mod subscription;
 
 use async_graphql::{MergedObject, Schema};

@@ -207,6 +207,15 @@ impl MutationRoot {
         run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
     }
 
+    /// Sets a commitment's expected tranches (issue #14: schedules).
+    async fn set_tranches(
+        &self,
+        ctx: &Context<'_>,
+        input: super::schedule::SetTranchesInput,
+    ) -> Result<Pledge> {
+        run_and_read(ctx, input, "pledge", |m, id| m.pledge(id).map(Into::into)).await
+    }
+
     async fn record_exchange_rate(
         &self,
         ctx: &Context<'_>,

@@ -536,6 +536,16 @@ impl Pledge {
     async fn disbursed(&self) -> Option<Money> {
         self.inner.disbursed_money().ok().map(Money::from)
     }
+    /// The commitment's expected tranches, in order of due date, as the
+    /// disbursements recorded up to today cover them.
+    async fn tranches(&self, ctx: &Context<'_>) -> Vec<super::schedule::Tranche> {
+        super::schedule::tranches(&self.inner, state(ctx).clock().today())
+    }
+    /// What is overdue today (the uncovered part of tranches due before
+    /// today): zero when nothing is; null for an unvalued pledge.
+    async fn overdue(&self, ctx: &Context<'_>) -> Option<Money> {
+        super::schedule::overdue(&self.inner, state(ctx).clock().today())
+    }
     async fn disbursements(&self) -> Vec<Disbursement> {
         self.inner
             .disbursements

@@ -16,7 +16,7 @@ use super::{Built, FieldError, Fields, Form, FormSpec};
 use crate::enc;
 use crate::i18n::Lang;
 
-fn reason(
+pub(super) fn reason(
     l: Lang,
     fields: &Fields,
     required: bool,
@@ -39,7 +39,7 @@ fn reason(
 }
 
 /// A pledge as it is now (for the form's header and beside a conflict).
-fn pledge_summary(l: Lang, model: &ReadModel, id: &str) -> Markup {
+pub(super) fn pledge_summary(l: Lang, model: &ReadModel, id: &str) -> Markup {
     let Some(p) = model.pledge(id) else {
         return html! {};
     };
@@ -57,7 +57,7 @@ fn pledge_summary(l: Lang, model: &ReadModel, id: &str) -> Markup {
     }
 }
 
-fn pledge_title(
+pub(super) fn pledge_title(
     l: Lang,
     model: &ReadModel,
     id: Option<&str>,
@@ -79,11 +79,11 @@ fn pledge_title(
     ))
 }
 
-fn pledge_version(model: &ReadModel, id: Option<&str>) -> Option<u64> {
+pub(super) fn pledge_version(model: &ReadModel, id: Option<&str>) -> Option<u64> {
     model.pledge(id?).map(|p| p.version)
 }
 
-fn pledge_then(id: &str) -> String {
+pub(super) fn pledge_then(id: &str) -> String {
     format!("/pledges/{}", enc(id))
 }
 

@@ -15,6 +15,7 @@
 mod actions;
 mod create;
 mod render;
+mod schedule;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -191,6 +192,7 @@ pub fn routes() -> Router<Web> {
         .route("/pledges/{id}/disburse", form!(actions::DISBURSE, id))
         .route("/pledges/{id}/revise", form!(actions::REVISE, id))
         .route("/pledges/{id}/cancel", form!(actions::CANCEL, id))
+        .route("/pledges/{id}/tranches", form!(schedule::TRANCHES, id))
         .route("/proposals/{id}/decide", form!(actions::DECIDE, id))
         .route(
             "/partnerships/{id}/status",

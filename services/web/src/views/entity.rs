@@ -252,6 +252,7 @@ pub async fn pledge(
                     dd { ul { @for d in &p.disbursements { li { (money_opt(l, d.amount)) " — " (l.opt_date(d.disbursed_on)) } } } }
                 }
                 @if let Some(d) = p.cancelled_on { dt { (l.t("Cancelled on", "Annulé le")) } dd { (l.date(d)) } }
+                (tranche_facts(l, &p, web.app.clock().today()))
                 @if !p.themes.is_empty() { dt { (l.t("Themes", "Thèmes")) } dd { (l.themes(&p.themes)) } }
                 @if let Some(pr) = &p.proposal_id { dt { (l.t("Proposal", "Proposition")) } dd { a href={ "/proposals/" (enc(pr.as_str())) } { (pr) } } }
                 @if let Some(pa) = &p.partnership_id { dt { (l.t("Partnership", "Partenariat")) } dd { a href={ "/partnerships/" (enc(pa.as_str())) } { (pa) } } }
@@ -260,16 +261,54 @@ pub async fn pledge(
             }
         };
         let title = format!("{} — {donor}", l.t("Pledge", "Annonce"));
-        (title, facts, pledge::stream_id(&p.id), p.status)
+        (
+            title,
+            facts,
+            pledge::stream_id(&p.id),
+            (p.status, p.amount.is_some()),
+        )
     };
+    let (status, valued) = status;
     let base = format!("/pledges/{}", enc(&id));
     let actions = html! {
         @if status == PledgeStatus::Pledged { a.button href={ (base) "/commit" } { (l.t("Commit", "Engager")) } }
         @if matches!(status, PledgeStatus::Committed | PledgeStatus::PartlyDisbursed) { a.button href={ (base) "/disburse" } { (l.t("Record a disbursement", "Enregistrer un décaissement")) } }
         @if status != PledgeStatus::Cancelled { a.button.secondary href={ (base) "/revise" } { (l.t("Revise", "Réviser")) } }
+        @if valued && matches!(status, PledgeStatus::Committed | PledgeStatus::PartlyDisbursed | PledgeStatus::Disbursed) { a.button.secondary href={ (base) "/tranches" } { (l.t("Expected tranches", "Échéancier")) } }
         @if matches!(status, PledgeStatus::Pledged | PledgeStatus::Committed) { a.button.secondary href={ (base) "/cancel" } { (l.t("Cancel", "Annuler")) } }
     };
     entity_page(&web, &ctx, &uri, title, stream, facts, actions, Nav::Donors).await
+}
+
+/// The expected tranches as the disbursements cover them today, and what
+/// is overdue (`docs/resource-mobilisation.md`).
+fn tranche_facts(
+    l: Lang,
+    p: &fundtrail_domain::pledge::Pledge,
+    today: chrono::NaiveDate,
+) -> Markup {
+    let (Some(value), false) = (p.amount, p.tranches.is_empty()) else {
+        return html! {};
+    };
+    let c = value.currency;
+    let schedule = p.schedule_on(today);
+    let overdue = p.overdue_on(today);
+    html! {
+        dt { (l.t("Expected tranches", "Tranches prévues")) }
+        dd data-field="tranches" {
+            ul {
+                @for t in &schedule {
+                    li data-overdue=(t.overdue) {
+                        (l.date(t.due_on)) " — " (l.amount(t.amount, c))
+                        @if !t.covered.is_zero() { " · " (l.t("covered", "couvert")) " " (l.amount(t.covered, c)) }
+                        @if t.overdue { " " strong.badge.warn { (l.t("overdue", "en retard")) } }
+                    }
+                }
+            }
+        }
+        dt { (l.t("Overdue today", "En retard ce jour")) }
+        dd data-field="overdue" data-amount=(overdue) { (l.amount(overdue, c)) }
+    }
 }
 
 pub async fn partnership(

@@ -129,3 +129,60 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
 pub fn hidden(html: &str, name: &str) -> String {
     hidden_value(html, name).unwrap_or_else(|| panic!("no {name} in the form"))
 }
+
+/// Forms and pages as a signed-in browser sends and reads them.
+impl Demo {
+    /// Sends a form (`_csrf`, `commandId` and `expectedVersion` taken from
+    /// the form at `path`) with `fields`; it must be recorded (303).
+    pub async fn submit(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) {
+        let (status, html) = self.send_form(path, cookie, fields).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {html}");
+    }
+
+    /// Sends a form like [`Demo::submit`]; returns the answer, whatever it is.
+    pub async fn send_form(
+        &self,
+        path: &str,
+        cookie: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let form = self.page(path, cookie, "en").await;
+        let mut all: Vec<(String, String)> = ["_csrf", "commandId", "expectedVersion"]
+            .into_iter()
+            .filter_map(|k| hidden_value(&form, k).map(|v| (k.to_owned(), v)))
+            .collect();
+        all.extend(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        let (status, _, html) = self
+            .send(
+                Request::post(path)
+                    .header(header::COOKIE, cookie)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        (status, html)
+    }
+
+    /// The page at `path` in `lang` (`fr` or `en`); it must be 200.
+    pub async fn page(&self, path: &str, cookie: &str, lang: &str) -> String {
+        let (status, _, html) = self
+            .send(
+                Request::get(path)
+                    .header(header::COOKIE, cookie)
+                    .header(header::ACCEPT_LANGUAGE, lang)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        html
+    }
+}
