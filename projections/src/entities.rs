@@ -395,8 +395,11 @@ impl Entities {
                 Vec::new()
             }
             AnyEvent::Prospect(e) => {
-                let ProspectEvent::ProspectRecorded(r) = e;
-                let i = self.prospects.slot(r.prospect_id.as_str());
+                let id = match e {
+                    ProspectEvent::ProspectRecorded(r) => r.prospect_id.as_str(),
+                    ProspectEvent::ProspectAdvanced(r) => r.prospect_id.as_str(),
+                };
+                let i = self.prospects.slot(id);
                 evolve_in_place(self.prospects.get_mut(i), |s| prospect::evolve(s, e));
                 Vec::new()
             }
@@ -847,6 +850,11 @@ impl ReadModel {
     }
 
     /// `prospects(roadmapId, organisationId)`, in recording order.
+    /// Whether a pledge with this id was made.
+    pub fn pledge_exists(&self, id: &str) -> bool {
+        self.ent.pledges.by_id(id).is_some_and(|p| p.exists())
+    }
+
     pub fn prospects(
         &self,
         roadmap_id: Option<&str>,

@@ -268,4 +268,8 @@ impl References for ReadModel {
     fn document_exists(&self, id: &str) -> bool {
         self.document(id).is_some()
     }
+
+    fn pledge_exists(&self, id: &str) -> bool {
+        self.pledge_exists(id)
+    }
 }

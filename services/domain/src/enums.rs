@@ -94,6 +94,35 @@ contract_enum!(
     }
 );
 
+contract_enum!(
+    /// Where an approach to a donor stands (issue #14): IDENTIFIED →
+    /// CONTACTED → IN_DISCUSSION → PROPOSAL_SUBMITTED → PLEDGED, or DECLINED
+    /// or ON_HOLD on the way.
+    ProspectStage {
+        Identified => "IDENTIFIED",
+        Contacted => "CONTACTED",
+        InDiscussion => "IN_DISCUSSION",
+        ProposalSubmitted => "PROPOSAL_SUBMITTED",
+        Pledged => "PLEDGED",
+        Declined => "DECLINED",
+        OnHold => "ON_HOLD",
+    }
+);
+
+impl ProspectStage {
+    /// Where the stage sits on the way to a pledge (`None`: off the way).
+    pub fn rank(self) -> Option<u8> {
+        match self {
+            ProspectStage::Identified => Some(0),
+            ProspectStage::Contacted => Some(1),
+            ProspectStage::InDiscussion => Some(2),
+            ProspectStage::ProposalSubmitted => Some(3),
+            ProspectStage::Pledged => Some(4),
+            ProspectStage::Declined | ProspectStage::OnHold => None,
+        }
+    }
+}
+
 contract_enum!(PledgeStatus {
     Pledged => "PLEDGED",
     Committed => "COMMITTED",

@@ -379,6 +379,11 @@ pub static UPCASTERS: &[Upcaster] = &[
         from_version: 1,
         step: optional_fields_added,
     },
+    Upcaster {
+        event_type: "ProspectRecorded",
+        from_version: 1,
+        step: optional_fields_added,
+    },
 ];
 
 /// Turns a payload of `schema_version` into the current version of `event_type`
@@ -636,7 +641,7 @@ mod tests {
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 21);
+        assert_eq!(AnyEvent::event_types().len(), 22);
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub trait References {
     fn partnership(&self, id: &str) -> Option<RecordRef>;
     /// Is there a source document with this id?
     fn document_exists(&self, id: &str) -> bool;
+    /// Is there a pledge with this id (for a prospect that became one)?
+    fn pledge_exists(&self, id: &str) -> bool;
 }
 
 /// No other entity exists (enough for commands that reference nothing).
@@ -113,6 +115,9 @@ impl References for NoReferences {
     fn document_exists(&self, _: &str) -> bool {
         false
     }
+    fn pledge_exists(&self, _: &str) -> bool {
+        false
+    }
 }
 
 /// References built by folding events (any order of streams, each stream in order).
@@ -124,6 +129,7 @@ pub struct InMemoryReferences {
     proposals: HashMap<String, RecordRef>,
     partnerships: HashMap<String, RecordRef>,
     documents: HashSet<String>,
+    pledges: HashSet<String>,
 }
 
 impl InMemoryReferences {
@@ -204,6 +210,9 @@ impl InMemoryReferences {
             AnyEvent::Document(DocumentEvent::DocumentRegistered(e)) => {
                 self.documents.insert(e.document_id.as_str().to_owned());
             }
+            AnyEvent::Pledge(crate::pledge::PledgeEvent::PledgeMade(e)) => {
+                self.pledges.insert(e.pledge_id.as_str().to_owned());
+            }
             _ => {}
         }
     }
@@ -233,5 +242,8 @@ impl References for InMemoryReferences {
     }
     fn document_exists(&self, id: &str) -> bool {
         self.documents.contains(id)
+    }
+    fn pledge_exists(&self, id: &str) -> bool {
+        self.pledges.contains(id)
     }
 }

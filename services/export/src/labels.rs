@@ -4,7 +4,7 @@
 
 use fundtrail_domain::enums::{
     ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
-    PledgeStatus, ProposalStatus, Theme,
+    PledgeStatus, ProposalStatus, ProspectStage, Theme,
 };
 
 use crate::Lang;
@@ -116,6 +116,16 @@ labelled!(OrganisationKind {
     Other => ("Other", "Autre"),
 });
 
+labelled!(ProspectStage {
+    Identified => ("Identified", "Identifié"),
+    Contacted => ("Contacted", "Contacté"),
+    InDiscussion => ("In discussion", "En discussion"),
+    ProposalSubmitted => ("Proposal submitted", "Proposition soumise"),
+    Pledged => ("Pledged", "Annonce obtenue"),
+    Declined => ("Declined", "Refus"),
+    OnHold => ("On hold", "En attente"),
+});
+
 labelled!(NextStepStatus {
     NotAchieved => ("Not achieved", "Non atteinte"),
     Planned => ("Planned", "Planifiée"),
@@ -160,6 +170,7 @@ mod tests {
     fn organisation_kinds_and_next_step_statuses_have_both_labels() {
         all_labelled(OrganisationKind::ALL);
         all_labelled(NextStepStatus::ALL);
+        all_labelled(ProspectStage::ALL);
         assert_eq!(NextStepStatus::InProgress.label(Lang::Fr), "En cours");
     }
 

@@ -34,7 +34,10 @@
 //! - roadmaps → `createRoadmap` (the file's `country` and `currency`), then
 //!   `definePriority` per priority with the file's priority ids, then
 //!   `defineNextStep` per next step;
-//! - prospects → `recordProspect`;
+//! - prospects → `recordProspect` (with its `stage`, IDENTIFIED when absent,
+//!   `owner`, `expected_amount` and `expected_decision_on`; a stage moves
+//!   later through `advanceProspect`, which the importer leaves to the
+//!   officers: a file's stage of a prospect the ledger holds is not compared);
 //! - partnerships → `recordPartnership` (in the file's status, or none when
 //!   the file states none);
 //! - proposals → `submitProposal` (`submittedOn` unknown), then for APPROVED,
@@ -336,6 +339,12 @@ struct RawProspect {
     themes: Vec<String>,
     note: Option<String>,
     source: Option<RawSource>,
+    /// IDENTIFIED when absent; PLEDGED cannot be imported (it names a pledge:
+    /// advance the prospect there).
+    stage: Option<String>,
+    owner: Option<String>,
+    expected_amount: Option<RawMoney>,
+    expected_decision_on: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1250,6 +1259,15 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
         let roadmap = c.required(&id, "roadmap", &p.roadmap);
         let themes = c.list::<Theme>(&id, "themes", &p.themes);
         let source = texts.source(&mut c, &id, &p.source);
+        let stage = p
+            .stage
+            .as_deref()
+            .and_then(|v| c.enumeration::<ProspectStage>(&id, "stage", v));
+        let expected_amount = p
+            .expected_amount
+            .as_ref()
+            .and_then(|m| c.money(&id, "expected_amount", m));
+        let expected_decision_on = c.date(&id, "expected_decision_on", &p.expected_decision_on);
         out.entry(&id, RecordKind::Prospect, None, None);
         let command = RecordProspect {
             id: id.clone(),
@@ -1260,6 +1278,10 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
             themes,
             note: p.note.clone(),
             source,
+            stage,
+            owner: p.owner.clone(),
+            expected_amount,
+            expected_decision_on,
         };
         out.push(&id, "record", Command::Prospect(command.into()));
     }

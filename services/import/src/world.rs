@@ -169,6 +169,13 @@ impl References for Refs<'_> {
                 .base
                 .is_some_and(|m| <ReadModel as References>::document_exists(m, id))
     }
+
+    fn pledge_exists(&self, id: &str) -> bool {
+        self.added.pledge_exists(id)
+            || self
+                .base
+                .is_some_and(|m| <ReadModel as References>::pledge_exists(m, id))
+    }
 }
 
 /// The entity id of a stream id (`pledge-c-stc-kits` -> `c-stc-kits`).

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, header};
 use chrono::{Datelike, NaiveDate};
 use fundtrail_domain::enums::{
     ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
-    PledgeStatus, ProposalStatus, Role, Theme,
+    PledgeStatus, ProposalStatus, ProspectStage, Role, Theme,
 };
 use fundtrail_domain::money::{Currency, Money};
 use fundtrail_export::labels::{self, Labelled};
@@ -270,6 +270,11 @@ impl Lang {
 
     /// Where a roadmap's next step stands (the questionnaire's words).
     pub fn next_step_status(self, s: NextStepStatus) -> &'static str {
+        self.label(s)
+    }
+
+    /// Where an approach to a donor stands.
+    pub fn prospect_stage(self, s: ProspectStage) -> &'static str {
         self.label(s)
     }
 

@@ -14,6 +14,7 @@ mod errors;
 mod hostile;
 mod idempotency;
 mod mutations;
+mod pipeline;
 mod process;
 mod provenance;
 mod queries;
@@ -68,6 +69,7 @@ macro_rules! e2e_suite {
             hostile::websockets_are_held_to_limits,
             provenance::records_cite_their_source_and_unknowns_stay_null,
             schedules::a_tranche_becomes_overdue_when_the_clock_passes_its_date,
+            pipeline::a_prospect_becomes_a_proposal_then_a_pledge,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

@@ -75,6 +75,20 @@ pub enum NextStepStatus {
     Achieved,
 }
 
+/// Where an approach to a donor stands: IDENTIFIED → CONTACTED →
+/// IN_DISCUSSION → PROPOSAL_SUBMITTED → PLEDGED, or DECLINED or ON_HOLD.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "fundtrail_domain::enums::ProspectStage")]
+pub enum ProspectStage {
+    Identified,
+    Contacted,
+    InDiscussion,
+    ProposalSubmitted,
+    Pledged,
+    Declined,
+    OnHold,
+}
+
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "fundtrail_domain::enums::PledgeStatus")]
 pub enum PledgeStatus {

@@ -251,6 +251,12 @@ pub struct RecordProspectInput {
     pub themes: Vec<Theme>,
     pub note: Option<String>,
     pub source: Option<SourceInput>,
+    /// IDENTIFIED when absent (not PLEDGED: advance the prospect there).
+    pub stage: Option<super::enums::ProspectStage>,
+    /// Who follows the prospect (a principal's name).
+    pub owner: Option<String>,
+    pub expected_amount: Option<MoneyInput>,
+    pub expected_decision_on: Option<Date>,
 }
 
 impl CommandInput for RecordProspectInput {
@@ -266,6 +272,47 @@ impl CommandInput for RecordProspectInput {
             themes: to_domain(&self.themes),
             note: self.note,
             source: source(self.source),
+            stage: self.stage.map(Into::into),
+            owner: self.owner,
+            expected_amount: self.expected_amount.map(Into::into),
+            expected_decision_on: self.expected_decision_on.map(|d| d.0),
+        };
+        (id, prospect::ProspectCommand::from(command).into())
+    }
+}
+
+/// A prospect's new stage, with why (issue #14); `owner`, `expectedAmount`
+/// and `expectedDecisionOn` when they change; PROPOSAL_SUBMITTED may name the
+/// proposal, PLEDGED must name the pledge.
+#[derive(InputObject, Clone, Debug)]
+pub struct AdvanceProspectInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub prospect_id: ID,
+    pub stage: super::enums::ProspectStage,
+    pub reason: String,
+    pub on: Option<Date>,
+    pub owner: Option<String>,
+    pub expected_amount: Option<MoneyInput>,
+    pub expected_decision_on: Option<Date>,
+    pub proposal_id: Option<ID>,
+    pub pledge_id: Option<ID>,
+}
+
+impl CommandInput for AdvanceProspectInput {
+    command_meta!(AdvanceProspectInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.prospect_id.0;
+        let command = prospect::AdvanceProspect {
+            prospect_id: id.clone(),
+            stage: self.stage.into(),
+            reason: self.reason,
+            on: self.on.map(|d| d.0),
+            owner: self.owner,
+            expected_amount: self.expected_amount.map(Into::into),
+            expected_decision_on: self.expected_decision_on.map(|d| d.0),
+            proposal_id: self.proposal_id.map(|p| p.0),
+            pledge_id: self.pledge_id.map(|p| p.0),
         };
         (id, prospect::ProspectCommand::from(command).into())
     }

@@ -172,6 +172,18 @@ impl MutationRoot {
         .await
     }
 
+    /// Moves a prospect to another stage, with why (issue #14).
+    async fn advance_prospect(
+        &self,
+        ctx: &Context<'_>,
+        input: super::inputs::AdvanceProspectInput,
+    ) -> Result<Prospect> {
+        run_and_read(ctx, input, "prospect", |m, id| {
+            m.prospect(id).map(Into::into)
+        })
+        .await
+    }
+
     async fn record_prospect(
         &self,
         ctx: &Context<'_>,

@@ -5,10 +5,10 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use fundtrail_domain::{document, next_step, prospect, source};
 use fundtrail_projections::Versioned;
 
-use super::enums::{NextStepStatus, Theme, from_domain};
+use super::enums::{NextStepStatus, ProspectStage, Theme, from_domain};
 use super::objects::{
-    AuditEntry, Organisation, Priority, Roadmap, find_organisation, find_roadmap, history,
-    priorities, state, version, versioned_object,
+    AuditEntry, Money, Organisation, Pledge, Priority, Proposal, Roadmap, find_organisation,
+    find_roadmap, history, priorities, state, version, versioned_object,
 };
 use super::scalars::Date;
 
@@ -153,12 +153,59 @@ impl Prospect {
     async fn source(&self) -> Option<Source> {
         source_of(&self.inner.source)
     }
+    /// Where the approach stands.
+    async fn stage(&self) -> ProspectStage {
+        self.inner.stage.into()
+    }
+    /// Who follows it (a principal's name).
+    async fn owner(&self) -> Option<&str> {
+        self.inner.owner.as_deref()
+    }
+    /// What is hoped for; null when nobody said (never zero).
+    async fn expected_amount(&self) -> Option<Money> {
+        self.inner.expected_amount.map(Money::from)
+    }
+    async fn expected_decision_on(&self) -> Option<Date> {
+        self.inner.expected_decision_on.map(Date)
+    }
+    /// The proposal it became, when named.
+    async fn proposal(&self, ctx: &Context<'_>) -> Option<Proposal> {
+        let id = self.inner.proposal_id.as_ref()?;
+        state(ctx).read().proposal(id.as_str()).map(Proposal::from)
+    }
+    /// The pledge it became (stage PLEDGED).
+    async fn pledge(&self, ctx: &Context<'_>) -> Option<Pledge> {
+        let id = self.inner.pledge_id.as_ref()?;
+        state(ctx).read().pledge(id.as_str()).map(Pledge::from)
+    }
+    /// Its moves from stage to stage, oldest first.
+    async fn moves(&self) -> Vec<StageMove> {
+        self.inner
+            .moves
+            .iter()
+            .map(|m| StageMove {
+                from: m.from.into(),
+                to: m.to.into(),
+                on: m.on.map(Date),
+                reason: m.reason.clone(),
+            })
+            .collect()
+    }
     async fn version(&self) -> i32 {
         version(self.version)
     }
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
         history(ctx, &prospect::stream_id(&self.inner.id)).await
     }
+}
+
+/// One move of a prospect's stage (who moved it is in its `history`).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct StageMove {
+    pub from: ProspectStage,
+    pub to: ProspectStage,
+    pub on: Option<Date>,
+    pub reason: String,
 }
 
 /// One line of an in-kind gift.

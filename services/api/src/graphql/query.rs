@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, Object, Result};
 use fundtrail_projections::{AuditFilter, DonorMapQuery};
 
-use super::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, Theme};
+use super::enums::{
+    OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus, ProspectStage, Theme,
+};
 use super::errors::{bad_input, funding_error};
 use super::funding::{AuditConnection, AuditEdge, DonorSummary, PageInfo, RoadmapFunding};
 use super::objects::{
@@ -102,13 +104,16 @@ impl QueryRoot {
         state(ctx).read().document(&id).map(SourceDocument::from)
     }
 
-    /// Donors to approach, of one roadmap and/or about one organisation.
+    /// Donors to approach, of one roadmap, at one stage and/or about one
+    /// organisation.
     async fn prospects(
         &self,
         ctx: &Context<'_>,
         roadmap_id: Option<ID>,
+        stage: Option<ProspectStage>,
         organisation_id: Option<ID>,
     ) -> Vec<Prospect> {
+        let stage: Option<fundtrail_domain::enums::ProspectStage> = stage.map(Into::into);
         state(ctx)
             .read()
             .prospects(
@@ -116,8 +121,13 @@ impl QueryRoot {
                 organisation_id.as_ref().map(|i| i.as_str()),
             )
             .into_iter()
+            .filter(|p| stage.is_none_or(|s| p.stage == s))
             .map(Prospect::from)
             .collect()
+    }
+
+    async fn prospect(&self, ctx: &Context<'_>, id: ID) -> Option<Prospect> {
+        state(ctx).read().prospect(&id).map(Prospect::from)
     }
 
     async fn next_step(&self, ctx: &Context<'_>, id: ID) -> Option<NextStep> {

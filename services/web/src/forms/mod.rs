@@ -14,6 +14,7 @@
 
 mod actions;
 mod create;
+mod prospect;
 mod render;
 mod schedule;
 
@@ -193,6 +194,7 @@ pub fn routes() -> Router<Web> {
         .route("/pledges/{id}/revise", form!(actions::REVISE, id))
         .route("/pledges/{id}/cancel", form!(actions::CANCEL, id))
         .route("/pledges/{id}/tranches", form!(schedule::TRANCHES, id))
+        .route("/prospects/{id}/advance", form!(prospect::ADVANCE, id))
         .route("/proposals/{id}/decide", form!(actions::DECIDE, id))
         .route(
             "/partnerships/{id}/status",

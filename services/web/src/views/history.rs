@@ -51,6 +51,7 @@ pub fn event_label(l: Lang, event_type: &str) -> String {
             "Donor to approach recorded",
             "Bailleur à approcher enregistré",
         ),
+        "ProspectAdvanced" => ("Approach moved on", "Démarche avancée"),
         "AccessTokenIssued" => ("Access token issued", "Jeton d'accès délivré"),
         "AccessTokenRevoked" => ("Access token revoked", "Jeton d'accès révoqué"),
         other => return other.to_owned(),
@@ -94,6 +95,12 @@ pub fn field_label(l: Lang, event_type: &str, key: &str) -> Option<&'static str>
             "revisedOn" => ("Revised on", "Révisé le"),
             "cancelledOn" => ("Cancelled on", "Annulé le"),
             "tranches" => ("Expected tranches", "Tranches prévues"),
+            "stage" => ("Stage", "Étape"),
+            "from" => ("From", "De"),
+            "to" => ("To", "À"),
+            "owner" => ("Followed by", "Suivi par"),
+            "expectedAmount" => ("Amount hoped for", "Montant espéré"),
+            "expectedDecisionOn" => ("Decision expected on", "Décision attendue le"),
             "dueOn" => ("Due on", "Échéance"),
             "signedOn" => ("Signed on", "Signé le"),
             "submittedOn" => ("Submitted on", "Soumise le"),
@@ -166,6 +173,9 @@ fn enum_word(l: Lang, key: &str, v: &str) -> Option<&'static str> {
     if key == "role" {
         return find(Role::ALL, Role::as_str, v).map(|r| l.role(r));
     }
+    if key == "stage" {
+        return find(ProspectStage::ALL, ProspectStage::as_str, v).map(|s| l.prospect_stage(s));
+    }
     None.or_else(|| {
         find(ContributionKind::ALL, ContributionKind::as_str, v).map(|k| l.contribution_kind(k))
     })
@@ -177,6 +187,7 @@ fn enum_word(l: Lang, key: &str, v: &str) -> Option<&'static str> {
     .or_else(|| find(ProposalStatus::ALL, ProposalStatus::as_str, v).map(|s| l.proposal_status(s)))
     .or_else(|| find(NextStepStatus::ALL, NextStepStatus::as_str, v).map(|s| l.next_step_status(s)))
     .or_else(|| find(Theme::ALL, Theme::as_str, v).map(|t| l.theme(t)))
+    .or_else(|| find(ProspectStage::ALL, ProspectStage::as_str, v).map(|s| l.prospect_stage(s)))
 }
 
 /// A value of an event's data, as a person reads it: dates, amounts and
