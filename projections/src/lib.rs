@@ -34,6 +34,7 @@ pub mod snapshot;
 pub mod text;
 mod timeline;
 pub mod tokens;
+pub mod worklist;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -119,6 +119,11 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     };
     let metrics = state.metrics();
     metrics.observe(head, state.applied(), state.is_ready());
+    let today = state.clock().today();
+    let items = state
+        .read()
+        .worklist(fundtrail_projections::worklist::Filter::default(), today);
+    metrics.observe_worklist(&fundtrail_domain::worklist::counts(&items));
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -223,6 +223,25 @@ async fn counters_move_with_commands_and_requests_and_the_text_parses() {
         value(&samples, "fundtrail_read_models_ready", &[]),
         Some(1.0)
     );
+    // The worklist by kind: the demo's 8 priorities state no requirement,
+    // and no tranche is overdue.
+    assert_eq!(types["fundtrail_worklist_items"], "gauge");
+    assert_eq!(
+        value(
+            &samples,
+            "fundtrail_worklist_items",
+            &[("kind", "NO_REQUIREMENT")]
+        ),
+        Some(8.0)
+    );
+    assert_eq!(
+        value(
+            &samples,
+            "fundtrail_worklist_items",
+            &[("kind", "OVERDUE_TRANCHE")]
+        ),
+        Some(0.0)
+    );
     assert_eq!(
         value(
             &samples,

@@ -30,6 +30,7 @@ pub mod reads;
 pub mod rebuild;
 pub mod snapshots;
 pub mod state;
+pub mod worklist;
 
 pub use clock::Clock;
 pub use open::StoreLocation;

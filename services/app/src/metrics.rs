@@ -13,6 +13,7 @@
 //! | `fundtrail_projection_position` | gauge | the last position the read models applied |
 //! | `fundtrail_projection_lag_events` | gauge | head minus projected position |
 //! | `fundtrail_read_models_ready` | gauge | 1 once the read models caught up with the log seen at start (as `/readyz`) |
+//! | `fundtrail_worklist_items` | gauge | `kind`: the worklist's lines of each kind, every roadmap, computed at scrape time on the server's clock (`OVERDUE_TRANCHE`, `AGEING_PLEDGE`, ...; `docs/resource-mobilisation.md`) |
 //! | `fundtrail_build_info` | gauge (1) | `version` |
 //!
 //! Counters are per process: with several API processes, scrape each one
@@ -45,6 +46,11 @@ struct OutcomeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct BuildLabels {
     version: &'static str,
 }
@@ -71,6 +77,7 @@ pub struct Metrics {
     projected: Gauge,
     lag: Gauge,
     ready: Gauge,
+    worklist: Family<KindLabels, Gauge>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -143,6 +150,12 @@ impl Metrics {
             "1 once the read models caught up with the log seen at start",
             ready.clone(),
         );
+        let worklist = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "worklist_items",
+            "Lines of the worklist (every roadmap) by kind of work, at scrape time",
+            worklist.clone(),
+        );
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -161,6 +174,18 @@ impl Metrics {
             projected,
             lag,
             ready,
+            worklist,
+        }
+    }
+
+    /// Sets the worklist gauges (`counts`: every kind, zero included).
+    pub fn observe_worklist(&self, counts: &[(fundtrail_domain::worklist::WorkKind, usize)]) {
+        for (kind, n) in counts {
+            self.worklist
+                .get_or_create(&KindLabels {
+                    kind: kind.as_str(),
+                })
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
         }
     }
 

@@ -46,6 +46,7 @@ pub mod source;
 pub mod streams;
 pub mod text;
 pub mod token;
+pub mod worklist;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -6,6 +6,7 @@ use fundtrail_domain::enums::{
     ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
     PledgeStatus, ProposalStatus, ProspectStage, Theme,
 };
+use fundtrail_domain::worklist::WorkKind;
 
 use crate::Lang;
 
@@ -126,6 +127,17 @@ labelled!(ProspectStage {
     OnHold => ("On hold", "En attente"),
 });
 
+labelled!(WorkKind {
+    OverdueTranche => ("Overdue tranches", "Tranches en retard"),
+    AgeingPledge => ("Announcements not committed after 90 days", "Annonces non engagées après 90 jours"),
+    AgeingProposal => ("Proposals without a decision after 90 days", "Propositions sans décision après 90 jours"),
+    NextStepDue => ("Next steps due", "Prochaines étapes à échéance"),
+    DecisionDue => ("Donor decisions due", "Décisions de bailleurs attendues"),
+    UnvaluedContribution => ("Contributions without a value", "Contributions non chiffrées"),
+    UnknownDate => ("Contributions without a date", "Contributions non datées"),
+    NoRequirement => ("Priorities without a funding requirement", "Priorités sans besoin de financement"),
+});
+
 labelled!(NextStepStatus {
     NotAchieved => ("Not achieved", "Non atteinte"),
     Planned => ("Planned", "Planifiée"),
@@ -171,6 +183,7 @@ mod tests {
         all_labelled(OrganisationKind::ALL);
         all_labelled(NextStepStatus::ALL);
         all_labelled(ProspectStage::ALL);
+        all_labelled(fundtrail_domain::worklist::WorkKind::ALL);
         assert_eq!(NextStepStatus::InProgress.label(Lang::Fr), "En cours");
     }
 

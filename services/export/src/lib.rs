@@ -113,6 +113,8 @@ pub enum Kind {
     Donors,
     /// The expected tranches of commitments (issue #14), as covered today.
     Tranches,
+    /// What to chase today (issue #14, `fundtrail_domain::worklist`).
+    Worklist,
 }
 
 impl Kind {
@@ -124,6 +126,7 @@ impl Kind {
             Kind::Proposals => "proposals",
             Kind::Donors => "donors",
             Kind::Tranches => "tranches",
+            Kind::Worklist => "worklist",
         }
     }
 
@@ -142,6 +145,8 @@ impl Kind {
             (Kind::Donors, Lang::Fr) => "Bailleurs",
             (Kind::Tranches, Lang::En) => "Tranches",
             (Kind::Tranches, Lang::Fr) => "Échéancier",
+            (Kind::Worklist, Lang::En) => "To do",
+            (Kind::Worklist, Lang::Fr) => "À faire",
         }
     }
 }
@@ -156,8 +161,9 @@ impl FromStr for Kind {
             "proposals" => Ok(Kind::Proposals),
             "donors" => Ok(Kind::Donors),
             "tranches" => Ok(Kind::Tranches),
+            "worklist" => Ok(Kind::Worklist),
             other => Err(format!(
-                "unknown export {other:?}: use funding, pledges, partnerships, proposals, donors or tranches"
+                "unknown export {other:?}: use funding, pledges, partnerships, proposals, donors, tranches or worklist"
             )),
         }
     }

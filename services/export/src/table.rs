@@ -178,6 +178,18 @@ const TRANCHES: &[Column] = &[
     col("currency", "Currency", "Devise"),
 ];
 
+/// One row per line of the worklist, most urgent first.
+const WORKLIST: &[Column] = &[
+    col("kind", "Kind of work", "Nature du travail"),
+    col("record", "Record", "Fiche"),
+    col("title", "Title", "Intitulé"),
+    col("dueOn", "Due on", "Échéance"),
+    col("daysLate", "Days late", "Jours de retard"),
+    col("amount", "Amount", "Montant"),
+    col("currency", "Currency", "Devise"),
+    col("owner", "Followed by", "Suivi par"),
+];
+
 pub(crate) fn known_roadmap(model: &ReadModel, roadmap: Option<&str>) -> Result<(), ExportError> {
     match roadmap {
         Some(r) if model.roadmap(r).is_none() => {
@@ -213,6 +225,34 @@ pub fn build(model: &ReadModel, kind: Kind, q: &ExportQuery) -> Result<Table, Ex
             )
         }
         Kind::Donors => (DONORS, ctx.donors(q)?),
+        Kind::Worklist => {
+            known_roadmap(model, q.roadmap.as_deref())?;
+            let filter = fundtrail_projections::worklist::Filter {
+                roadmap: q.roadmap.as_deref(),
+                owner: None,
+            };
+            let rows = model
+                .worklist(filter, q.today)
+                .iter()
+                .map(|w| {
+                    vec![
+                        Cell::label(w.kind, q.lang),
+                        Cell::text(w.record_id.clone()),
+                        Cell::text(model.work_title(w)),
+                        w.due_on.map_or(Cell::Empty, Cell::Date),
+                        w.days_late
+                            .filter(|d| *d > 0)
+                            .map_or(Cell::Empty, |d| Cell::Int(d as u64)),
+                        w.amount
+                            .map_or(Cell::Empty, |m| Cell::Money(m.amount, m.currency)),
+                        w.amount
+                            .map_or(Cell::Empty, |m| Cell::text(m.currency.code())),
+                        Cell::opt_text(w.owner.clone()),
+                    ]
+                })
+                .collect();
+            (WORKLIST, rows)
+        }
         Kind::Tranches => {
             known_roadmap(model, q.roadmap.as_deref())?;
             let pledges = model.pledges(q.roadmap.as_deref(), None, None);

@@ -74,3 +74,15 @@ fn each_tranche_is_a_row_with_what_covers_it_and_what_is_overdue() {
     let book = l.xlsx(Kind::Tranches, Lang::En);
     assert!(book.strings.contains("Overdue"), "{}", book.strings);
 }
+
+#[test]
+fn the_worklist_export_lists_the_overdue_tranche_first() {
+    let l = ledger();
+    let rows = l.json(Kind::Worklist);
+    assert_eq!(rows[0]["kind"], "OVERDUE_TRANCHE", "{rows:?}");
+    assert_eq!(rows[0]["record"], "cash");
+    assert_eq!(rows[0]["amount"], "50");
+    assert_eq!(rows[0]["dueOn"], "2024-03-31");
+    let fr = l.csv(Kind::Worklist, Lang::Fr);
+    assert_eq!(fr[0].get("Nature du travail"), "Tranches en retard");
+}

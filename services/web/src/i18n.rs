@@ -202,7 +202,7 @@ impl Lang {
     }
 
     /// An enumeration's value in words.
-    fn label(self, v: impl Labelled) -> &'static str {
+    pub fn label(self, v: impl Labelled) -> &'static str {
         self.pair(v.labels())
     }
 

@@ -13,6 +13,7 @@ pub enum Nav {
     Dashboard,
     Donors,
     Pipeline,
+    Worklist,
     Record,
     Audit,
     None,
@@ -47,6 +48,7 @@ pub fn page_with(ctx: &Ctx, status: StatusCode, title: &str, nav: Nav, body: Mar
                                 li { a href="/" aria-current=[current(Nav::Dashboard)] { (l.t("Dashboard", "Tableau de bord")) } }
                                 li { a href="/donors" aria-current=[current(Nav::Donors)] { (l.t("Donor map", "Carte des bailleurs")) } }
                                 li { a href="/pipeline" aria-current=[current(Nav::Pipeline)] { (l.t("Pipeline", "Portefeuille")) } }
+                                li { a href="/worklist" aria-current=[current(Nav::Worklist)] { (l.t("To do", "À faire")) } }
                                 @if ctx.may_record() {
                                     li { a href="/new" aria-current=[current(Nav::Record)] { (l.t("Record", "Saisir")) } }
                                 }

@@ -102,6 +102,7 @@ impl Web {
             .route("/donors", get(views::donors::page))
             .route("/organisations/{id}", get(views::organisation::page))
             .route("/pipeline", get(views::pipeline::page))
+            .route("/worklist", get(views::worklist::page))
             .route("/roadmaps/{id}", get(views::entity::roadmap))
             .route("/priorities/{id}", get(views::entity::priority))
             .route("/pledges/{id}", get(views::entity::pledge))

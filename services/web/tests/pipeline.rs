@@ -80,3 +80,42 @@ async fn an_officer_moves_a_prospect_to_a_pledge_and_the_pipeline_counts_it() {
     let page = d.page("/pipeline", &viewer, "en").await;
     assert!(!page.contains("/advance"));
 }
+
+#[tokio::test]
+async fn the_worklist_says_what_to_complete_and_the_dashboard_counts_it() {
+    let d = demo(WebOptions::default()).await;
+    let officer = d.sign_in_as(Role::Officer).await;
+    let page = d.page("/worklist?roadmap=civ-2023", &officer, "fr").await;
+    assert!(
+        page.contains("Priorités sans besoin de financement"),
+        "{page}"
+    );
+    let priorities_without = |html: &str| -> usize {
+        let at = html
+            .find(r#"data-kind="NO_REQUIREMENT""#)
+            .expect("the priorities' section");
+        html[at..].matches("/requirement").count()
+    };
+    assert_eq!(
+        priorities_without(&page),
+        4,
+        "the 2023 roadmap's four priorities"
+    );
+    let dashboard = d.page("/?roadmap=civ-2023", &officer, "fr").await;
+    assert!(dashboard.contains(r#"data-testid="todo""#));
+    assert!(dashboard.contains(r#"data-kind="NO_REQUIREMENT""#));
+
+    d.submit(
+        "/priorities/civ-2023-p1/requirement",
+        &officer,
+        &[("amount", "80000000"), ("currency", "XOF")],
+    )
+    .await;
+    let page = d.page("/worklist?roadmap=civ-2023", &officer, "fr").await;
+    assert_eq!(priorities_without(&page), 3, "one requirement set");
+    // Only what I follow: nothing yet.
+    let mine = d
+        .page("/worklist?roadmap=civ-2023&mine=1", &officer, "en")
+        .await;
+    assert!(mine.contains("Nothing to do."), "{mine}");
+}

@@ -99,6 +99,32 @@ pub async fn a_tranche_becomes_overdue_when_the_clock_passes_its_date(server: &T
         p["tranches"][0]["covered"]
     );
     assert_eq!(p["tranches"][1]["overdue"], false);
+    // The worklist lists it, with where to act.
+    let work = c
+        .data(
+            "{ worklist(roadmapId: \"civ\") { __typename kind recordId title link form \
+               ... on OverdueTranche { dueOn outstanding { amount currency } daysLate } } }",
+            json!({}),
+        )
+        .await;
+    let lines = work["worklist"].as_array().unwrap();
+    let overdue = &lines[0];
+    assert_eq!(overdue["__typename"], "OverdueTranche", "{work}");
+    assert_eq!(overdue["kind"], "OVERDUE_TRANCHE");
+    assert_eq!(overdue["recordId"], "giz-1");
+    assert_eq!(overdue["dueOn"], in_10_days);
+    assert_eq!(overdue["daysLate"], 1);
+    assert!(
+        same_decimal(&overdue["outstanding"]["amount"], "15000"),
+        "{overdue}"
+    );
+    assert_eq!(overdue["link"], "/pledges/giz-1");
+    assert_eq!(overdue["form"], "/pledges/giz-1/disburse");
+    assert_eq!(
+        lines.len(),
+        1,
+        "the seed's records lack nothing else: {work}"
+    );
 
     // Moving the schedule needs a reason; with one, nothing is overdue again.
     c.mutate_refused(

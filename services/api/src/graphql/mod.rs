@@ -13,6 +13,7 @@ pub mod query;
 pub mod scalars;
 pub mod schedule;
 pub mod subscription;
+pub mod worklist;
 
 use async_graphql::{MergedObject, Schema};
 

@@ -126,6 +126,21 @@ impl QueryRoot {
             .collect()
     }
 
+    /// What to chase today (« À faire », issue #14), most urgent first: of
+    /// one roadmap (or all), and only what `principal` follows when given.
+    async fn worklist(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+        principal: Option<String>,
+    ) -> Vec<super::worklist::WorkItem> {
+        super::worklist::query(
+            ctx,
+            roadmap_id.as_ref().map(|r| r.as_str()),
+            principal.as_deref(),
+        )
+    }
+
     async fn prospect(&self, ctx: &Context<'_>, id: ID) -> Option<Prospect> {
         state(ctx).read().prospect(&id).map(Prospect::from)
     }

@@ -146,6 +146,7 @@ fn render(
             (l.t("reporting currency", "devise de rapport")) " " (roadmap.currency.code()) " · "
             a href={ "/roadmaps/" (crate::enc(roadmap.id.as_str())) } { (l.t("roadmap page and history", "fiche et historique de la feuille de route")) }
         }
+        (super::worklist::counts_box(l, model, roadmap.id.as_str(), today))
         form.filters.panel method="get" action="/" data-autosubmit aria-label=(l.t("What to show", "Que montrer")) {
             div {
                 label for="f-roadmap" { (l.t("Roadmap", "Feuille de route")) }

@@ -9,6 +9,7 @@ pub mod history;
 pub mod login;
 pub mod organisation;
 pub mod pipeline;
+pub mod worklist;
 
 use axum::http::StatusCode;
 use axum::response::Response;
