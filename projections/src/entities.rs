@@ -16,8 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
 
 use chrono::NaiveDate;
+use fundtrail_domain::action::{self, Action, ActionEvent};
 use fundtrail_domain::aggregate::StreamState;
 use fundtrail_domain::document::{self, Document, DocumentEvent};
+use fundtrail_domain::enums::{ActionStatus, ActionSubject};
 use fundtrail_domain::enums::{ContributionKind, Theme};
 use fundtrail_domain::enums::{OrganisationKind, PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::events::AnyEvent;
@@ -273,7 +275,9 @@ pub(crate) struct PledgeExtra {
     pub source: Option<SourceRef>,
     pub description: Option<Box<str>>,
     pub status_not_stated: bool,
-    /// The commitment's expected tranches (`TranchesSet`).
+    /// The commitment's expected tranches (`TranchesSet`), as JSON: their
+    /// amounts are decimals.
+    #[serde(with = "crate::snapshot::as_json")]
     pub tranches: Vec<Tranche>,
 }
 
@@ -301,7 +305,10 @@ pub(crate) struct Entities {
     pub pledges: Table<PledgeRec>,
     pub documents: Table<StreamState<Document>>,
     pub next_steps: Table<StreamState<NextStep>>,
+    /// As JSON: a prospect's hoped-for amount is a decimal.
+    #[serde(with = "crate::snapshot::as_json")]
     pub prospects: Table<StreamState<Prospect>>,
+    pub actions: Table<StreamState<Action>>,
     /// Currencies of the pledges' timelines.
     pub currencies: Currencies,
     #[serde(skip)]
@@ -401,6 +408,15 @@ impl Entities {
                 };
                 let i = self.prospects.slot(id);
                 evolve_in_place(self.prospects.get_mut(i), |s| prospect::evolve(s, e));
+                Vec::new()
+            }
+            AnyEvent::Action(e) => {
+                let id = match e {
+                    ActionEvent::ActionRecorded(r) => r.action_id.as_str(),
+                    ActionEvent::ActionStatusChanged(r) => r.action_id.as_str(),
+                };
+                let i = self.actions.slot(id);
+                evolve_in_place(self.actions.get_mut(i), |s| action::evolve(s, e));
                 Vec::new()
             }
         }
@@ -845,6 +861,44 @@ impl ReadModel {
         v
     }
 
+    pub fn action(&self, id: &str) -> Option<Versioned<'_, Action>> {
+        versioned(self.ent.actions.by_id(id)?)
+    }
+
+    /// `actions(roadmapId, ownerId, dueBefore, status)`: by due date (the
+    /// undated last), then id.
+    pub fn actions(&self, filter: &ActionFilter<'_>) -> Vec<Versioned<'_, Action>> {
+        let mut v: Vec<_> = self
+            .ent
+            .actions
+            .iter()
+            .filter_map(|(_, s)| versioned(s))
+            .filter(|a| filter.roadmap.is_none_or(|r| a.roadmap_id.as_str() == r))
+            .filter(|a| filter.owner.is_none_or(|o| a.owner.as_deref() == Some(o)))
+            .filter(|a| filter.status.is_none_or(|s| a.status == s))
+            .filter(|a| {
+                filter
+                    .due_before
+                    .is_none_or(|d| a.due_on.is_some_and(|due| due < d))
+            })
+            .filter(|a| {
+                filter.about.is_none_or(|(kind, id)| {
+                    a.about
+                        .as_ref()
+                        .is_some_and(|x| x.kind == kind && x.id == id)
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            (a.due_on.is_none(), a.due_on, a.id.as_str()).cmp(&(
+                b.due_on.is_none(),
+                b.due_on,
+                b.id.as_str(),
+            ))
+        });
+        v
+    }
+
     pub fn prospect(&self, id: &str) -> Option<Versioned<'_, Prospect>> {
         versioned(self.ent.prospects.by_id(id)?)
     }
@@ -955,4 +1009,16 @@ impl ReadModel {
             .flatten()
             .collect()
     }
+}
+
+/// Which actions [`ReadModel::actions`] lists (every one when all are `None`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ActionFilter<'a> {
+    pub roadmap: Option<&'a str>,
+    pub owner: Option<&'a str>,
+    /// Due strictly before this day (an undated action is never listed).
+    pub due_before: Option<chrono::NaiveDate>,
+    pub status: Option<ActionStatus>,
+    /// Following up this record.
+    pub about: Option<(ActionSubject, &'a str)>,
 }

@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod donors;
 pub mod entities;
+pub mod forecast;
 pub mod funding;
 mod plain;
 pub mod snapshot;
@@ -48,7 +49,7 @@ use fundtrail_store::RecordedEvent;
 
 pub use audit::{AuditFilter, AuditPage, EntityKind};
 pub use donors::{DonorMapQuery, DonorSummary};
-pub use entities::{Entity, Versioned};
+pub use entities::{ActionFilter, Entity, Versioned};
 pub use funding::{DonorFunding, FundingError, FundingLine, PriorityFunding, RoadmapFunding};
 pub use snapshot::{FORMAT_VERSION as SNAPSHOT_FORMAT_VERSION, SnapshotError, SnapshotInfo};
 
@@ -272,5 +273,13 @@ impl References for ReadModel {
 
     fn pledge_exists(&self, id: &str) -> bool {
         self.pledge_exists(id)
+    }
+
+    fn next_step_roadmap(&self, id: &str) -> Option<String> {
+        Some(self.next_step(id)?.roadmap_id.as_str().to_owned())
+    }
+
+    fn prospect_roadmap(&self, id: &str) -> Option<String> {
+        Some(self.prospect(id)?.roadmap_id.as_str().to_owned())
     }
 }

@@ -24,7 +24,7 @@ use thiserror::Error;
 use crate::ReadModel;
 
 /// Bumped whenever the body's layout changes; older snapshots are then refused.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 9;
 
 const MAGIC: &[u8; 8] = b"FTRMSNAP";
 const HEADER_LEN: usize = 8 + 4 + 8 + 1 + 32 + 8 + 32;
@@ -183,6 +183,27 @@ pub(crate) mod dec {
     /// A decimal as a value (for containers).
     #[derive(Serialize, Deserialize, Clone, Copy)]
     pub struct D(#[serde(with = "self")] pub Decimal);
+}
+
+/// A value written as JSON inside the snapshot: for the few, small records
+/// whose domain types carry decimals (a prospect's hoped-for amount, a
+/// commitment's tranches) and are not worth a postcard shape of their own.
+pub(crate) mod as_json {
+    use serde::de::{DeserializeOwned, Error as _};
+    use serde::ser::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        let bytes = serde_json::to_vec(v).map_err(S::Error::custom)?;
+        bytes.serialize(s)
+    }
+
+    pub fn deserialize<'de, T: DeserializeOwned, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        let bytes = Vec::<u8>::deserialize(d)?;
+        serde_json::from_slice(&bytes).map_err(D::Error::custom)
+    }
 }
 
 pub(crate) mod money {

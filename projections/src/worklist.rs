@@ -3,6 +3,7 @@
 //! one principal's lines.
 
 use chrono::NaiveDate;
+use fundtrail_domain::action::Action;
 use fundtrail_domain::next_step::NextStep;
 use fundtrail_domain::pledge::Pledge;
 use fundtrail_domain::priority::Priority;
@@ -18,7 +19,8 @@ pub struct Filter<'a> {
     /// One roadmap's records (proposals: those naming one of its
     /// priorities); every roadmap's when absent.
     pub roadmap: Option<&'a str>,
-    /// Only the lines this principal follows (a prospect's owner).
+    /// Only the lines this principal follows (a prospect's or an action's
+    /// owner).
     pub owner: Option<&'a str>,
 }
 
@@ -68,12 +70,21 @@ impl ReadModel {
             .flat_map(|r| model.roadmap_priorities(r))
             .map(|p| Priority::clone(&p))
             .collect();
+        let actions: Vec<Action> = model
+            .actions(&crate::ActionFilter {
+                roadmap: filter.roadmap,
+                ..Default::default()
+            })
+            .iter()
+            .map(|a| Action::clone(a))
+            .collect();
         let records = Records {
             pledges: &pledges,
             proposals: &proposals,
             next_steps: &next_steps,
             prospects: &prospects,
             priorities: &priorities,
+            actions: &actions,
         };
         let mut items = worklist(records, today, Ageing::default());
         if let Some(owner) = filter.owner {
@@ -107,6 +118,7 @@ impl ReadModel {
                 None => p.name.clone().unwrap_or_else(|| id.to_owned()),
             }),
             RecordKind::Priority => self.priority(id).map(|p| p.title.clone()),
+            RecordKind::Action => self.action(id).map(|a| a.title.clone()),
         };
         found.unwrap_or_else(|| id.to_owned())
     }

@@ -174,3 +174,85 @@ fn a_model_with_tokens_scoped_or_not_restores() {
     assert_eq!(all(&restored), all(&l.model));
     assert_eq!(all(&restored).len(), 3);
 }
+
+/// Records whose domain types carry decimals outside the pledges' timelines
+/// (a prospect's hoped-for amount, a commitment's tranches) and actions come
+/// back whole: the snapshot is written with postcard, which cannot read a
+/// decimal the way JSON does.
+#[test]
+fn prospects_with_hopes_tranches_and_actions_restore() {
+    use fundtrail_domain::action::{About, ActionEvent, ActionRecorded};
+    use fundtrail_domain::enums::{ActionStatus, ActionSubject, ProspectStage};
+    use fundtrail_domain::ids::{ActionId, OrganisationId, PledgeId, ProspectId, RoadmapId};
+    use fundtrail_domain::money::{Currency, Money};
+    use fundtrail_domain::pledge::PledgeEvent;
+    use fundtrail_domain::prospect::{ProspectEvent, ProspectRecorded};
+    use fundtrail_domain::schedule::{Tranche, TranchesSet};
+
+    let mut l = random_ledger(3, 300);
+    l.push(
+        "prospect-pp-afdb",
+        ProspectEvent::from(ProspectRecorded {
+            prospect_id: ProspectId::new_unchecked("pp-afdb"),
+            roadmap_id: RoadmapId::new_unchecked("ra"),
+            organisation_id: Some(OrganisationId::new_unchecked("o1")),
+            name: None,
+            priority_ids: vec![],
+            themes: vec![],
+            note: None,
+            source: None,
+            stage: ProspectStage::InDiscussion,
+            owner: Some("Awa".into()),
+            expected_amount: Some(Money::new(common::dec("50000000.5"), Currency::XOF)),
+            expected_decision_on: Some(common::date("2024-06-30")),
+        }),
+    );
+    let committed = l
+        .model
+        .pledges(None, None, None)
+        .iter()
+        .find(|p| p.committed_on.is_some() && p.amount.is_some())
+        .map(|p| p.id.to_string())
+        .expect("a commitment");
+    l.push(
+        &format!("pledge-{committed}"),
+        PledgeEvent::from(TranchesSet {
+            pledge_id: PledgeId::new_unchecked(&committed),
+            tranches: vec![Tranche {
+                due_on: common::date("2024-09-30"),
+                amount: common::dec("12.34"),
+            }],
+            reason: None,
+        }),
+    );
+    l.push(
+        "action-a1",
+        ActionEvent::from(ActionRecorded {
+            action_id: ActionId::new_unchecked("a1"),
+            roadmap_id: RoadmapId::new_unchecked("ra"),
+            title: "Relancer".into(),
+            owner: Some("Awa".into()),
+            due_on: Some(common::date("2024-07-01")),
+            status: ActionStatus::Planned,
+            about: Some(About {
+                kind: ActionSubject::Prospect,
+                id: "pp-afdb".into(),
+            }),
+            note: None,
+            source: None,
+        }),
+    );
+    let restored = ReadModel::restore(&l.model.snapshot()).expect("the snapshot restores");
+    assert_eq!(
+        *restored.prospect("pp-afdb").unwrap(),
+        *l.model.prospect("pp-afdb").unwrap()
+    );
+    assert_eq!(
+        restored.pledge(&committed).unwrap().tranches,
+        l.model.pledge(&committed).unwrap().tranches
+    );
+    assert_eq!(
+        *restored.action("a1").unwrap(),
+        *l.model.action("a1").unwrap()
+    );
+}

@@ -31,7 +31,7 @@ command -v node >/dev/null 2>&1 || missing "no node"
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 work=$(mktemp -d)
-"$bin" serve --demo --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr" &
+"$bin" serve --demo --test-clock --listen "127.0.0.1:$port" >"$work/stdout" 2>"$work/stderr" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 150); do

@@ -378,6 +378,73 @@ try {
     await axeCheck(page, "partnership page");
   });
 
+  await test("resource mobilisation: a prospect becomes a proposal then a pledge, tranches are set, and one falls overdue when the server's clock moves", async () => {
+    assert(newPledgeId, "needs the pledge recorded above");
+    const submit = (url) => Promise.all([page.waitForURL(url), page.click("form.record button[type=submit]")]);
+    const proposal = (await graphql(`{ proposals { id } }`)).proposals[0].id;
+    await page.goto(`${base}/prospects/pp-afdb-2023/advance`);
+    await axeCheck(page, "the form that moves an approach on");
+    await page.selectOption("#f-stage", "PROPOSAL_SUBMITTED");
+    await page.fill("#f-reason", "Note conceptuelle envoyée à la BAD");
+    await page.selectOption("#f-proposalId", proposal);
+    await submit(/\/pipeline\?done=1/);
+    await page.goto(`${base}/prospects/pp-afdb-2023/advance`);
+    await page.selectOption("#f-stage", "PLEDGED");
+    await page.fill("#f-reason", "Accord de la BAD");
+    await page.selectOption("#f-pledgeId", newPledgeId);
+    await submit(/\/pipeline\?done=1/);
+    const prospect = (await graphql(`{ prospect(id: "pp-afdb-2023") { stage proposal { id } pledge { id } moves { to } } }`)).prospect;
+    eq(prospect.stage, "PLEDGED", "the prospect became a pledge");
+    eq(prospect.proposal.id, proposal, "through the proposal");
+    eq(prospect.pledge.id, newPledgeId, "the pledge it became");
+    eq(prospect.moves.map((m) => m.to).join(","), "PROPOSAL_SUBMITTED,PLEDGED", "two moves, each with its reason");
+    await axeCheck(page, "pipeline after the moves");
+
+    // The pledge (committed above) gets two tranches: one in 5 days, one in 60.
+    const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+    const pledgeUrl = `${base}/pledges/${encodeURIComponent(newPledgeId)}`;
+    const amount = (await graphql(`{ pledge(id: "${newPledgeId}") { amount { amount } } }`)).pledge.amount.amount;
+    const first = Math.floor(Number(amount) / 4);
+    await page.goto(`${pledgeUrl}/tranches`);
+    await axeCheck(page, "tranches form");
+    await page.fill("#f-dueOn-0", day(5));
+    await page.fill("#f-amount-0", String(first));
+    await page.fill("#f-dueOn-1", day(60));
+    await page.fill("#f-amount-1", String(first));
+    await submit(/done=1/);
+    eq(await page.$$eval("[data-overdue=true]", (x) => x.length), 0, "nothing is overdue yet");
+
+    // Ten days later (the server's clock, moved by the test-only setting):
+    // the first tranche is overdue, on the pledge's page and the worklist.
+    const moved = await fetch(`${base}/test/clock?days=10`, { method: "POST", headers: { authorization: `Bearer ${adminToken}` } });
+    eq(moved.status, 200, "the test clock moves (serve --test-clock)");
+    await page.goto(pledgeUrl);
+    eq(await page.$$eval("[data-overdue=true]", (x) => x.length), 1, "the first tranche is overdue");
+    eq(await page.getAttribute("[data-field=overdue]", "data-amount"), String(first), "all of it");
+    const overdue = (await graphql(`{ pledge(id: "${newPledgeId}") { overdue { amount } } }`)).pledge.overdue.amount;
+    eq(Number(overdue), first, "GraphQL agrees");
+    await shot(page, "13-overdue-tranche");
+    await page.goto(`${base}/worklist`);
+    assert(await page.isVisible(`a[href="/pledges/${encodeURIComponent(newPledgeId)}/disburse"]`), "the worklist links to the form that resolves it");
+    await shot(page, "14-worklist");
+    await axeCheck(page, "worklist");
+
+    // An action on the report's second next step, then done.
+    await page.goto(`${base}/roadmaps/${roadmap}/actions/new?about=NEXT_STEP:civ-2023-s2`);
+    await axeCheck(page, "action form");
+    await page.fill("#f-title", "Former les agents à la collecte des données");
+    await page.fill("#f-owner", "demo-admin");
+    await page.fill("#f-dueOn", day(20));
+    await submit(/done=1/);
+    const row = page.locator("table tr[data-action]").first();
+    eq(await row.locator("[data-field=status]").getAttribute("data-value"), "PLANNED", "recorded as planned");
+    await axeCheck(page, "roadmap page with its actions");
+    await page.goto(`${base}/priorities/civ-2023-p1`);
+    assert(await page.isVisible("[data-testid=forecast] svg"), "the forecast chart on the priority's page");
+    await shot(page, "15-forecast");
+    await axeCheck(page, "priority page with its forecast");
+  });
+
   await test("the auditor view shows the audit trail and the hash-chain check", async () => {
     await page.goto(`${base}/audit`);
     const trail = (await graphql(`{ auditTrail(first: 1) { totalCount } }`)).auditTrail;

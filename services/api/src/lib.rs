@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod overload;
 pub mod rate_limit;
 pub mod response_cache;
+pub mod test_clock;
 pub mod websocket;
 
 pub use graphql::{FundtrailSchema, build_schema};

@@ -53,5 +53,15 @@ pub fn links(model: &ReadModel, item: &WorkItem) -> (String, Option<String>) {
             let form = Some(format!("{page}/requirement"));
             (page, form)
         }
+        RecordKind::Action => {
+            let roadmap = model
+                .action(&item.record_id)
+                .map(|a| enc(a.roadmap_id.as_str()))
+                .unwrap_or_default();
+            (
+                format!("/roadmaps/{roadmap}#action-{id}"),
+                Some(format!("/actions/{id}/status")),
+            )
+        }
     }
 }

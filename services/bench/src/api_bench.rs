@@ -279,6 +279,26 @@ pub async fn ceiling_server() -> Result<(String, tokio::task::JoinHandle<()>)> {
     Ok((url, task))
 }
 
+/// The worklist of one roadmap (issue #14).
+pub const WORKLIST_QUERY: &str =
+    "query($roadmap: ID) { worklist(roadmapId: $roadmap) { kind recordId daysLate } }";
+
+/// The forecast of one roadmap (issue #14).
+pub const FORECAST_QUERY: &str = "query($roadmap: ID!) { forecast(roadmapId: $roadmap) { \
+    total { expected { amount } disbursed { amount } disbursedUndated { amount } } \
+    priorities { quarters { quarter expected { amount } disbursed { amount } coverage } } } }";
+
+/// `query` for roadmap `i % roadmaps`, every request's text unique (the
+/// answer cache bypassed: the figure measures execution).
+pub fn roadmap_body(query: &'static str, roadmaps: Arc<Vec<String>>) -> impl Fn(usize) -> Value {
+    move |i| {
+        json!({
+            "query": format!("{query}\n# request {i}"),
+            "variables": {"roadmap": roadmaps[i % roadmaps.len()]},
+        })
+    }
+}
+
 /// The dashboard query for roadmap `i % roadmaps`. `unique`: every request's
 /// text differs (a trailing comment), so the server's answer cache never
 /// serves it and the figure measures execution.
@@ -496,6 +516,20 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         let w5_exec = run(None, None, true).await;
         let w6_as_of_exec = run(Some(as_of.clone()), None, true).await;
         let w6_on_exec = run(None, Some(on), true).await;
+        let worklist = load(
+            &url,
+            args.clients,
+            args.seconds,
+            roadmap_body(WORKLIST_QUERY, roadmaps.clone()),
+        )
+        .await;
+        let forecast = load(
+            &url,
+            args.clients,
+            args.seconds,
+            roadmap_body(FORECAST_QUERY, roadmaps.clone()),
+        )
+        .await;
         let page_paths = crate::web_bench::pages(
             &ledger.roadmaps[0],
             &as_of,
@@ -552,6 +586,8 @@ pub async fn run(args: ApiArgs) -> Result<()> {
             ("W5 executed          ", &w5_exec, 5, Some(&ceiling)),
             ("W6 executed, asOf    ", &w6_as_of_exec, 50, None),
             ("W6 executed, on      ", &w6_on_exec, 50, None),
+            ("worklist (#14)       ", &worklist, 50, None),
+            ("forecast (#14)       ", &forecast, 50, None),
         ] {
             println!(
                 "{}",

@@ -95,6 +95,35 @@ contract_enum!(
 );
 
 contract_enum!(
+    /// Where an action stands (issue #14): PLANNED, IN_PROGRESS, DONE or
+    /// DROPPED.
+    ActionStatus {
+        Planned => "PLANNED",
+        InProgress => "IN_PROGRESS",
+        Done => "DONE",
+        Dropped => "DROPPED",
+    }
+);
+
+impl ActionStatus {
+    /// Still to do: PLANNED or IN_PROGRESS.
+    pub fn is_open(self) -> bool {
+        matches!(self, ActionStatus::Planned | ActionStatus::InProgress)
+    }
+}
+
+contract_enum!(
+    /// What an action follows up (issue #14).
+    ActionSubject {
+        NextStep => "NEXT_STEP",
+        Prospect => "PROSPECT",
+        Proposal => "PROPOSAL",
+        Partnership => "PARTNERSHIP",
+        Pledge => "PLEDGE",
+    }
+);
+
+contract_enum!(
     /// Where an approach to a donor stands (issue #14): IDENTIFIED →
     /// CONTACTED → IN_DISCUSSION → PROPOSAL_SUBMITTED → PLEDGED, or DECLINED
     /// or ON_HOLD on the way.

@@ -12,6 +12,7 @@
 
 use serde_json::Value;
 
+use crate::action::ActionEvent;
 use crate::document::DocumentEvent;
 use crate::events::EventEnum;
 use crate::exchange_rate::ExchangeRateEvent;
@@ -39,6 +40,7 @@ pub fn event_schemas() -> Vec<(String, Value)> {
         DocumentEvent::schemas(),
         NextStepEvent::schemas(),
         ProspectEvent::schemas(),
+        ActionEvent::schemas(),
     ]
     .concat()
 }
@@ -107,7 +109,7 @@ mod tests {
     #[test]
     fn every_event_type_has_one_schema_with_camel_case_fields() {
         let all = event_schemas();
-        assert_eq!(all.len(), 22);
+        assert_eq!(all.len(), 24);
         let made = &all
             .iter()
             .find(|(n, _)| n == "PledgeMade.v2.json")

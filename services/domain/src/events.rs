@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::action::ActionEvent;
 use crate::document::DocumentEvent;
 use crate::exchange_rate::ExchangeRateEvent;
 use crate::next_step::NextStepEvent;
@@ -145,6 +146,7 @@ pub enum AnyEvent {
     Document(DocumentEvent),
     NextStep(NextStepEvent),
     Prospect(ProspectEvent),
+    Action(ActionEvent),
 }
 
 macro_rules! any_event_dispatch {
@@ -161,6 +163,7 @@ macro_rules! any_event_dispatch {
             AnyEvent::Document($e) => $body,
             AnyEvent::NextStep($e) => $body,
             AnyEvent::Prospect($e) => $body,
+            AnyEvent::Action($e) => $body,
         }
     };
 }
@@ -184,7 +187,8 @@ any_event_from!(
     Token(TokenEvent),
     Document(DocumentEvent),
     NextStep(NextStepEvent),
-    Prospect(ProspectEvent)
+    Prospect(ProspectEvent),
+    Action(ActionEvent)
 );
 
 impl AnyEvent {
@@ -230,6 +234,7 @@ impl AnyEvent {
             .or_else(|| lift(DocumentEvent::decode_current(event_type, payload)))
             .or_else(|| lift(NextStepEvent::decode_current(event_type, payload)))
             .or_else(|| lift(ProspectEvent::decode_current(event_type, payload)))
+            .or_else(|| lift(ActionEvent::decode_current(event_type, payload)))
     }
 
     fn decode_current_value(
@@ -262,13 +267,15 @@ impl AnyEvent {
             lift(NextStepEvent::decode_current_value(t, payload))
         } else if ProspectEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
             lift(ProspectEvent::decode_current_value(t, payload))
+        } else if ActionEvent::EVENT_TYPES.iter().any(|(n, _)| *n == t) {
+            lift(ActionEvent::decode_current_value(t, payload))
         } else {
             lift(ExchangeRateEvent::decode_current_value(t, payload))
         }
     }
 }
 
-const ALL_EVENT_TYPES: [&[(&str, u16)]; 11] = [
+const ALL_EVENT_TYPES: [&[(&str, u16)]; 12] = [
     OrganisationEvent::EVENT_TYPES,
     RoadmapEvent::EVENT_TYPES,
     PriorityEvent::EVENT_TYPES,
@@ -280,6 +287,7 @@ const ALL_EVENT_TYPES: [&[(&str, u16)]; 11] = [
     DocumentEvent::EVENT_TYPES,
     NextStepEvent::EVENT_TYPES,
     ProspectEvent::EVENT_TYPES,
+    ActionEvent::EVENT_TYPES,
 ];
 
 /// The current schema version of an event type, `None` for an unknown type.
@@ -635,13 +643,30 @@ mod tests {
             token_hash: crate::token::token_hash("ft_x"),
         });
         events.push(token.into());
+        events.push(
+            crate::action::ActionEvent::from(crate::action::ActionRecorded {
+                action_id: crate::ids::ActionId::new_unchecked("a1"),
+                roadmap_id: crate::ids::RoadmapId::new_unchecked("civ-2023"),
+                title: "Relancer la BAD".into(),
+                owner: Some("Awa".into()),
+                due_on: None,
+                status: crate::enums::ActionStatus::Planned,
+                about: Some(crate::action::About {
+                    kind: crate::enums::ActionSubject::Pledge,
+                    id: "pl".into(),
+                }),
+                note: None,
+                source: None,
+            })
+            .into(),
+        );
         for e in &events {
             let (t, v, payload) = (e.event_type(), e.schema_version(), e.to_payload().unwrap());
             assert!(payload.get("type").is_none(), "the payload carries no tag");
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 22);
+        assert_eq!(AnyEvent::event_types().len(), 24);
     }
 
     #[test]

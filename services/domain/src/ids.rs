@@ -111,6 +111,7 @@ slug_id!(TokenId, "Token");
 slug_id!(DocumentId, "Document");
 slug_id!(NextStepId, "NextStep");
 slug_id!(ProspectId, "Prospect");
+slug_id!(ActionId, "Action");
 
 #[cfg(test)]
 mod tests {

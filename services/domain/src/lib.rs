@@ -20,6 +20,7 @@
 //! (looking tokens up) and id generation belong to the service layer.
 
 pub mod access;
+pub mod action;
 pub mod aggregate;
 pub mod country;
 pub mod dates;

@@ -84,6 +84,10 @@ pub trait References {
     fn document_exists(&self, id: &str) -> bool;
     /// Is there a pledge with this id (for a prospect that became one)?
     fn pledge_exists(&self, id: &str) -> bool;
+    /// The roadmap of a next step (for an action that follows it up).
+    fn next_step_roadmap(&self, id: &str) -> Option<String>;
+    /// The roadmap of a prospect (for an action that follows it up).
+    fn prospect_roadmap(&self, id: &str) -> Option<String>;
 }
 
 /// No other entity exists (enough for commands that reference nothing).
@@ -115,6 +119,12 @@ impl References for NoReferences {
     fn document_exists(&self, _: &str) -> bool {
         false
     }
+    fn next_step_roadmap(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn prospect_roadmap(&self, _: &str) -> Option<String> {
+        None
+    }
     fn pledge_exists(&self, _: &str) -> bool {
         false
     }
@@ -130,6 +140,8 @@ pub struct InMemoryReferences {
     partnerships: HashMap<String, RecordRef>,
     documents: HashSet<String>,
     pledges: HashSet<String>,
+    next_steps: HashMap<String, String>,
+    prospects: HashMap<String, String>,
 }
 
 impl InMemoryReferences {
@@ -213,6 +225,18 @@ impl InMemoryReferences {
             AnyEvent::Pledge(crate::pledge::PledgeEvent::PledgeMade(e)) => {
                 self.pledges.insert(e.pledge_id.as_str().to_owned());
             }
+            AnyEvent::NextStep(crate::next_step::NextStepEvent::NextStepDefined(e)) => {
+                self.next_steps.insert(
+                    e.next_step_id.as_str().to_owned(),
+                    e.roadmap_id.as_str().to_owned(),
+                );
+            }
+            AnyEvent::Prospect(crate::prospect::ProspectEvent::ProspectRecorded(e)) => {
+                self.prospects.insert(
+                    e.prospect_id.as_str().to_owned(),
+                    e.roadmap_id.as_str().to_owned(),
+                );
+            }
             _ => {}
         }
     }
@@ -245,5 +269,11 @@ impl References for InMemoryReferences {
     }
     fn pledge_exists(&self, id: &str) -> bool {
         self.pledges.contains(id)
+    }
+    fn next_step_roadmap(&self, id: &str) -> Option<String> {
+        self.next_steps.get(id).cloned()
+    }
+    fn prospect_roadmap(&self, id: &str) -> Option<String> {
+        self.prospects.get(id).cloned()
     }
 }

@@ -23,10 +23,12 @@ pub enum EntityKind {
     NextStep,
     /// A donor to approach (stream `prospect-<id>`).
     Prospect,
+    /// A follow-up with an owner and a due date (stream `action-<id>`).
+    Action,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 11] = [
+    pub const ALL: [EntityKind; 12] = [
         EntityKind::Organisation,
         EntityKind::Roadmap,
         EntityKind::Priority,
@@ -38,6 +40,7 @@ impl EntityKind {
         EntityKind::Document,
         EntityKind::NextStep,
         EntityKind::Prospect,
+        EntityKind::Action,
     ];
 
     /// What the names of this kind's streams start with, e.g. `pledge-`.
@@ -54,6 +57,7 @@ impl EntityKind {
             EntityKind::Document => "document-",
             EntityKind::NextStep => "nextstep-",
             EntityKind::Prospect => "prospect-",
+            EntityKind::Action => "action-",
         }
     }
 }

@@ -13,6 +13,9 @@
 //!   [`DUE_SOON_DAYS`] days or has ended;
 //! - **decisions due**: prospects still on the way whose expected decision
 //!   date is within [`DUE_SOON_DAYS`] days or past;
+//! - **actions due**: actions PLANNED or IN_PROGRESS whose due date is
+//!   within [`DUE_SOON_DAYS`] days or past (an action past its due date
+//!   ages from that date);
 //! - **data to complete**: a cash or in-kind contribution with no value
 //!   (technical support is not meant to be valued, so it is not listed), a
 //!   contribution with no date, a priority with no funding requirement.
@@ -22,6 +25,7 @@
 
 use chrono::{Datelike, NaiveDate, TimeDelta};
 
+use crate::action::Action;
 use crate::enums::{ContributionKind, NextStepStatus, PledgeStatus, ProposalStatus, ProspectStage};
 use crate::money::Money;
 use crate::next_step::NextStep;
@@ -58,6 +62,7 @@ pub enum WorkKind {
     AgeingProposal,
     NextStepDue,
     DecisionDue,
+    ActionDue,
     UnvaluedContribution,
     UnknownDate,
     NoRequirement,
@@ -70,6 +75,7 @@ impl WorkKind {
         WorkKind::AgeingProposal,
         WorkKind::NextStepDue,
         WorkKind::DecisionDue,
+        WorkKind::ActionDue,
         WorkKind::UnvaluedContribution,
         WorkKind::UnknownDate,
         WorkKind::NoRequirement,
@@ -83,6 +89,7 @@ impl WorkKind {
             WorkKind::AgeingProposal => "AGEING_PROPOSAL",
             WorkKind::NextStepDue => "NEXT_STEP_DUE",
             WorkKind::DecisionDue => "DECISION_DUE",
+            WorkKind::ActionDue => "ACTION_DUE",
             WorkKind::UnvaluedContribution => "UNVALUED_CONTRIBUTION",
             WorkKind::UnknownDate => "UNKNOWN_DATE",
             WorkKind::NoRequirement => "NO_REQUIREMENT",
@@ -106,6 +113,7 @@ pub enum RecordKind {
     NextStep,
     Prospect,
     Priority,
+    Action,
 }
 
 /// One line of the worklist.
@@ -133,6 +141,7 @@ pub struct Records<'a> {
     pub next_steps: &'a [NextStep],
     pub prospects: &'a [Prospect],
     pub priorities: &'a [Priority],
+    pub actions: &'a [Action],
 }
 
 /// The last day of a `YYYY-MM` month.
@@ -252,6 +261,20 @@ pub fn worklist(records: Records<'_>, today: NaiveDate, ageing: Ageing) -> Vec<W
             out.push(w);
         }
     }
+    for a in records.actions {
+        if a.is_open()
+            && let Some(d) = a.due_on
+            && d <= soon
+        {
+            let mut w = dated(
+                item(WorkKind::ActionDue, RecordKind::Action, a.id.as_str()),
+                d,
+                today,
+            );
+            w.owner = a.owner.clone();
+            out.push(w);
+        }
+    }
     for p in records.priorities {
         if p.requirement.is_none() {
             out.push(item(
@@ -281,6 +304,7 @@ pub fn counts(items: &[WorkItem]) -> Vec<(WorkKind, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::enums::ActionStatus;
     use crate::ids::{NextStepId, PledgeId, PriorityId, ProposalId, RoadmapId};
     use crate::money::Currency;
     use crate::pledge::PledgeState;
@@ -371,6 +395,25 @@ mod tests {
             requirement: None,
             source: None,
         };
+        let action = |id: &str, due: &str, status: ActionStatus| Action {
+            id: crate::ids::ActionId::new_unchecked(id),
+            roadmap_id: RoadmapId::new_unchecked("civ-2023"),
+            title: "t".into(),
+            owner: Some("officer-awa".into()),
+            due_on: Some(date(due)),
+            status,
+            about: None,
+            note: None,
+            source: None,
+            history: vec![],
+        };
+        // Due in 14 days, late, done, due in 15 days: the first two come.
+        let actions = [
+            action("a-soon", "2024-07-15", ActionStatus::Planned),
+            action("a-late", "2024-06-20", ActionStatus::InProgress),
+            action("a-done", "2024-06-20", ActionStatus::Done),
+            action("a-later", "2024-07-16", ActionStatus::Planned),
+        ];
         let pledges = [announced, scheduled, gift, support];
         let records = Records {
             pledges: &pledges,
@@ -378,6 +421,7 @@ mod tests {
             next_steps: std::slice::from_ref(&step),
             prospects: &[],
             priorities: std::slice::from_ref(&priority),
+            actions: &actions,
         };
         let list = worklist(records, today, Ageing::default());
         let kinds: Vec<(WorkKind, &str)> = list
@@ -391,6 +435,8 @@ mod tests {
                 (WorkKind::AgeingPledge, "pl-support"),
                 (WorkKind::AgeingPledge, "pl-old"),
                 (WorkKind::NextStepDue, "ns-4"),
+                (WorkKind::ActionDue, "a-late"),
+                (WorkKind::ActionDue, "a-soon"),
                 (WorkKind::UnvaluedContribution, "pl-gift"),
                 (WorkKind::UnknownDate, "pl-gift"),
                 (WorkKind::NoRequirement, "civ-2023-p1"),
@@ -406,8 +452,12 @@ mod tests {
         );
         assert_eq!(list[3].due_on, Some(date("2024-06-30")));
         assert_eq!(list[3].days_late, Some(1));
+        assert_eq!(list[4].days_late, Some(11));
+        assert_eq!(list[5].days_late, Some(-14));
+        assert_eq!(list[5].owner.as_deref(), Some("officer-awa"));
         let counted = counts(&list);
         assert_eq!(counted[1], (WorkKind::AgeingPledge, 2));
+        assert_eq!(counted[5], (WorkKind::ActionDue, 2));
     }
 
     #[test]

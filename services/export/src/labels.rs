@@ -3,8 +3,8 @@
 //! and the markers of what is not known.
 
 use fundtrail_domain::enums::{
-    ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature, PartnershipStatus,
-    PledgeStatus, ProposalStatus, ProspectStage, Theme,
+    ActionStatus, ContributionKind, NextStepStatus, OrganisationKind, PartnershipNature,
+    PartnershipStatus, PledgeStatus, ProposalStatus, ProspectStage, Theme,
 };
 use fundtrail_domain::worklist::WorkKind;
 
@@ -133,9 +133,17 @@ labelled!(WorkKind {
     AgeingProposal => ("Proposals without a decision after 90 days", "Propositions sans décision après 90 jours"),
     NextStepDue => ("Next steps due", "Prochaines étapes à échéance"),
     DecisionDue => ("Donor decisions due", "Décisions de bailleurs attendues"),
+    ActionDue => ("Actions due", "Actions à échéance"),
     UnvaluedContribution => ("Contributions without a value", "Contributions non chiffrées"),
     UnknownDate => ("Contributions without a date", "Contributions non datées"),
     NoRequirement => ("Priorities without a funding requirement", "Priorités sans besoin de financement"),
+});
+
+labelled!(ActionStatus {
+    Planned => ("Planned", "Planifiée"),
+    InProgress => ("In progress", "En cours"),
+    Done => ("Done", "Faite"),
+    Dropped => ("Dropped", "Abandonnée"),
 });
 
 labelled!(NextStepStatus {

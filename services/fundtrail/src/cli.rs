@@ -62,6 +62,10 @@ pub(crate) enum Command {
         /// 127.0.0.1:9187); on the main address it needs an admin or auditor token.
         #[arg(long)]
         metrics_listen: Option<std::net::SocketAddr>,
+        /// Tests only: admins may move the server's clock forward with
+        /// POST /test/clock?days=N (browser tests of due dates).
+        #[arg(long, hide = true)]
+        test_clock: bool,
     },
     /// Manage principals' API tokens (run where the store is: the local
     /// administrator). Roles: viewer, officer, auditor, admin.

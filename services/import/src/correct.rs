@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use fundtrail_domain::action::ChangeActionStatus;
 use fundtrail_domain::enums::{PartnershipStatus, PledgeStatus, ProposalStatus};
 use fundtrail_domain::money::Money;
 use fundtrail_domain::next_step::ChangeNextStepStatus;
@@ -75,6 +76,12 @@ impl Show for SourceRef {
             self.section.as_deref().unwrap_or("-"),
             self.quote
         )
+    }
+}
+
+impl Show for fundtrail_domain::action::About {
+    fn show(&self) -> String {
+        format!("{} {}", self.kind, self.id)
     }
 }
 
@@ -229,6 +236,7 @@ impl Corrector<'_, '_> {
             RecordKind::Document => w.document(&e.stream).exists(),
             RecordKind::NextStep => w.next_step(&e.stream).exists(),
             RecordKind::Prospect => w.prospect(&e.stream).exists(),
+            RecordKind::Action => w.action(&e.stream).exists(),
         }
     }
 
@@ -281,6 +289,7 @@ impl Corrector<'_, '_> {
                 RecordKind::Document => "a document's",
                 RecordKind::NextStep => "a next step's",
                 RecordKind::Prospect => "a prospect's",
+                RecordKind::Action => "an action's",
             };
             self.problem(
                 &e.id,
@@ -457,6 +466,44 @@ impl Corrector<'_, '_> {
                 self.fixed(e, "themes", &c.themes, &d.themes);
                 self.fixed(e, "source", &c.source, &d.source);
             }
+            RecordKind::Action => self.action(e),
+        }
+    }
+
+    /// An action's facts are fixed; its status moves by `changeActionStatus`.
+    fn action(&mut self, e: &Entry) {
+        let Some(d) = self
+            .plan
+            .desired
+            .actions
+            .get(&e.stream)
+            .and_then(|s| s.entity.clone())
+        else {
+            return;
+        };
+        let Some(c) = self.world.action(&e.stream).entity.clone() else {
+            return;
+        };
+        self.fixed(
+            e,
+            "roadmap",
+            &c.roadmap_id.to_string(),
+            &d.roadmap_id.to_string(),
+        );
+        self.fixed(e, "title", &c.title, &d.title);
+        self.fixed(e, "owner", &c.owner, &d.owner);
+        self.fixed(e, "due_on", &c.due_on, &d.due_on);
+        self.fixed(e, "about", &c.about, &d.about);
+        self.fixed(e, "source", &c.source, &d.source);
+        if c.status != d.status {
+            let reason = self.reason(e, format!("status: {}", d.status));
+            let command = ChangeActionStatus {
+                action_id: e.id.clone(),
+                status: d.status,
+                on: self.plan.corrected_on,
+                reason: Some(reason),
+            };
+            self.step(e, "status", "status", Command::Action(command.into()));
         }
     }
 

@@ -38,6 +38,10 @@
 //!   `owner`, `expected_amount` and `expected_decision_on`; a stage moves
 //!   later through `advanceProspect`, which the importer leaves to the
 //!   officers: a file's stage of a prospect the ledger holds is not compared);
+//! - actions → `recordAction` (`roadmap`, `title`, `owner`, `due_on`,
+//!   `status`, PLANNED when absent, and `about: {kind, id}` naming the next
+//!   step, prospect, proposal, partnership or contribution it follows up); a
+//!   later status in the file is a `changeActionStatus` correction;
 //! - partnerships → `recordPartnership` (in the file's status, or none when
 //!   the file states none);
 //! - proposals → `submitProposal` (`submittedOn` unknown), then for APPROVED,
@@ -85,8 +89,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use fundtrail_app::AppState;
+use fundtrail_domain::action::{AboutInput, RecordAction};
 use fundtrail_domain::document::RegisterDocument;
 use fundtrail_domain::enums::*;
+use fundtrail_domain::enums::{ActionStatus, ActionSubject};
 use fundtrail_domain::next_step::DefineNextStep;
 use fundtrail_domain::organisation::RegisterOrganisation;
 use fundtrail_domain::partnership::RecordPartnership;
@@ -210,6 +216,7 @@ enum RecordKind {
     Document,
     NextStep,
     Prospect,
+    Action,
 }
 
 impl RecordKind {
@@ -224,6 +231,7 @@ impl RecordKind {
             RecordKind::Document => "document",
             RecordKind::NextStep => "nextstep",
             RecordKind::Prospect => "prospect",
+            RecordKind::Action => "action",
         }
     }
 }
@@ -284,6 +292,31 @@ struct RawFile {
     contributions: Vec<RawContribution>,
     #[serde(default)]
     prospects: Vec<RawProspect>,
+    #[serde(default)]
+    actions: Vec<RawAction>,
+}
+
+#[derive(Deserialize)]
+struct RawAction {
+    id: Option<String>,
+    roadmap: Option<String>,
+    title: Option<String>,
+    owner: Option<String>,
+    due_on: Option<String>,
+    /// PLANNED when absent.
+    status: Option<String>,
+    about: Option<RawAbout>,
+    note: Option<String>,
+    source: Option<RawSource>,
+    /// Why the ledger's status is corrected to the file's.
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawAbout {
+    /// NEXT_STEP, PROSPECT, PROPOSAL, PARTNERSHIP or PLEDGE (a contribution).
+    kind: Option<String>,
+    id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1284,6 +1317,38 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
             expected_decision_on,
         };
         out.push(&id, "record", Command::Prospect(command.into()));
+    }
+
+    for (i, a) in raw.actions.iter().enumerate() {
+        records += 1;
+        let id = c.id("actions", i, &a.id);
+        let roadmap = c.required(&id, "roadmap", &a.roadmap);
+        let title = c.required(&id, "title", &a.title);
+        let due_on = c.date(&id, "due_on", &a.due_on);
+        let status = a
+            .status
+            .as_deref()
+            .and_then(|v| c.enumeration::<ActionStatus>(&id, "status", v));
+        let about = a.about.as_ref().and_then(|about| {
+            let kind = c.required(&id, "about.kind", &about.kind);
+            let target = c.required(&id, "about.id", &about.id);
+            let kind = c.enumeration::<ActionSubject>(&id, "about.kind", &kind)?;
+            Some(AboutInput { kind, id: target })
+        });
+        let source = texts.source(&mut c, &id, &a.source);
+        out.entry(&id, RecordKind::Action, None, a.reason.as_ref());
+        let command = RecordAction {
+            id: id.clone(),
+            roadmap_id: roadmap,
+            title,
+            owner: a.owner.clone(),
+            due_on,
+            status,
+            about,
+            note: a.note.clone(),
+            source,
+        };
+        out.push(&id, "record", Command::Action(command.into()));
     }
 
     let mut desired = World::empty();

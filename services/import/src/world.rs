@@ -8,6 +8,7 @@ use std::any::Any;
 use std::collections::HashMap;
 
 use fundtrail_domain::DomainError;
+use fundtrail_domain::action::ActionState;
 use fundtrail_domain::aggregate::{Aggregate, StreamState};
 use fundtrail_domain::document::DocumentState;
 use fundtrail_domain::events::AnyEvent;
@@ -36,6 +37,7 @@ pub(crate) struct States {
     pub documents: HashMap<String, DocumentState>,
     pub next_steps: HashMap<String, NextStepState>,
     pub prospects: HashMap<String, ProspectState>,
+    pub actions: HashMap<String, ActionState>,
 }
 
 impl States {
@@ -75,6 +77,9 @@ impl States {
             }),
             EntityKind::Prospect => slot(&mut self.prospects, stream, || {
                 seeded(base.and_then(|m| m.prospect(id)))
+            }),
+            EntityKind::Action => slot(&mut self.actions, stream, || {
+                seeded(base.and_then(|m| m.action(id)))
             }),
             EntityKind::ExchangeRate | EntityKind::Token => return None,
         };
@@ -175,6 +180,20 @@ impl References for Refs<'_> {
             || self
                 .base
                 .is_some_and(|m| <ReadModel as References>::pledge_exists(m, id))
+    }
+
+    fn next_step_roadmap(&self, id: &str) -> Option<String> {
+        self.added.next_step_roadmap(id).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::next_step_roadmap(m, id))
+        })
+    }
+
+    fn prospect_roadmap(&self, id: &str) -> Option<String> {
+        self.added.prospect_roadmap(id).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::prospect_roadmap(m, id))
+        })
     }
 }
 
@@ -291,6 +310,7 @@ impl<'a> World<'a> {
     current!(document, DocumentState);
     current!(next_step, NextStepState);
     current!(prospect, ProspectState);
+    current!(action, ActionState);
 
     /// Runs `command` against the current state of its entity (seeded from
     /// the read models the first time): answers the entity's version before

@@ -558,3 +558,46 @@ async fn expected_tranches_are_imported_and_corrected_with_a_reason() {
         "{problems:#?}"
     );
 }
+
+#[tokio::test]
+async fn actions_are_imported_and_their_status_corrected_with_a_reason() {
+    let with_action = |status: &str| {
+        format!(
+            "{DEMO}actions:\n  - {{id: a-meeting, roadmap: civ-2023, title: \"Convoquer la réunion de coordination\", owner: Awa, due_on: \"2024-02-15\", status: {status}, about: {{kind: NEXT_STEP, id: civ-2023-s1}}, reason: \"compte rendu du 15 février\"}}\n"
+        )
+    };
+    let (_dir, store, state) = imported(&with_action("PLANNED")).await;
+    let action = state.read().action("a-meeting").unwrap().clone();
+    assert_eq!(action.owner.as_deref(), Some("Awa"));
+    assert_eq!(
+        action.due_on,
+        Some(NaiveDate::from_ymd_opt(2024, 2, 15).unwrap())
+    );
+    assert_eq!(action.about.as_ref().unwrap().id, "civ-2023-s1");
+    let again = import(&state, &with_action("PLANNED")).await.unwrap();
+    assert_eq!(again.events_appended, 0, "{again:?}");
+
+    // Done in the file: one changeActionStatus, with the record's reason.
+    let head = store.head().await.unwrap().position;
+    let done = import(&state, &with_action("DONE")).await.unwrap();
+    assert_eq!(done.records_corrected, 1, "{done:?}");
+    let events = events_after(&store, head).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event_type, "ActionStatusChanged");
+    let action = state.read().action("a-meeting").unwrap().clone();
+    assert_eq!(
+        action.history[0].reason.as_deref(),
+        Some("compte rendu du 15 février")
+    );
+
+    // An action following up what the file does not hold is refused, naming it.
+    let Err(problems) = plan(
+        DEMO_FILE_NAME,
+        &format!(
+            "{DEMO}actions:\n  - {{id: a-x, roadmap: civ-2023, title: t, about: {{kind: PROSPECT, id: nowhere}}}}\n"
+        ),
+    ) else {
+        panic!("an unknown prospect is refused");
+    };
+    assert!(has(&problems, "a-x", "record", "nowhere"), "{problems:#?}");
+}

@@ -2,6 +2,7 @@
 //! and the one place that tells them apart ([`Command::accept`]).
 
 use fundtrail_domain::DomainError;
+use fundtrail_domain::action::{ActionCommand, ActionState};
 use fundtrail_domain::aggregate::Aggregate;
 use fundtrail_domain::document::{DocumentCommand, DocumentState};
 use fundtrail_domain::exchange_rate::{ExchangeRateCommand, ExchangeRateState};
@@ -32,6 +33,7 @@ pub enum Command {
     Document(DocumentCommand),
     NextStep(NextStepCommand),
     Prospect(ProspectCommand),
+    Action(ActionCommand),
 }
 
 macro_rules! from_entity_command {
@@ -53,7 +55,8 @@ from_entity_command!(
     Token(TokenCommand),
     Document(DocumentCommand),
     NextStep(NextStepCommand),
-    Prospect(ProspectCommand)
+    Prospect(ProspectCommand),
+    Action(ActionCommand)
 );
 
 /// Something done with an entity's command, whichever entity it is:
@@ -81,6 +84,7 @@ impl Command {
             Command::Document(c) => visitor.visit::<DocumentState>(c),
             Command::NextStep(c) => visitor.visit::<NextStepState>(c),
             Command::Prospect(c) => visitor.visit::<ProspectState>(c),
+            Command::Action(c) => visitor.visit::<ActionState>(c),
         }
     }
 

@@ -273,6 +273,11 @@ impl Lang {
         self.label(s)
     }
 
+    /// Where an action stands.
+    pub fn action_status(self, s: fundtrail_domain::enums::ActionStatus) -> &'static str {
+        self.label(s)
+    }
+
     /// Where an approach to a donor stands.
     pub fn prospect_stage(self, s: ProspectStage) -> &'static str {
         self.label(s)

@@ -88,6 +88,22 @@ async fn an_officer_sets_tranches_and_the_page_shows_what_is_overdue() {
     );
     assert!(fr.contains("en retard"));
     assert_eq!(fr.matches(r#"data-overdue="true""#).count(), 1);
+    // The priority's forecast, as a chart and as the table it is drawn from.
+    let priority = d.page("/priorities/civ-2023-p4", &officer, "en").await;
+    assert!(priority.contains("Forecast by quarter"), "{priority}");
+    assert!(priority.contains(r#"<svg role="img""#));
+    assert!(priority.contains(r#"data-quarter="2023-Q4""#));
+    assert!(priority.contains(r#"data-quarter="2099-Q1""#));
+    assert_eq!(
+        priority.matches("data-quarter=").count(),
+        2,
+        "75 years apart: only the quarters with a figure"
+    );
+    let q4 = priority.split(r#"data-quarter="2023-Q4""#).nth(1).unwrap();
+    assert!(
+        q4.contains("4,000,000") || q4.contains("4 000 000"),
+        "the 2023 tranche: {q4}"
+    );
 
     // Changing the schedule needs a reason; the form shows the rows set.
     let form = d.page("/pledges/c-stc-kits/tranches", &officer, "en").await;

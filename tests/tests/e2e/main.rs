@@ -7,6 +7,7 @@
 //! Each case gets a fresh store: a temporary directory, or a schema of its
 //! own dropped afterwards.
 
+mod actions;
 mod auth;
 mod clocks;
 mod concurrency;
@@ -70,6 +71,7 @@ macro_rules! e2e_suite {
             provenance::records_cite_their_source_and_unknowns_stay_null,
             schedules::a_tranche_becomes_overdue_when_the_clock_passes_its_date,
             pipeline::a_prospect_becomes_a_proposal_then_a_pledge,
+            actions::actions_carry_the_next_steps_and_fall_due_on_the_worklist,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

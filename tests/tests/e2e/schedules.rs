@@ -150,6 +150,47 @@ pub async fn a_tranche_becomes_overdue_when_the_clock_passes_its_date(server: &T
     server.clock().advance(TimeDelta::days(30));
     let p = read().await;
     assert!(same_decimal(&p["overdue"]["amount"], "75000"), "{p}");
+
+    // The forecast in euros: the one tranche, in its quarter, beside the
+    // 25,000 disbursed; its disbursed figure is the funding's.
+    let f = c
+        .data(
+            "{ forecast(roadmapId: \"civ\", currency: \"EUR\") { currency priorities { priority { id } \
+               expected { amount } disbursed { amount } quarters { quarter expected { amount } disbursed { amount } } } \
+               total { disbursed { amount } } } \
+               fundingByPriority(roadmapId: \"civ\", currency: \"EUR\") { total { disbursed { amount } } } }",
+            json!({}),
+        )
+        .await;
+    let p1 = &f["forecast"]["priorities"][0];
+    assert_eq!(p1["priority"]["id"], "civ-p1", "{f}");
+    assert!(same_decimal(&p1["expected"]["amount"], "100000"), "{p1}");
+    assert!(same_decimal(&p1["disbursed"]["amount"], "25000"), "{p1}");
+    let quarters = p1["quarters"].as_array().unwrap();
+    let due = chrono::NaiveDate::parse_from_str(&in_40_days, "%Y-%m-%d").unwrap();
+    let label = format!(
+        "{}-Q{}",
+        chrono::Datelike::year(&due),
+        chrono::Datelike::month0(&due) / 3 + 1
+    );
+    assert!(
+        quarters
+            .iter()
+            .any(|q| q["quarter"] == label.as_str()
+                && same_decimal(&q["expected"]["amount"], "100000")),
+        "{quarters:?}"
+    );
+    assert_eq!(
+        f["forecast"]["total"]["disbursed"], f["fundingByPriority"]["total"]["disbursed"],
+        "{f}"
+    );
+    let body = c
+        .gql(
+            "{ forecast(roadmapId: \"nowhere\") { currency } }",
+            json!({}),
+        )
+        .await;
+    fundtrail_e2e::client::expect_code(&body, "NOT_FOUND");
     // A revision below the schedule is refused.
     c.mutate_refused(
         "revisePledge",

@@ -127,7 +127,7 @@ impl From<SourceInput> for fundtrail_domain::source::SourceInput {
     }
 }
 
-fn source(s: Option<SourceInput>) -> Option<fundtrail_domain::source::SourceInput> {
+pub(crate) fn source(s: Option<SourceInput>) -> Option<fundtrail_domain::source::SourceInput> {
     s.map(Into::into)
 }
 

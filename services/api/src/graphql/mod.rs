@@ -1,8 +1,10 @@
 //! The GraphQL schema of the contract.
 
 pub mod access;
+pub mod action;
 pub mod enums;
 pub mod errors;
+pub mod forecast;
 pub mod funding;
 pub mod inputs;
 pub mod limits;
@@ -22,12 +24,21 @@ use fundtrail_app::AppState;
 /// The contract's queries, and `me`, `accessTokens`, `verifyLedger`.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct Query(query::QueryRoot, access::AccessQuery);
+pub struct Query(
+    query::QueryRoot,
+    access::AccessQuery,
+    action::ActionQuery,
+    forecast::ForecastQuery,
+);
 
 /// The contract's mutations, and the admins' token mutations.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct Mutation(mutation::MutationRoot, access::AccessMutation);
+pub struct Mutation(
+    mutation::MutationRoot,
+    access::AccessMutation,
+    action::ActionMutation,
+);
 
 pub type FundtrailSchema = Schema<Query, Mutation, subscription::SubscriptionRoot>;
 

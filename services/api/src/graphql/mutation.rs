@@ -40,7 +40,7 @@ fn shown<T>(found: Option<T>, entity: &str, id: &str) -> Result<T> {
 }
 
 /// Runs the input's command, then reads back the entity it concerns.
-async fn run_and_read<T>(
+pub(crate) async fn run_and_read<T>(
     ctx: &Context<'_>,
     input: impl CommandInput,
     entity: &str,

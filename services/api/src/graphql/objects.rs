@@ -193,7 +193,21 @@ impl Roadmap {
             .map(Priority::from)
             .collect()
     }
-    /// What the roadmap said would come next, in rank order.
+    /// Every action of the roadmap (its next steps' and its records'
+    /// follow-ups), by due date.
+    async fn actions(&self, ctx: &Context<'_>) -> Vec<super::action::Action> {
+        state(ctx)
+            .read()
+            .actions(&fundtrail_projections::ActionFilter {
+                roadmap: Some(self.inner.id.as_str()),
+                ..Default::default()
+            })
+            .into_iter()
+            .map(super::action::Action::from)
+            .collect()
+    }
+    /// What the roadmap said would come next, in rank order; each carries
+    /// the actions that move it forward (`NextStep.actions`).
     async fn next_steps(&self, ctx: &Context<'_>) -> Vec<NextStep> {
         state(ctx)
             .read()

@@ -116,6 +116,14 @@ impl NextStep {
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
         history(ctx, &next_step::stream_id(&self.inner.id)).await
     }
+    /// The actions that carry this next step forward, by due date.
+    async fn actions(&self, ctx: &Context<'_>) -> Vec<super::action::Action> {
+        super::action::about(
+            ctx,
+            fundtrail_domain::enums::ActionSubject::NextStep,
+            self.inner.id.as_str(),
+        )
+    }
 }
 
 versioned_object!(
@@ -196,6 +204,14 @@ impl Prospect {
     }
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AuditEntry>> {
         history(ctx, &prospect::stream_id(&self.inner.id)).await
+    }
+    /// The follow-ups of this approach, by due date.
+    async fn actions(&self, ctx: &Context<'_>) -> Vec<super::action::Action> {
+        super::action::about(
+            ctx,
+            fundtrail_domain::enums::ActionSubject::Prospect,
+            self.inner.id.as_str(),
+        )
     }
 }
 

@@ -23,6 +23,8 @@ pub enum WorkKind {
     NextStepDue,
     /// A prospect whose expected decision date is within 14 days or past.
     DecisionDue,
+    /// An action still to do whose due date is within 14 days or past.
+    ActionDue,
     /// A cash or in-kind contribution with no value.
     UnvaluedContribution,
     /// A contribution with no date.
@@ -168,7 +170,7 @@ pub fn lines(
             match line.item.kind {
                 K::OverdueTranche => WorkItem::OverdueTranche(OverdueTranche(line)),
                 K::AgeingPledge | K::AgeingProposal => WorkItem::AgeingRecord(AgeingRecord(line)),
-                K::NextStepDue | K::DecisionDue => WorkItem::DueDate(DueDate(line)),
+                K::NextStepDue | K::DecisionDue | K::ActionDue => WorkItem::DueDate(DueDate(line)),
                 K::UnvaluedContribution | K::UnknownDate | K::NoRequirement => {
                     WorkItem::DataToComplete(DataToComplete(line))
                 }

@@ -68,6 +68,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             demo,
             public_read,
             metrics_listen,
+            test_clock,
         } => {
             let overrides = Overrides {
                 metrics_listen,
@@ -80,7 +81,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             let mut settings = settings(config_file, &overrides)?;
             init_logging(settings.log_format);
             if !demo {
-                return serve::serve(settings, false).await;
+                return serve::serve(settings, false, test_clock).await;
             }
             // Removed when dropped, after the server stopped.
             let temporary = tempfile::Builder::new()
@@ -90,7 +91,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             settings.store = None;
             settings.snapshot_dir = None;
             tracing::info!(dir = %temporary.path().display(), "demo: a temporary store, removed at exit");
-            serve::serve(settings, true).await
+            serve::serve(settings, true, test_clock).await
         }
         Command::Token { action, store } => {
             let settings = settings(config_file, &store.overrides())?;

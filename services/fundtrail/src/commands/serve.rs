@@ -11,7 +11,7 @@ use crate::Failure;
 use crate::commands::token;
 use crate::config::Settings;
 
-pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure> {
+pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> Result<(), Failure> {
     let store = fundtrail_app::open::open_store(&settings.location()).await?;
     let snapshots = SnapshotConfig::new(settings.snapshots_at());
     let state = AppState::start_with(store.clone(), Limits::default(), Some(snapshots)).await?;
@@ -68,7 +68,13 @@ pub(crate) async fn serve(settings: Settings, demo: bool) -> Result<(), Failure>
         Some(in_flight) => in_flight.limit(pages),
         None => pages,
     };
-    let app = router(schema, state.clone(), options).merge(pages);
+    let mut app = router(schema, state.clone(), options).merge(pages);
+    if test_clock {
+        tracing::warn!(
+            "--test-clock: admins can move this server's clock forward (POST /test/clock); for tests only"
+        );
+        app = app.merge(fundtrail_api::test_clock::router(state.clone()));
+    }
     if let Some(address) = settings.metrics_listen {
         let listener = tokio::net::TcpListener::bind(address).await?;
         tracing::info!(%address, "GET /metrics served on its own address");

@@ -12,6 +12,7 @@
 //!   a refusal shows the form again with each error beside its field, in the
 //!   reader's language.
 
+mod action;
 mod actions;
 mod create;
 mod prospect;
@@ -195,6 +196,8 @@ pub fn routes() -> Router<Web> {
         .route("/pledges/{id}/cancel", form!(actions::CANCEL, id))
         .route("/pledges/{id}/tranches", form!(schedule::TRANCHES, id))
         .route("/prospects/{id}/advance", form!(prospect::ADVANCE, id))
+        .route("/roadmaps/{id}/actions/new", form!(action::RECORD, id))
+        .route("/actions/{id}/status", form!(action::STATUS, id))
         .route("/proposals/{id}/decide", form!(actions::DECIDE, id))
         .route(
             "/partnerships/{id}/status",
@@ -344,9 +347,18 @@ async fn submit<S: FormSpec>(
     layout::page_with(&ctx, status, &title, Nav::Record, body)
 }
 
+/// `then` with `done=1` in its query (before any `#fragment`, which the
+/// browser keeps for itself).
 fn with_done(then: &str) -> String {
-    let sep = if then.contains('?') { '&' } else { '?' };
-    format!("{then}{sep}done=1")
+    let (path, fragment) = match then.split_once('#') {
+        Some((path, fragment)) => (path, Some(fragment)),
+        None => (then, None),
+    };
+    let sep = if path.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(f) => format!("{path}{sep}done=1#{f}"),
+        None => format!("{path}{sep}done=1"),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -464,5 +476,18 @@ pub fn service_errors(l: Lang, e: &ServiceError, aliases: &[(String, String)]) -
                 ),
             )]
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn done_goes_in_the_query_before_the_fragment() {
+        assert_eq!(super::with_done("/pledges/p1"), "/pledges/p1?done=1");
+        assert_eq!(super::with_done("/?roadmap=r"), "/?roadmap=r&done=1");
+        assert_eq!(
+            super::with_done("/pipeline#prospect-pp"),
+            "/pipeline?done=1#prospect-pp"
+        );
     }
 }

@@ -97,8 +97,12 @@ pub async fn roadmap(
             }
             (next_steps(&model, l, &steps))
             (prospects_list(&model, l, &prospects, true))
+            (actions_list(&model, l, &id, ctx.may_record()))
         };
         (r.title.clone(), facts, roadmap::stream_id(&r.id))
+    };
+    let buttons = html! {
+        a.button href={ "/roadmaps/" (enc(&id)) "/actions/new" } { (l.t("Record an action", "Enregistrer une action")) }
     };
     entity_page(
         &web,
@@ -107,7 +111,7 @@ pub async fn roadmap(
         title,
         stream,
         facts,
-        html! {},
+        buttons,
         Nav::Dashboard,
     )
     .await
@@ -142,6 +146,14 @@ pub async fn priority(
                 .find(|x| x.priority_id == id)
                 .map(|x| (x.line.clone(), f.currency))
         });
+        let forecast = model
+            .forecast(p.roadmap_id.as_str(), None, today)
+            .ok()
+            .and_then(|f| {
+                f.priorities
+                    .into_iter()
+                    .find(|x| x.priority_id.as_deref() == Some(id.as_str()))
+            });
         let contributions: Vec<_> = model
             .pledges(Some(p.roadmap_id.as_str()), None, None)
             .into_iter()
@@ -169,6 +181,7 @@ pub async fn priority(
                     @if let Some((line, currency)) = &line { (priority_line(l, line, *currency)) }
                 }
             }
+            @if let Some(f) = &forecast { (super::forecast::section(l, f)) }
             (contributions_by_kind(&model, l, &id, &contributions))
             @if !prospects.is_empty() { (prospects_list(&model, l, &prospects, false)) }
         };
@@ -613,6 +626,72 @@ fn next_steps(
                                 }
                             }
                             (source_quote(model, l, s.source.as_ref()))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A roadmap's actions, by due date: what, by whom, when, where it stands,
+/// what it follows up; with the form that changes its status.
+fn actions_list(model: &ReadModel, l: Lang, roadmap: &str, may_record: bool) -> Markup {
+    use fundtrail_domain::enums::ActionSubject;
+    let actions = model.actions(&fundtrail_projections::ActionFilter {
+        roadmap: Some(roadmap),
+        ..Default::default()
+    });
+    let about = |a: &fundtrail_domain::action::About| -> Markup {
+        let id = a.id.as_str();
+        match a.kind {
+            ActionSubject::NextStep => html! {
+                (l.t("next step", "prochaine étape")) " "
+                (model.next_step(id).map_or_else(|| id.to_owned(), |s| format!("#{} {}", s.rank, s.title)))
+            },
+            ActionSubject::Prospect => html! {
+                a href={ "/pipeline#prospect-" (enc(id)) } { (l.t("donor approach", "démarche auprès d'un bailleur")) " " (id) }
+            },
+            ActionSubject::Proposal => {
+                html! { a href={ "/proposals/" (enc(id)) } { (l.t("proposal", "proposition")) " " (id) } }
+            }
+            ActionSubject::Partnership => {
+                html! { a href={ "/partnerships/" (enc(id)) } { (l.t("partnership", "partenariat")) " " (id) } }
+            }
+            ActionSubject::Pledge => {
+                html! { a href={ "/pledges/" (enc(id)) } { (l.t("pledge", "annonce")) " " (id) } }
+            }
+        }
+    };
+    html! {
+        section aria-labelledby="actions-h" data-testid="actions" {
+            h2 id="actions-h" { (l.t("Actions", "Actions")) " (" (actions.len()) ")" }
+            @if actions.is_empty() {
+                p.muted { (l.t("None recorded.", "Aucune n'est enregistrée.")) }
+            } @else {
+                table {
+                    thead { tr {
+                        th scope="col" { (l.t("Action", "Action")) }
+                        th scope="col" { (l.t("Done by", "Par")) }
+                        th scope="col" { (l.t("Due on", "Échéance")) }
+                        th scope="col" { (l.t("Status", "Statut")) }
+                        th scope="col" { (l.t("Follows up", "Suite donnée à")) }
+                    } }
+                    tbody {
+                        @for a in &actions {
+                            tr id={ "action-" (a.id.as_str()) } data-action=(a.id.as_str()) {
+                                th scope="row" { (a.title) }
+                                td { @match &a.owner { Some(o) => (o), None => em.not-stated { (l.not_stated()) } } }
+                                td { @match a.due_on { Some(d) => (l.date(d)), None => em.not-stated { (l.not_stated()) } } }
+                                td data-field="status" data-value=(a.status.as_str()) {
+                                    (l.action_status(a.status))
+                                    @if let Some(c) = a.history.last() { @if let Some(d) = c.on { " (" (l.date(d)) ")" } }
+                                    @if may_record {
+                                        " " a href={ "/actions/" (enc(a.id.as_str())) "/status" } { (l.t("change", "changer")) }
+                                    }
+                                }
+                                td { @if let Some(x) = &a.about { (about(x)) } @else { "—" } }
+                            }
                         }
                     }
                 }

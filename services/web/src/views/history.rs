@@ -52,6 +52,8 @@ pub fn event_label(l: Lang, event_type: &str) -> String {
             "Bailleur à approcher enregistré",
         ),
         "ProspectAdvanced" => ("Approach moved on", "Démarche avancée"),
+        "ActionRecorded" => ("Action recorded", "Action enregistrée"),
+        "ActionStatusChanged" => ("Action status changed", "Statut de l'action modifié"),
         "AccessTokenIssued" => ("Access token issued", "Jeton d'accès délivré"),
         "AccessTokenRevoked" => ("Access token revoked", "Jeton d'accès révoqué"),
         other => return other.to_owned(),
@@ -78,6 +80,8 @@ pub fn field_label(l: Lang, event_type: &str, key: &str) -> Option<&'static str>
             "partnershipId" => ("Partnership", "Partenariat"),
             "proposalId" => ("Proposal", "Proposition"),
             "nextStepId" => ("Next step", "Prochaine étape"),
+            "actionId" => ("Action", "Action"),
+            "about" => ("Follows up", "Suite donnée à"),
             "prospectId" => ("Donor to approach", "Bailleur à approcher"),
             "documentId" => ("Document", "Document"),
             "applicantId" => ("Applicant", "Demandeur"),
@@ -186,6 +190,7 @@ fn enum_word(l: Lang, key: &str, v: &str) -> Option<&'static str> {
     })
     .or_else(|| find(ProposalStatus::ALL, ProposalStatus::as_str, v).map(|s| l.proposal_status(s)))
     .or_else(|| find(NextStepStatus::ALL, NextStepStatus::as_str, v).map(|s| l.next_step_status(s)))
+    .or_else(|| find(ActionStatus::ALL, ActionStatus::as_str, v).map(|s| l.action_status(s)))
     .or_else(|| find(Theme::ALL, Theme::as_str, v).map(|t| l.theme(t)))
     .or_else(|| find(ProspectStage::ALL, ProspectStage::as_str, v).map(|s| l.prospect_stage(s)))
 }
@@ -409,7 +414,9 @@ pub fn entity_link(stream_id: &str) -> Markup {
             K::Partnership => "partnerships",
             K::Proposal => "proposals",
             K::Pledge => "pledges",
-            K::ExchangeRate | K::Token | K::Document | K::NextStep | K::Prospect => return None,
+            K::ExchangeRate | K::Token | K::Document | K::NextStep | K::Prospect | K::Action => {
+                return None;
+            }
         };
         Some(format!("/{base}/{}", crate::enc(id)))
     });

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod donors;
 pub mod entity;
+pub mod forecast;
 pub mod history;
 pub mod login;
 pub mod organisation;
