@@ -281,7 +281,7 @@ pub async fn ceiling_server() -> Result<(String, tokio::task::JoinHandle<()>)> {
 
 /// The worklist of one roadmap (issue #14).
 pub const WORKLIST_QUERY: &str =
-    "query($roadmap: ID) { worklist(roadmapId: $roadmap) { kind recordId daysLate } }";
+    "query($roadmap: ID) { worklist(roadmapId: $roadmap) { kind recordId title form } }";
 
 /// The forecast of one roadmap (issue #14).
 pub const FORECAST_QUERY: &str = "query($roadmap: ID!) { forecast(roadmapId: $roadmap) { \
