@@ -262,12 +262,18 @@ impl ReadModel {
                 };
                 let weights: Vec<Decimal> = items.iter().map(|(_, a)| *a).collect();
                 for t in tranches {
-                    let shares = split_pro_rata("tranches", t.amount, &weights, amount.currency)
-                        .unwrap_or_else(|_| vec![Decimal::ZERO; weights.len()]);
-                    for ((p, _), share) in items.iter().zip(shares) {
+                    // Allocations never add up to zero (the domain refuses
+                    // it); should a split fail, the tranche counts whole as
+                    // unallocated rather than vanish as zero.
+                    let split: Vec<(u32, Decimal)> =
+                        match split_pro_rata("tranches", t.amount, &weights, amount.currency) {
+                            Ok(shares) => items.iter().map(|(p, _)| *p).zip(shares).collect(),
+                            Err(_) => vec![(NONE, t.amount)],
+                        };
+                    for (p, share) in split {
                         let x = conv.convert(share, amount.currency, Some(t.due_on))?;
                         let q = Quarter::of(t.due_on);
-                        lines[slot_of(*p)].expect(q, x);
+                        lines[slot_of(p)].expect(q, x);
                         total.expect(q, x);
                     }
                 }

@@ -120,10 +120,20 @@ async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let metrics = state.metrics();
     metrics.observe(head, state.applied(), state.is_ready());
     let today = state.clock().today();
-    let items = state
-        .read()
-        .worklist(fundtrail_projections::worklist::Filter::default(), today);
-    metrics.observe_worklist(&fundtrail_domain::worklist::counts(&items));
+    if metrics.worklist_stale(state.applied(), today) {
+        // Every roadmap's list is a fold of the read models: off the async
+        // workers, and only when an event or the day changed it.
+        let state = state.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let model = state.read();
+            let at = (model.position(), today);
+            let items = model.worklist(fundtrail_projections::worklist::Filter::default(), today);
+            state
+                .metrics()
+                .observe_worklist(at, &fundtrail_domain::worklist::counts(&items));
+        })
+        .await;
+    }
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

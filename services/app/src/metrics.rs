@@ -78,6 +78,8 @@ pub struct Metrics {
     lag: Gauge,
     ready: Gauge,
     worklist: Family<KindLabels, Gauge>,
+    /// The (ledger position, day) the worklist gauges were computed for.
+    worklist_at: std::sync::Mutex<Option<(u64, chrono::NaiveDate)>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -175,11 +177,25 @@ impl Metrics {
             lag,
             ready,
             worklist,
+            worklist_at: std::sync::Mutex::new(None),
         }
     }
 
-    /// Sets the worklist gauges (`counts`: every kind, zero included).
-    pub fn observe_worklist(&self, counts: &[(fundtrail_domain::worklist::WorkKind, usize)]) {
+    /// Whether the worklist gauges are stale at this (ledger position, day):
+    /// the list only changes when an event is applied or the day turns, so
+    /// a scrape recomputes it only then.
+    pub fn worklist_stale(&self, position: u64, today: chrono::NaiveDate) -> bool {
+        *self.worklist_at.lock().unwrap_or_else(|p| p.into_inner()) != Some((position, today))
+    }
+
+    /// Sets the worklist gauges (`counts`: every kind, zero included), as
+    /// computed at (ledger position, day).
+    pub fn observe_worklist(
+        &self,
+        at: (u64, chrono::NaiveDate),
+        counts: &[(fundtrail_domain::worklist::WorkKind, usize)],
+    ) {
+        *self.worklist_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(at);
         for (kind, n) in counts {
             self.worklist
                 .get_or_create(&KindLabels {
@@ -248,5 +264,25 @@ impl Metrics {
             prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
         }
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metrics;
+    use fundtrail_domain::worklist::WorkKind;
+
+    #[test]
+    fn the_worklist_gauges_are_recomputed_only_when_an_event_or_the_day_moves() {
+        let m = Metrics::new();
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        assert!(m.worklist_stale(10, day), "never computed");
+        m.observe_worklist((10, day), &[(WorkKind::OverdueTranche, 2)]);
+        assert!(!m.worklist_stale(10, day));
+        assert!(m.worklist_stale(11, day), "an event was applied");
+        assert!(
+            m.worklist_stale(10, day.succ_opt().unwrap()),
+            "the day turned"
+        );
     }
 }
