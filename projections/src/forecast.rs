@@ -26,6 +26,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use fundtrail_domain::money::{Currency, Money, round_to_minor, split_pro_rata};
@@ -197,6 +198,34 @@ fn finish(
 }
 
 impl ReadModel {
+    /// [`forecast`](Self::forecast), kept until an event changes the
+    /// roadmap's figures or schedules (or the day turns), and shared.
+    pub fn forecast_shared(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        today: NaiveDate,
+    ) -> Result<Arc<Forecast>, FundingError> {
+        let (ri, to) = self.reporting(roadmap_id, currency)?;
+        let key = (ri, to, today);
+        let cached = {
+            let cache = self.forecasts.lock().unwrap_or_else(|p| p.into_inner());
+            cache.get(&key).cloned()
+        };
+        if let Some(f) = cached {
+            return Ok(f);
+        }
+        let f = Arc::new(self.forecast(roadmap_id, Some(key.1), today)?);
+        let mut cache = self.forecasts.lock().unwrap_or_else(|p| p.into_inner());
+        // answers for another day are stale: keep one day only
+        cache.retain(|k, _| k.2 == today);
+        if cache.len() >= 256 {
+            cache.clear();
+        }
+        cache.insert(key, f.clone());
+        Ok(f)
+    }
+
     /// The forecast of `roadmap_id` in `currency` (the roadmap's when
     /// `None`); `today` dates the conversion of requirements and undated
     /// disbursements, as in `fundingByPriority` without `on`.

@@ -522,16 +522,13 @@ impl ReadModel {
             .map(|f| (*f).clone())
     }
 
-    /// [`funding`](Self::funding), shared with the cache instead of copied
-    /// (the answer holds every donor of every line).
-    pub fn funding_shared(
+    /// The roadmap's slot and the reporting currency (`currency`, else the
+    /// roadmap's own).
+    pub(crate) fn reporting(
         &self,
         roadmap_id: &str,
         currency: Option<Currency>,
-        as_of: Option<DateTime<Utc>>,
-        on: Option<NaiveDate>,
-        today: NaiveDate,
-    ) -> Result<std::sync::Arc<RoadmapFunding>, FundingError> {
+    ) -> Result<(u32, Currency), FundingError> {
         let not_found = || FundingError::RoadmapNotFound(roadmap_id.to_owned());
         let ri = self.ent.roadmaps.idx(roadmap_id).ok_or_else(not_found)?;
         let roadmap = self
@@ -542,7 +539,20 @@ impl ReadModel {
             .entity
             .as_ref()
             .ok_or_else(not_found)?;
-        let to = currency.unwrap_or(roadmap.currency);
+        Ok((ri, currency.unwrap_or(roadmap.currency)))
+    }
+
+    /// [`funding`](Self::funding), shared with the cache instead of copied
+    /// (the answer holds every donor of every line).
+    pub fn funding_shared(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        as_of: Option<DateTime<Utc>>,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+    ) -> Result<std::sync::Arc<RoadmapFunding>, FundingError> {
+        let (ri, to) = self.reporting(roadmap_id, currency)?;
         let cutoff = match as_of {
             None => self.position(),
             Some(t) => self.audit.position_at(t),

@@ -125,6 +125,14 @@ pub struct ReadModel {
     /// roadmap (or any rate) changes.
     #[serde(skip)]
     cache: Mutex<HashMap<CacheKey, std::sync::Arc<RoadmapFunding>>>,
+    /// Forecast answers by (roadmap, currency, today), dropped like the live
+    /// funding answers, and when a schedule of the roadmap changes.
+    #[serde(skip)]
+    forecasts:
+        Mutex<HashMap<(u32, Currency, chrono::NaiveDate), std::sync::Arc<forecast::Forecast>>>,
+    /// The worklist's per-pledge watches (see [`worklist`]).
+    #[serde(skip)]
+    watches: Mutex<worklist::Watches>,
 }
 
 impl ReadModel {
@@ -163,6 +171,15 @@ impl ReadModel {
         self.position = envelope.position;
         self.last_hash = None;
         self.audit.record(envelope);
+        // A schedule changes no funding figure, but it changes the forecast.
+        let rescheduled = match event {
+            AnyEvent::Pledge(fundtrail_domain::pledge::PledgeEvent::TranchesSet(t)) => self
+                .ent
+                .pledges
+                .idx(t.pledge_id.as_str())
+                .map(|i| self.ent.pledges.get(i).roadmap),
+            _ => None,
+        };
         let changed: Vec<u32> = match event {
             AnyEvent::ExchangeRate(ExchangeRateEvent::ExchangeRateRecorded(e)) => {
                 self.rates.record(e);
@@ -181,6 +198,10 @@ impl ReadModel {
             cache.retain(|k, _| k.3 != u64::MAX || !changed.contains(&k.0));
         }
         drop(cache);
+        if !changed.is_empty() || rescheduled.is_some() {
+            let mut forecasts = self.forecasts.lock().unwrap_or_else(|p| p.into_inner());
+            forecasts.retain(|k, _| !changed.contains(&k.0) && rescheduled != Some(k.0));
+        }
         Applied {
             new: true,
             funding_changed: changed
@@ -214,6 +235,10 @@ impl ReadModel {
         }
         self.ent.rebuild_plain();
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.forecasts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// The exchange-rate table in force now (recorded rates plus the peg).

@@ -2,14 +2,15 @@
 //! holds the rule): one roadmap's, or every roadmap's, and optionally only
 //! one principal's lines.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use fundtrail_domain::action::Action;
 use fundtrail_domain::next_step::NextStep;
-use fundtrail_domain::pledge::Pledge;
 use fundtrail_domain::priority::Priority;
 use fundtrail_domain::proposal::Proposal;
 use fundtrail_domain::prospect::Prospect;
-use fundtrail_domain::worklist::{Ageing, RecordKind, Records, WorkItem, worklist};
+use fundtrail_domain::worklist::{Ageing, PledgeWatch, RecordKind, Records, WorkItem, worklist};
 
 use crate::ReadModel;
 
@@ -24,23 +25,60 @@ pub struct Filter<'a> {
     pub owner: Option<&'a str>,
 }
 
+/// Each pledge's [`PledgeWatch`], by pledge slot, with the pledge version
+/// it was built from: rebuilt only for pledges that changed since, so the
+/// list on a day does not rebuild every pledge (left out of snapshots).
+#[derive(Debug, Default)]
+pub(crate) struct Watches {
+    slots: Vec<(u64, Option<Arc<PledgeWatch>>)>,
+}
+
 impl ReadModel {
+    /// The watches of the pledges in `slots`, brought up to date.
+    fn pledge_watches(&self, slots: impl Iterator<Item = u32>) -> Vec<Arc<PledgeWatch>> {
+        let mut cache = self.watches.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        for i in slots {
+            let rec = self.ent.pledges.get(i);
+            if !rec.exists() {
+                continue;
+            }
+            let at = i as usize;
+            if cache.slots.len() <= at {
+                cache.slots.resize(at + 1, (0, None));
+            }
+            let slot = &mut cache.slots[at];
+            if slot.0 != rec.version {
+                let watch = self.ent.pledge_state(i).as_ref().and_then(PledgeWatch::of);
+                *slot = (rec.version, watch.map(Arc::new));
+            }
+            if let Some(w) = &slot.1 {
+                out.push(w.clone());
+            }
+        }
+        out
+    }
+
     /// The worklist on `today` (see `fundtrail_domain::worklist` for the rule).
     pub fn worklist(&self, filter: Filter<'_>, today: NaiveDate) -> Vec<WorkItem> {
         let model = self;
-        let roadmaps: Vec<String> = match filter.roadmap {
-            Some(r) => vec![r.to_owned()],
+        let roadmaps: Vec<&str> = match filter.roadmap {
+            Some(r) => vec![r],
             None => model
-                .roadmaps()
+                .ent
+                .roadmaps
                 .iter()
-                .map(|r| r.id.as_str().to_owned())
+                .filter_map(|(i, _)| model.ent.roadmaps.id_of(i))
                 .collect(),
         };
-        let pledges: Vec<Pledge> = model
-            .pledges(filter.roadmap, None, None)
-            .iter()
-            .map(|p| Pledge::clone(p))
-            .collect();
+        let watches = match filter.roadmap {
+            Some(r) => match model.ent.roadmaps.by_id(r) {
+                Some(rec) => self.pledge_watches(rec.pledges.iter().copied()),
+                None => Vec::new(),
+            },
+            None => self.pledge_watches(model.ent.pledges.iter().map(|(i, _)| i)),
+        };
+        let pledges: Vec<&PledgeWatch> = watches.iter().map(|w| &**w).collect();
         let in_roadmap = |p: &Proposal| match filter.roadmap {
             None => true,
             Some(r) => p.priority_ids.iter().any(|id| {
@@ -49,35 +87,26 @@ impl ReadModel {
                     .is_some_and(|x| x.roadmap_id.as_str() == r)
             }),
         };
-        let proposals: Vec<Proposal> = model
-            .proposals(None, None, None)
+        let all_proposals = model.proposals(None, None, None);
+        let proposals: Vec<&Proposal> = all_proposals
             .iter()
+            .map(|p| &**p)
             .filter(|p| in_roadmap(p))
-            .map(|p| Proposal::clone(p))
             .collect();
-        let next_steps: Vec<NextStep> = roadmaps
-            .iter()
-            .flat_map(|r| model.next_steps(r))
-            .map(|s| NextStep::clone(&s))
-            .collect();
-        let prospects: Vec<Prospect> = model
-            .prospects(filter.roadmap, None)
-            .iter()
-            .map(|p| Prospect::clone(p))
-            .collect();
-        let priorities: Vec<Priority> = roadmaps
+        let steps: Vec<_> = roadmaps.iter().flat_map(|r| model.next_steps(r)).collect();
+        let next_steps: Vec<&NextStep> = steps.iter().map(|s| &**s).collect();
+        let all_prospects = model.prospects(filter.roadmap, None);
+        let prospects: Vec<&Prospect> = all_prospects.iter().map(|p| &**p).collect();
+        let prios: Vec<_> = roadmaps
             .iter()
             .flat_map(|r| model.roadmap_priorities(r))
-            .map(|p| Priority::clone(&p))
             .collect();
-        let actions: Vec<Action> = model
-            .actions(&crate::ActionFilter {
-                roadmap: filter.roadmap,
-                ..Default::default()
-            })
-            .iter()
-            .map(|a| Action::clone(a))
-            .collect();
+        let priorities: Vec<&Priority> = prios.iter().map(|p| &**p).collect();
+        let all_actions = model.actions(&crate::ActionFilter {
+            roadmap: filter.roadmap,
+            ..Default::default()
+        });
+        let actions: Vec<&Action> = all_actions.iter().map(|a| &**a).collect();
         let records = Records {
             pledges: &pledges,
             proposals: &proposals,
@@ -103,23 +132,27 @@ impl ReadModel {
             self.organisation(o)
                 .map_or_else(|| o.to_owned(), |x| x.name.clone())
         };
-        let found = match item.record {
-            RecordKind::Pledge => self.pledge(id).map(|p| {
-                p.description.clone().unwrap_or_else(|| {
-                    p.donor_id
-                        .as_ref()
-                        .map_or_else(|| id.to_owned(), |d| org(d.as_str()))
-                })
-            }),
-            RecordKind::Proposal => self.proposal(id).map(|p| p.title.clone()),
-            RecordKind::NextStep => self.next_step(id).map(|s| s.title.clone()),
-            RecordKind::Prospect => self.prospect(id).map(|p| match &p.organisation_id {
-                Some(o) => org(o.as_str()),
-                None => p.name.clone().unwrap_or_else(|| id.to_owned()),
-            }),
-            RecordKind::Priority => self.priority(id).map(|p| p.title.clone()),
-            RecordKind::Action => self.action(id).map(|a| a.title.clone()),
-        };
+        let found =
+            match item.record {
+                // From the compact record: no pledge is rebuilt for its title.
+                RecordKind::Pledge => self.ent.pledges.by_id(id).filter(|r| r.exists()).map(|r| {
+                    match r.extra.as_ref().and_then(|x| x.description.as_deref()) {
+                        Some(d) => d.to_owned(),
+                        None => match self.ent.organisations.id_of(r.donor) {
+                            Some(d) if r.donor != crate::entities::NONE => org(d),
+                            _ => id.to_owned(),
+                        },
+                    }
+                }),
+                RecordKind::Proposal => self.proposal(id).map(|p| p.title.clone()),
+                RecordKind::NextStep => self.next_step(id).map(|s| s.title.clone()),
+                RecordKind::Prospect => self.prospect(id).map(|p| match &p.organisation_id {
+                    Some(o) => org(o.as_str()),
+                    None => p.name.clone().unwrap_or_else(|| id.to_owned()),
+                }),
+                RecordKind::Priority => self.priority(id).map(|p| p.title.clone()),
+                RecordKind::Action => self.action(id).map(|a| a.title.clone()),
+            };
         found.unwrap_or_else(|| id.to_owned())
     }
 }

@@ -245,3 +245,79 @@ fn the_disbursed_line_is_the_ledgers_disbursements_along_random_ledgers() {
         );
     }
 }
+
+/// The kept answers (`forecast_shared`, the worklist's per-pledge watches)
+/// follow every change: a new schedule, a disbursement, a cancellation.
+#[test]
+fn kept_forecasts_and_worklists_follow_each_change() {
+    use fundtrail_domain::worklist::WorkKind;
+    use fundtrail_projections::worklist::Filter;
+    let mut l = Ledger::new();
+    l.org(
+        "giz",
+        "GIZ",
+        None,
+        fundtrail_domain::enums::OrganisationKind::BilateralAgency,
+    );
+    l.roadmap("civ", Currency::XOF);
+    l.priority("civ-p1", "civ", 1);
+    l.pledge(
+        "pl",
+        "giz",
+        "civ",
+        Some(xof("1000")),
+        &[("civ-p1", "1000")],
+        &[],
+        Some("2024-01-05"),
+        &[Theme::ChildLabour],
+    );
+    l.commit("pl", Some("2024-01-10"));
+    let today = date("2024-06-01");
+    let civ = Filter {
+        roadmap: Some("civ"),
+        owner: None,
+    };
+    let overdue = |m: &ReadModel| {
+        m.worklist(civ, today)
+            .into_iter()
+            .filter(|i| i.kind == WorkKind::OverdueTranche)
+            .map(|i| i.amount.map(|a| a.amount))
+            .collect::<Vec<_>>()
+    };
+    let before = l.model.forecast_shared("civ", None, today).unwrap();
+    assert_eq!(before.total.expected.amount, dec("0"));
+    assert!(overdue(&l.model).is_empty());
+
+    tranches(&mut l, "pl", &[("2024-03-01", dec("600"))]);
+    let after = l.model.forecast_shared("civ", None, today).unwrap();
+    assert_eq!(
+        after.total.expected.amount,
+        dec("600"),
+        "the schedule is seen"
+    );
+    assert_eq!(*after, l.model.forecast("civ", None, today).unwrap());
+    assert_eq!(overdue(&l.model), [Some(dec("600"))]);
+
+    l.disburse(
+        "pl",
+        xof("250"),
+        Some("2024-04-01"),
+        &[(Some("civ-p1"), "250")],
+        PledgeStatus::PartlyDisbursed,
+    );
+    assert_eq!(
+        overdue(&l.model),
+        [Some(dec("350"))],
+        "the disbursement is seen"
+    );
+    let shared = l.model.forecast_shared("civ", None, today).unwrap();
+    assert_eq!(shared.total.disbursed.amount, dec("250"));
+    assert_eq!(*shared, l.model.forecast("civ", None, today).unwrap());
+    assert!(
+        std::sync::Arc::ptr_eq(
+            &shared,
+            &l.model.forecast_shared("civ", None, today).unwrap()
+        ),
+        "kept while nothing changes"
+    );
+}

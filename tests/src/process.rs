@@ -77,6 +77,18 @@ impl Served {
 
     /// [`Served::start`] with `RUST_LOG=rust_log` (`"debug,tower_http=trace"`, say).
     pub async fn start_with_log(exe: &Path, storage: &Storage, rust_log: &str) -> Served {
+        Self::start_with(exe, storage, rust_log, &[], &[]).await
+    }
+
+    /// [`Served::start_with_log`], with more arguments to `serve` and more
+    /// environment (`FUNDTRAIL_WEBHOOK_URL`, say).
+    pub async fn start_with(
+        exe: &Path,
+        storage: &Storage,
+        rust_log: &str,
+        more_args: &[&str],
+        more_env: &[(&str, &str)],
+    ) -> Served {
         assert!(
             exe.exists(),
             "the fundtrail executable {} is missing",
@@ -100,7 +112,11 @@ impl Served {
                 command.env_remove(key);
             }
         }
-        command.env("RUST_LOG", rust_log).envs(env);
+        command
+            .args(more_args)
+            .env("RUST_LOG", rust_log)
+            .envs(env)
+            .envs(more_env.iter().copied());
         let mut child = command.spawn().expect("spawn fundtrail serve");
 
         let log = Arc::new(Mutex::new(String::new()));
@@ -173,6 +189,13 @@ impl Served {
 
     pub fn pid(&self) -> u32 {
         self.child.id().expect("a running child")
+    }
+
+    /// Kills the process (SIGKILL: no shutdown of any kind) and waits for it.
+    pub async fn kill(mut self) -> String {
+        self.child.kill().await.expect("kill fundtrail");
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.reader).await;
+        self.log()
     }
 
     /// Sends SIGTERM and waits (at most 10 s) for the process to exit.

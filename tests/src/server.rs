@@ -277,6 +277,16 @@ impl TestServer {
         }
     }
 
+    /// Starts alerting (no webhook), the outbox in the storage's work directory.
+    pub fn start_alerts(&self) -> fundtrail_app::alerts::Alerts {
+        self.state
+            .start_alerts(fundtrail_app::alerts::AlertConfig {
+                outbox: self.storage.workdir().join("alerts.sqlite"),
+                webhook: None,
+            })
+            .expect("open the alert outbox")
+    }
+
     /// A client with connections of its own (another user).
     pub fn another_client(&self) -> Client {
         self.client.another()

@@ -7,12 +7,24 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use tokio::sync::watch;
 
 /// The system time plus an offset (zero unless a test moves it). Cheap to
 /// clone; clones share the offset.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     offset_ms: Arc<AtomicI64>,
+    /// The offset, for those who wake when the clock is moved.
+    moves: Arc<watch::Sender<i64>>,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock {
+            offset_ms: Arc::default(),
+            moves: Arc::new(watch::channel(0).0),
+        }
+    }
 }
 
 impl Clock {
@@ -33,8 +45,14 @@ impl Clock {
     /// Moves this clock, and every clone of it, forward by `by` (for tests:
     /// nothing in the server calls it).
     pub fn advance(&self, by: TimeDelta) {
-        self.offset_ms
-            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+        let ms = by.num_milliseconds();
+        let now = self.offset_ms.fetch_add(ms, Ordering::Relaxed) + ms;
+        self.moves.send_replace(now);
+    }
+
+    /// Wakes whenever the clock is moved (never for the system time passing).
+    pub fn moves(&self) -> watch::Receiver<i64> {
+        self.moves.subscribe()
     }
 }
 

@@ -17,8 +17,12 @@
 //! - [`input`]: the input rules every face applies the same way (ids made
 //!   from `commandId`s, lengths, dates and instants);
 //! - [`rate_limit`]: one request budget per principal, shared by every face;
-//! - [`metrics`]: the process's counters and gauges (served by the API).
+//! - [`metrics`]: the process's counters and gauges (served by the API);
+//! - [`worklist`]: the worklist as every face reads it;
+//! - [`alerts`]: alerts raised from the worklists, their persisted outbox
+//!   and the signed outbound webhook.
 
+pub mod alerts;
 pub mod auth;
 pub mod clock;
 pub mod driver;

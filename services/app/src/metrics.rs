@@ -14,6 +14,8 @@
 //! | `fundtrail_projection_lag_events` | gauge | head minus projected position |
 //! | `fundtrail_read_models_ready` | gauge | 1 once the read models caught up with the log seen at start (as `/readyz`) |
 //! | `fundtrail_worklist_items` | gauge | `kind`: the worklist's lines of each kind, every roadmap, computed at scrape time on the server's clock (`OVERDUE_TRANCHE`, `AGEING_PLEDGE`, ...; `docs/resource-mobilisation.md`) |
+//! | `fundtrail_alerts_raised_total` | counter | `kind`: alerts raised (something became overdue or due; `fundtrail_app::alerts`) |
+//! | `fundtrail_webhook_deliveries_total` | counter | `outcome`: `delivered`, `retry` (an attempt failed, another is due), `failed` (gave up) |
 //! | `fundtrail_build_info` | gauge (1) | `version` |
 //!
 //! Counters are per process: with several API processes, scrape each one
@@ -78,6 +80,8 @@ pub struct Metrics {
     lag: Gauge,
     ready: Gauge,
     worklist: Family<KindLabels, Gauge>,
+    alerts: Family<KindLabels, Counter>,
+    deliveries: Family<OutcomeLabels, Counter>,
     /// The (ledger position, day) the worklist gauges were computed for.
     worklist_at: std::sync::Mutex<Option<(u64, chrono::NaiveDate)>>,
 }
@@ -158,6 +162,18 @@ impl Metrics {
             "Lines of the worklist (every roadmap) by kind of work, at scrape time",
             worklist.clone(),
         );
+        let alerts = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "alerts_raised",
+            "Alerts raised (a worklist line that became overdue or due), by kind of work",
+            alerts.clone(),
+        );
+        let deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome (delivered, retry, failed)",
+            deliveries.clone(),
+        );
         let build = Family::<BuildLabels, Gauge>::default();
         build
             .get_or_create(&BuildLabels {
@@ -177,8 +193,26 @@ impl Metrics {
             lag,
             ready,
             worklist,
+            alerts,
+            deliveries,
             worklist_at: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Counts an alert raised.
+    pub fn alert_raised(&self, kind: fundtrail_domain::worklist::WorkKind) {
+        self.alerts
+            .get_or_create(&KindLabels {
+                kind: kind.as_str(),
+            })
+            .inc();
+    }
+
+    /// Counts a webhook delivery attempt: `delivered`, `retry` or `failed`.
+    pub fn webhook_attempt(&self, outcome: &'static str) {
+        self.deliveries
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// Whether the worklist gauges are stale at this (ledger position, day):

@@ -48,6 +48,19 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// An [`AppState`] that does not keep it alive (for background tasks that
+/// should end with it).
+#[derive(Clone)]
+pub struct WeakAppState {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl WeakAppState {
+    pub fn upgrade(&self) -> Option<AppState> {
+        self.inner.upgrade().map(|inner| AppState { inner })
+    }
+}
+
 struct Inner {
     store: Arc<dyn EventStore>,
     model: Arc<RwLock<ReadModel>>,
@@ -63,6 +76,8 @@ struct Inner {
     folded: Arc<AtomicU64>,
     metrics: Arc<Metrics>,
     clock: Clock,
+    /// Set once alerting is started (see [`crate::alerts`]).
+    alerts: std::sync::OnceLock<crate::alerts::Alerts>,
 }
 
 impl Drop for Inner {
@@ -133,8 +148,33 @@ impl AppState {
                 folded,
                 metrics: Arc::new(Metrics::new()),
                 clock,
+                alerts: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// Starts alerting (once; a second call returns the running one).
+    pub fn start_alerts(
+        &self,
+        config: crate::alerts::AlertConfig,
+    ) -> Result<crate::alerts::Alerts, crate::alerts::OutboxError> {
+        if let Some(a) = self.inner.alerts.get() {
+            return Ok(a.clone());
+        }
+        let alerts = crate::alerts::Alerts::start(self, config)?;
+        Ok(self.inner.alerts.get_or_init(|| alerts).clone())
+    }
+
+    /// The running alerts, once started.
+    pub fn alerts(&self) -> Option<&crate::alerts::Alerts> {
+        self.inner.alerts.get()
+    }
+
+    /// A handle that does not keep the application alive.
+    pub fn downgrade(&self) -> WeakAppState {
+        WeakAppState {
+            inner: Arc::downgrade(&self.inner),
+        }
     }
 
     /// The application's time (see [`Clock`]).

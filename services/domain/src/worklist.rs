@@ -133,15 +133,118 @@ pub struct WorkItem {
     pub owner: Option<String>,
 }
 
-/// What the worklist reads.
+/// What the worklist reads. References, so a read model lends its records
+/// without copying them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Records<'a> {
-    pub pledges: &'a [Pledge],
-    pub proposals: &'a [Proposal],
-    pub next_steps: &'a [NextStep],
-    pub prospects: &'a [Prospect],
-    pub priorities: &'a [Priority],
-    pub actions: &'a [Action],
+    pub pledges: &'a [&'a PledgeWatch],
+    pub proposals: &'a [&'a Proposal],
+    pub next_steps: &'a [&'a NextStep],
+    pub prospects: &'a [&'a Prospect],
+    pub priorities: &'a [&'a Priority],
+    pub actions: &'a [&'a Action],
+}
+
+/// What of a pledge can put it on the list, whatever the day: a read model
+/// keeps one per pledge and rebuilds it only when the pledge changes, so the
+/// list on a day is a pass over these rather than over whole pledges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeWatch {
+    pub id: String,
+    /// The currency of its value, when it has one (overdue parts are in it).
+    currency: Option<crate::money::Currency>,
+    /// Its tranches, and its dated or undated disbursed amounts (valued ones).
+    tranches: Vec<crate::schedule::Tranche>,
+    disbursed: Vec<(Option<NaiveDate>, rust_decimal::Decimal)>,
+    /// The day it was announced, while its stated status is PLEDGED.
+    announced_on: Option<NaiveDate>,
+    unvalued: bool,
+    undated: bool,
+}
+
+impl PledgeWatch {
+    /// `None` when nothing about the pledge can come on the list on any
+    /// day (most pledges: valued, dated, committed, no schedule; or cancelled).
+    pub fn of(p: &Pledge) -> Option<PledgeWatch> {
+        if p.status == PledgeStatus::Cancelled {
+            return None;
+        }
+        let tranches = if p.amount.is_some() {
+            p.tranches.clone()
+        } else {
+            Vec::new()
+        };
+        let disbursed = if tranches.is_empty() {
+            Vec::new()
+        } else {
+            p.disbursements
+                .iter()
+                .filter_map(|d| d.amount.map(|m| (d.disbursed_on, m.amount)))
+                .collect()
+        };
+        let announced_on = if p.stated_status() == Some(PledgeStatus::Pledged) {
+            p.pledged_on
+        } else {
+            None
+        };
+        let watch = PledgeWatch {
+            id: p.id.as_str().to_owned(),
+            currency: p.amount.map(|m| m.currency),
+            tranches,
+            disbursed,
+            announced_on,
+            unvalued: p.amount.is_none() && p.kind != ContributionKind::Technical,
+            undated: p.pledged_on.is_none(),
+        };
+        let listable = !watch.tranches.is_empty()
+            || watch.announced_on.is_some()
+            || watch.unvalued
+            || watch.undated;
+        listable.then_some(watch)
+    }
+
+    /// Its lines on `today`, appended to `out`.
+    pub fn lines(&self, today: NaiveDate, ageing: Ageing, out: &mut Vec<WorkItem>) {
+        let id = self.id.as_str();
+        if let Some(currency) = self.currency
+            && !self.tranches.is_empty()
+        {
+            let disbursed = self
+                .disbursed
+                .iter()
+                .filter(|(on, _)| on.is_none_or(|d| d <= today))
+                .map(|(_, a)| *a)
+                .sum();
+            for t in crate::schedule::schedule(&self.tranches, disbursed, today)
+                .iter()
+                .filter(|t| t.overdue)
+            {
+                let mut w = dated(
+                    item(WorkKind::OverdueTranche, RecordKind::Pledge, id),
+                    t.due_on,
+                    today,
+                );
+                w.amount = Some(Money::new(t.outstanding, currency));
+                out.push(w);
+            }
+        }
+        if let Some(on) = self.announced_on {
+            let from = on + TimeDelta::days(ageing.pledge_days);
+            if from < today {
+                out.push(dated(
+                    item(WorkKind::AgeingPledge, RecordKind::Pledge, id),
+                    from,
+                    today,
+                ));
+            }
+        }
+        if self.unvalued {
+            out.push(item(WorkKind::UnvaluedContribution, RecordKind::Pledge, id));
+        }
+        if self.undated {
+            out.push(item(WorkKind::UnknownDate, RecordKind::Pledge, id));
+        }
+    }
 }
 
 /// The last day of a `YYYY-MM` month.
@@ -179,39 +282,7 @@ pub fn worklist(records: Records<'_>, today: NaiveDate, ageing: Ageing) -> Vec<W
     let soon = today + TimeDelta::days(DUE_SOON_DAYS);
     let mut out = Vec::new();
     for p in records.pledges {
-        if p.status == PledgeStatus::Cancelled {
-            continue;
-        }
-        let id = p.id.as_str();
-        if let Some(value) = p.amount {
-            for t in p.schedule_on(today).iter().filter(|t| t.overdue) {
-                let mut w = dated(
-                    item(WorkKind::OverdueTranche, RecordKind::Pledge, id),
-                    t.due_on,
-                    today,
-                );
-                w.amount = Some(Money::new(t.outstanding, value.currency));
-                out.push(w);
-            }
-        }
-        if p.stated_status() == Some(PledgeStatus::Pledged)
-            && let Some(on) = p.pledged_on
-        {
-            let from = on + TimeDelta::days(ageing.pledge_days);
-            if from < today {
-                out.push(dated(
-                    item(WorkKind::AgeingPledge, RecordKind::Pledge, id),
-                    from,
-                    today,
-                ));
-            }
-        }
-        if p.amount.is_none() && p.kind != ContributionKind::Technical {
-            out.push(item(WorkKind::UnvaluedContribution, RecordKind::Pledge, id));
-        }
-        if p.pledged_on.is_none() {
-            out.push(item(WorkKind::UnknownDate, RecordKind::Pledge, id));
-        }
+        p.lines(today, ageing, &mut out);
     }
     for p in records.proposals {
         if p.status == ProposalStatus::Submitted
@@ -414,13 +485,19 @@ mod tests {
             action("a-done", "2024-06-20", ActionStatus::Done),
             action("a-later", "2024-07-16", ActionStatus::Planned),
         ];
-        let pledges = [announced, scheduled, gift, support];
+        let watches: Vec<PledgeWatch> = [&announced, &scheduled, &gift, &support]
+            .into_iter()
+            .filter_map(PledgeWatch::of)
+            .collect();
+        assert_eq!(watches.len(), 4, "each of them can be listed");
+        let pledges: Vec<&PledgeWatch> = watches.iter().collect();
+        let actions: Vec<&Action> = actions.iter().collect();
         let records = Records {
             pledges: &pledges,
-            proposals: std::slice::from_ref(&proposal),
-            next_steps: std::slice::from_ref(&step),
+            proposals: &[&proposal],
+            next_steps: &[&step],
             prospects: &[],
-            priorities: std::slice::from_ref(&priority),
+            priorities: &[&priority],
             actions: &actions,
         };
         let list = worklist(records, today, Ageing::default());
@@ -458,6 +535,38 @@ mod tests {
         let counted = counts(&list);
         assert_eq!(counted[1], (WorkKind::AgeingPledge, 2));
         assert_eq!(counted[5], (WorkKind::ActionDue, 2));
+    }
+
+    #[test]
+    fn a_pledge_that_no_day_can_list_has_no_watch() {
+        // Valued, dated, committed, no schedule: nothing to chase, ever.
+        let settled = pledge(vec![
+            pledge_made("pl-ok", Some(("100", Currency::EUR)), &[]).into(),
+            crate::pledge::PledgeCommitted {
+                pledge_id: PledgeId::new_unchecked("pl-ok"),
+                committed_on: None,
+            }
+            .into(),
+        ]);
+        assert_eq!(PledgeWatch::of(&settled), None);
+        let cancelled = pledge(vec![
+            crate::pledge::PledgeMade {
+                pledged_on: None,
+                ..pledge_made("pl-x", None, &[])
+            }
+            .into(),
+            crate::pledge::PledgeCancelled {
+                pledge_id: PledgeId::new_unchecked("pl-x"),
+                cancelled_on: date("2024-01-01"),
+                reason: "withdrawn".into(),
+            }
+            .into(),
+        ]);
+        assert_eq!(
+            PledgeWatch::of(&cancelled),
+            None,
+            "a cancelled pledge is never chased"
+        );
     }
 
     #[test]

@@ -55,6 +55,22 @@ pub struct Settings {
     /// `/metrics` answers admin and auditor tokens only.
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
+    /// The alert outbox, a SQLite file (default: `<data_dir>/alerts.sqlite`
+    /// with the embedded store, `./fundtrail-alerts.sqlite` with a server store).
+    #[serde(default)]
+    pub alert_outbox: Option<PathBuf>,
+    /// Where alerts are POSTed (signed JSON); none by default.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// The webhook's shared secret (at least 16 bytes); required with `webhook_url`.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// Seconds before the first retry of a failed delivery (doubling after).
+    #[serde(default = "default_webhook_first_retry_secs")]
+    pub webhook_first_retry_secs: u64,
+    /// Attempts before a delivery is given up (FAILED).
+    #[serde(default = "default_webhook_max_attempts")]
+    pub webhook_max_attempts: u32,
 }
 
 impl Settings {
@@ -66,6 +82,30 @@ impl Settings {
             pg_schema: self.pg_schema.clone(),
             kurrentdb_stream: self.kurrentdb_stream.clone(),
         }
+    }
+
+    /// Where the alert outbox is (see `alert_outbox`).
+    pub fn alert_outbox_at(&self) -> PathBuf {
+        match (&self.alert_outbox, &self.store) {
+            (Some(file), _) => file.clone(),
+            (None, Some(_)) => PathBuf::from("./fundtrail-alerts.sqlite"),
+            (None, None) => self.data_dir.join("alerts.sqlite"),
+        }
+    }
+
+    /// The webhook, if one is set (an error names what is wrong with it).
+    pub fn webhook(&self) -> Result<Option<fundtrail_app::alerts::WebhookConfig>, String> {
+        let Some(url) = &self.webhook_url else {
+            return Ok(None);
+        };
+        let secret = self
+            .webhook_secret
+            .clone()
+            .ok_or("webhook_url is set but webhook_secret is not")?;
+        let mut config = fundtrail_app::alerts::WebhookConfig::new(url.clone(), secret)?;
+        config.first_retry = std::time::Duration::from_secs(self.webhook_first_retry_secs.max(1));
+        config.max_attempts = self.webhook_max_attempts.max(1);
+        Ok(Some(config))
     }
 
     /// Where read-model snapshots go (see `snapshot_dir`).
@@ -95,8 +135,21 @@ impl Default for Settings {
             max_in_flight: default_max_in_flight(),
             snapshot_dir: None,
             metrics_listen: None,
+            alert_outbox: None,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_first_retry_secs: default_webhook_first_retry_secs(),
+            webhook_max_attempts: default_webhook_max_attempts(),
         }
     }
+}
+
+fn default_webhook_first_retry_secs() -> u64 {
+    5
+}
+
+fn default_webhook_max_attempts() -> u32 {
+    12
 }
 
 fn default_max_in_flight() -> usize {
@@ -119,6 +172,11 @@ const SETTINGS: &[&str] = &[
     "max_in_flight",
     "snapshot_dir",
     "metrics_listen",
+    "alert_outbox",
+    "webhook_url",
+    "webhook_secret",
+    "webhook_first_retry_secs",
+    "webhook_max_attempts",
 ];
 
 /// Flags given on the command line (only those given override).

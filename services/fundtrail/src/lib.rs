@@ -41,6 +41,8 @@ pub(crate) enum Failure {
     Fold(#[from] fundtrail_app::reads::FoldError),
     #[error("export: {0}")]
     Export(#[from] fundtrail_export::ExportError),
+    #[error("settings: {0}")]
+    Settings(String),
 }
 
 /// The whole `fundtrail` command: parses the arguments, runs, and says how it went.

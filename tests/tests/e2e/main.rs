@@ -55,6 +55,7 @@ macro_rules! e2e_suite {
             queries::read_your_writes_across_clients,
             subscriptions::funding_changed_pushes_new_figures_for_its_roadmap_only,
             subscriptions::funding_changed_on_an_unknown_roadmap_is_an_error,
+            subscriptions::alerts_push_what_falls_due_once,
             transport::get_queries_and_refuses_mutations,
             transport::post_content_types_and_malformed_bodies,
             transport::status_codes_follow_the_accepted_media_type,

@@ -154,3 +154,72 @@ pub async fn funding_changed_on_an_unknown_roadmap_is_an_error(server: &TestServ
     assert_eq!(errors[0]["extensions"]["code"], "NOT_FOUND", "{message}");
     ws.close().await;
 }
+
+/// `alerts`: a tranche falling overdue when the clock passes its date is
+/// pushed once, to the subscribers of its roadmap (and of every roadmap),
+/// not to another roadmap's; the worklist has it too.
+pub async fn alerts_push_what_falls_due_once(server: &TestServer) {
+    let c = &server.client;
+    seed::world(c).await;
+    server.start_alerts();
+    let today = server.clock().today();
+    let day = |n: i64| (today + chrono::TimeDelta::days(n)).to_string();
+    seed::pledge(
+        c,
+        cash_pledge("t", "giz", "1000", "XOF", &[("civ-p1", "1000")], &day(-1)),
+    )
+    .await;
+    seed::commit(c, "t", &day(-1)).await;
+    c.mutate_ok(
+        "setTranches",
+        json!({ "pledgeId": "t", "tranches": [{ "dueOn": day(3), "amount": "600" }] }),
+        "id",
+    )
+    .await;
+    const ALERTS: &str = r#"subscription($roadmapId: ID) {
+        alerts(roadmapId: $roadmapId) { id roadmapId kind record recordId dueOn daysLate amount { amount currency } link } }"#;
+    let mut civ = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
+    civ.subscribe("civ", ALERTS, json!({ "roadmapId": "civ" }))
+        .await;
+    let mut all = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
+    all.subscribe("all", ALERTS, json!({})).await;
+    let mut gha = WsClient::connect_as(&server.ws_url(), server.default_token()).await;
+    gha.subscribe("gha", ALERTS, json!({ "roadmapId": "gha" }))
+        .await;
+    civ.sync().await;
+    assert_eq!(civ.receive(QUIET).await, None, "nothing is due yet");
+
+    server.clock().advance(chrono::TimeDelta::days(5));
+    let next = civ.expect_next("civ").await;
+    let alert = &next["data"]["alerts"];
+    assert_eq!(alert["kind"], "OVERDUE_TRANCHE");
+    assert_eq!(alert["record"], "PLEDGE");
+    assert_eq!(alert["recordId"], "t");
+    assert_eq!(alert["dueOn"], day(3));
+    assert_eq!(alert["daysLate"], 2);
+    assert_eq!(
+        alert["amount"],
+        json!({ "amount": "600", "currency": "XOF" })
+    );
+    assert_eq!(alert["link"], "/pledges/t");
+    assert_eq!(alert["id"], format!("civ/OVERDUE_TRANCHE/t/{}", day(3)));
+    assert_eq!(
+        all.expect_next("all").await["data"]["alerts"]["id"],
+        alert["id"]
+    );
+    assert_eq!(
+        gha.receive(QUIET).await,
+        None,
+        "another roadmap's subscriber"
+    );
+
+    // Another event and another day: the same line, never raised again.
+    c.mutate_ok(
+        "registerOrganisation",
+        json!({ "id": "new-org", "name": "New", "kind": "BILATERAL_AGENCY", "country": "CIV" }),
+        "id",
+    )
+    .await;
+    server.clock().advance(chrono::TimeDelta::days(1));
+    assert_eq!(civ.receive(QUIET).await, None, "raised once");
+}

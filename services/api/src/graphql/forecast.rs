@@ -83,7 +83,7 @@ impl ForecastLine {
     }
 }
 
-pub struct Forecast(forecast::Forecast);
+pub struct Forecast(std::sync::Arc<forecast::Forecast>);
 
 #[Object]
 impl Forecast {
@@ -126,7 +126,7 @@ impl ForecastQuery {
         let today = state(ctx).clock().today();
         state(ctx)
             .read()
-            .forecast(&roadmap_id, currency.map(|c| c.0), today)
+            .forecast_shared(&roadmap_id, currency.map(|c| c.0), today)
             .map(Forecast)
             .map_err(funding_error)
     }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod action;
+pub mod alerts;
 pub mod enums;
 pub mod errors;
 pub mod forecast;
@@ -28,6 +29,7 @@ pub struct Query(
     query::QueryRoot,
     access::AccessQuery,
     action::ActionQuery,
+    alerts::AlertQuery,
     forecast::ForecastQuery,
 );
 

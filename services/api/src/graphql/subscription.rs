@@ -1,4 +1,5 @@
-//! `fundingChanged`: the new figures after every event that changes them.
+//! `fundingChanged`: the new figures after every event that changes them;
+//! `alerts`: what falls overdue or due (see `super::alerts`).
 
 use async_graphql::{Context, ID, Result, Subscription};
 use futures::{Stream, StreamExt};
@@ -14,6 +15,18 @@ pub struct SubscriptionRoot;
 
 #[Subscription(name = "Subscription")]
 impl SubscriptionRoot {
+    /// Alerts as they are raised (issue #14): a line to chase that came on
+    /// a roadmap's worklist (a tranche overdue, an announcement or proposal
+    /// ageing, a next step, decision or action due), once each; of one
+    /// roadmap, or of all.
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+    ) -> Result<impl Stream<Item = super::alerts::Alert> + use<>> {
+        super::alerts::subscribe(ctx, roadmap_id)
+    }
+
     /// Pushes `fundingByPriority(roadmapId, currency)` after every event that
     /// changes that roadmap's funding.
     async fn funding_changed(

@@ -29,6 +29,19 @@ pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> R
             fundtrail_import::DEMO_FILE_NAME
         );
     }
+    // Alerts start after the demo's import: what it brings is the baseline,
+    // on the worklist, not news.
+    let webhook = settings.webhook().map_err(Failure::Settings)?;
+    let outbox = settings.alert_outbox_at();
+    if let Some(w) = &webhook {
+        tracing::info!(url = %w.url, "alerts are delivered to the webhook");
+    }
+    state
+        .start_alerts(fundtrail_app::alerts::AlertConfig {
+            outbox: outbox.clone(),
+            webhook,
+        })
+        .map_err(|e| Failure::Settings(format!("{}: {e}", outbox.display())))?;
     let demo_token = if demo {
         Some(token::create_admin(&state, "demo-admin").await?)
     } else {

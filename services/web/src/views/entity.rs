@@ -147,12 +147,13 @@ pub async fn priority(
                 .map(|x| (x.line.clone(), f.currency))
         });
         let forecast = model
-            .forecast(p.roadmap_id.as_str(), None, today)
+            .forecast_shared(p.roadmap_id.as_str(), None, today)
             .ok()
             .and_then(|f| {
                 f.priorities
-                    .into_iter()
+                    .iter()
                     .find(|x| x.priority_id.as_deref() == Some(id.as_str()))
+                    .cloned()
             });
         let contributions: Vec<_> = model
             .pledges(Some(p.roadmap_id.as_str()), None, None)
