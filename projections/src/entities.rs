@@ -353,12 +353,19 @@ impl Entities {
                 Vec::new()
             }
             AnyEvent::Roadmap(e) => {
-                let RoadmapEvent::RoadmapCreated(r) = e;
-                let i = self.roadmaps.slot(r.roadmap_id.as_str());
+                let id = match e {
+                    RoadmapEvent::RoadmapCreated(r) => r.roadmap_id.as_str(),
+                    RoadmapEvent::AgeingSet(r) => r.roadmap_id.as_str(),
+                };
+                let i = self.roadmaps.slot(id);
                 evolve_in_place(&mut self.roadmaps.get_mut(i).state, |s| {
                     roadmap::evolve(s, e)
                 });
-                vec![i]
+                match e {
+                    RoadmapEvent::RoadmapCreated(_) => vec![i],
+                    // The worklist's ageing: no funding figure changes.
+                    RoadmapEvent::AgeingSet(_) => Vec::new(),
+                }
             }
             AnyEvent::Priority(e) => self.apply_priority(position, e),
             AnyEvent::Partnership(e) => {

@@ -31,6 +31,17 @@ pub struct Filter<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Watches {
     slots: Vec<(u64, Option<Arc<PledgeWatch>>)>,
+    /// Each roadmap's list as last made. A list changes only when an event
+    /// is applied or the day turns.
+    lists: std::collections::HashMap<Box<str>, KeptList>,
+}
+
+/// A list as made at (log position, day).
+#[derive(Debug)]
+struct KeptList {
+    position: u64,
+    day: NaiveDate,
+    list: Arc<Vec<WorkItem>>,
 }
 
 impl ReadModel {
@@ -59,51 +70,115 @@ impl ReadModel {
         out
     }
 
-    /// The worklist on `today` (see `fundtrail_domain::worklist` for the rule).
+    /// The worklist on `today` (see `fundtrail_domain::worklist` for the
+    /// rule): each roadmap's with its own ageing (`setAgeing`); every
+    /// roadmap's together, with the proposals that name no priority (no
+    /// roadmap's; default ageing), when no roadmap is asked.
     pub fn worklist(&self, filter: Filter<'_>, today: NaiveDate) -> Vec<WorkItem> {
-        let model = self;
-        let roadmaps: Vec<&str> = match filter.roadmap {
-            Some(r) => vec![r],
-            None => model
-                .ent
-                .roadmaps
-                .iter()
-                .filter_map(|(i, _)| model.ent.roadmaps.id_of(i))
-                .collect(),
+        Arc::unwrap_or_clone(self.worklist_shared(filter, today))
+    }
+
+    /// [`worklist`](Self::worklist), shared: a roadmap's list (without an
+    /// owner) is kept until an event is applied or the day turns.
+    pub fn worklist_shared(&self, filter: Filter<'_>, today: NaiveDate) -> Arc<Vec<WorkItem>> {
+        let mut items = match filter.roadmap {
+            Some(r) => {
+                let list = self.roadmap_list(r, today);
+                if filter.owner.is_none() {
+                    return list;
+                }
+                Arc::unwrap_or_clone(list)
+            }
+            None => {
+                let mut all = Vec::new();
+                for (i, _) in self.ent.roadmaps.iter() {
+                    if let Some(r) = self.ent.roadmaps.id_of(i) {
+                        all.extend(self.roadmap_list(r, today).iter().cloned());
+                    }
+                }
+                all.extend(self.roadmap_worklist(None, today));
+                fundtrail_domain::worklist::order(&mut all);
+                all
+            }
         };
-        let watches = match filter.roadmap {
-            Some(r) => match model.ent.roadmaps.by_id(r) {
-                Some(rec) => self.pledge_watches(rec.pledges.iter().copied()),
-                None => Vec::new(),
+        if let Some(owner) = filter.owner {
+            items.retain(|i| i.owner.as_deref() == Some(owner));
+        }
+        Arc::new(items)
+    }
+
+    /// One roadmap's list, kept (see [`Watches::lists`]).
+    fn roadmap_list(&self, roadmap: &str, today: NaiveDate) -> Arc<Vec<WorkItem>> {
+        let at = self.position();
+        {
+            let cache = self.watches.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(kept) = cache.lists.get(roadmap)
+                && kept.position == at
+                && kept.day == today
+            {
+                return kept.list.clone();
+            }
+        }
+        let list = Arc::new(self.roadmap_worklist(Some(roadmap), today));
+        let mut cache = self.watches.lock().unwrap_or_else(|p| p.into_inner());
+        cache.lists.insert(
+            roadmap.into(),
+            KeptList {
+                position: at,
+                day: today,
+                list: list.clone(),
             },
-            None => self.pledge_watches(model.ent.pledges.iter().map(|(i, _)| i)),
+        );
+        list
+    }
+
+    /// One roadmap's list, with its ageing; `None`: the proposals that name
+    /// no priority, with the default ageing.
+    fn roadmap_worklist(&self, roadmap: Option<&str>, today: NaiveDate) -> Vec<WorkItem> {
+        let model = self;
+        let Some(r) = roadmap else {
+            let all = model.proposals(None, None, None);
+            let proposals: Vec<&Proposal> = all
+                .iter()
+                .map(|p| &**p)
+                .filter(|p| p.priority_ids.is_empty())
+                .collect();
+            let records = Records {
+                proposals: &proposals,
+                ..Records::default()
+            };
+            return worklist(records, today, Ageing::default());
         };
+        let Some(rec) = model.ent.roadmaps.by_id(r) else {
+            return Vec::new();
+        };
+        let ageing = rec
+            .state
+            .entity
+            .as_ref()
+            .map_or_else(Ageing::default, |x| x.ageing);
+        let watches = self.pledge_watches(rec.pledges.iter().copied());
         let pledges: Vec<&PledgeWatch> = watches.iter().map(|w| &**w).collect();
-        let in_roadmap = |p: &Proposal| match filter.roadmap {
-            None => true,
-            Some(r) => p.priority_ids.iter().any(|id| {
-                model
-                    .priority(id.as_str())
-                    .is_some_and(|x| x.roadmap_id.as_str() == r)
-            }),
-        };
         let all_proposals = model.proposals(None, None, None);
         let proposals: Vec<&Proposal> = all_proposals
             .iter()
             .map(|p| &**p)
-            .filter(|p| in_roadmap(p))
+            .filter(|p| {
+                p.priority_ids.iter().any(|id| {
+                    model
+                        .priority(id.as_str())
+                        .is_some_and(|x| x.roadmap_id.as_str() == r)
+                })
+            })
             .collect();
-        let steps: Vec<_> = roadmaps.iter().flat_map(|r| model.next_steps(r)).collect();
+        let steps = model.next_steps(r);
         let next_steps: Vec<&NextStep> = steps.iter().map(|s| &**s).collect();
-        let all_prospects = model.prospects(filter.roadmap, None);
+        let all_prospects = model.prospects(Some(r), None);
         let prospects: Vec<&Prospect> = all_prospects.iter().map(|p| &**p).collect();
-        let prios: Vec<_> = roadmaps
-            .iter()
-            .flat_map(|r| model.roadmap_priorities(r))
-            .collect();
+        let prios = model.roadmap_priorities(r);
         let priorities: Vec<&Priority> = prios.iter().map(|p| &**p).collect();
         let all_actions = model.actions(&crate::ActionFilter {
-            roadmap: filter.roadmap,
+            roadmap: Some(r),
             ..Default::default()
         });
         let actions: Vec<&Action> = all_actions.iter().map(|a| &**a).collect();
@@ -115,11 +190,7 @@ impl ReadModel {
             priorities: &priorities,
             actions: &actions,
         };
-        let mut items = worklist(records, today, Ageing::default());
-        if let Some(owner) = filter.owner {
-            items.retain(|i| i.owner.as_deref() == Some(owner));
-        }
-        items
+        worklist(records, today, ageing)
     }
 
     /// What a worklist line is about, in the record's own words: a

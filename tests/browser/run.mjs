@@ -439,6 +439,14 @@ try {
     const row = page.locator("table tr[data-action]").first();
     eq(await row.locator("[data-field=status]").getAttribute("data-value"), "PLANNED", "recorded as planned");
     await axeCheck(page, "roadmap page with its actions");
+    // The roadmap's own ageing periods, by the keyboard-reachable form.
+    await page.goto(`${base}/roadmaps/${roadmap}/ageing`);
+    await axeCheck(page, "ageing form");
+    await page.fill("#f-pledgeDays", "60");
+    await page.fill("#f-proposalDays", "75");
+    await submit(/done=1/);
+    const ageing = (await graphql(`{ roadmap(id: "${roadmap}") { ageing { pledgeDays proposalDays } } }`)).roadmap.ageing;
+    eq(`${ageing.pledgeDays}/${ageing.proposalDays}`, "60/75", "GraphQL shows the periods set");
     await page.goto(`${base}/priorities/civ-2023-p1`);
     assert(await page.isVisible("[data-testid=forecast] svg"), "the forecast chart on the priority's page");
     await shot(page, "15-forecast");

@@ -13,6 +13,15 @@ pub fn work(model: &ReadModel, filter: Filter<'_>, today: NaiveDate) -> Vec<Work
     model.worklist(filter, today)
 }
 
+/// [`work`], shared with the read models' kept lists (no copy).
+pub fn work_shared(
+    model: &ReadModel,
+    filter: Filter<'_>,
+    today: NaiveDate,
+) -> std::sync::Arc<Vec<WorkItem>> {
+    model.worklist_shared(filter, today)
+}
+
 fn enc(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

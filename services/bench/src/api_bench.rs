@@ -279,9 +279,18 @@ pub async fn ceiling_server() -> Result<(String, tokio::task::JoinHandle<()>)> {
     Ok((url, task))
 }
 
-/// The worklist of one roadmap (issue #14).
-pub const WORKLIST_QUERY: &str =
+/// The worklist of one roadmap (issue #14): its first page of 50 lines and
+/// the counts per kind, as the web page and a client show it.
+pub const WORKLIST_QUERY: &str = "query($roadmap: ID) { \
+    worklist(roadmapId: $roadmap, first: 50) { kind recordId title form } \
+    worklistCounts(roadmapId: $roadmap) { kind count } }";
+
+/// The whole worklist of one roadmap (every line: an export's work).
+pub const WORKLIST_WHOLE_QUERY: &str =
     "query($roadmap: ID) { worklist(roadmapId: $roadmap) { kind recordId title form } }";
+
+/// Clients asking for whole worklists at once.
+const WHOLE_WORKLIST_CLIENTS: usize = 4;
 
 /// The forecast of one roadmap (issue #14).
 pub const FORECAST_QUERY: &str = "query($roadmap: ID!) { forecast(roadmapId: $roadmap) { \
@@ -523,6 +532,13 @@ pub async fn run(args: ApiArgs) -> Result<()> {
             roadmap_body(WORKLIST_QUERY, roadmaps.clone()),
         )
         .await;
+        let worklist_whole = load(
+            &url,
+            WHOLE_WORKLIST_CLIENTS.min(args.clients),
+            args.seconds,
+            roadmap_body(WORKLIST_WHOLE_QUERY, roadmaps.clone()),
+        )
+        .await;
         let forecast = load(
             &url,
             args.clients,
@@ -586,7 +602,8 @@ pub async fn run(args: ApiArgs) -> Result<()> {
             ("W5 executed          ", &w5_exec, 5, Some(&ceiling)),
             ("W6 executed, asOf    ", &w6_as_of_exec, 50, None),
             ("W6 executed, on      ", &w6_on_exec, 50, None),
-            ("worklist (#14)       ", &worklist, 50, None),
+            ("worklist page (#14)  ", &worklist, 50, None),
+            ("worklist whole, 4 cl.", &worklist_whole, 1000, None),
             ("forecast (#14)       ", &forecast, 50, None),
         ] {
             println!(

@@ -17,6 +17,7 @@ use crate::refs::References;
 use crate::source::{self, SourceInput, SourceRef};
 use crate::streams::{EntityKind, stream_name};
 use crate::text;
+use crate::worklist::Ageing;
 
 /// The stream of roadmap `id`: `roadmap-<id>`.
 pub fn stream_id(id: &RoadmapId) -> String {
@@ -38,10 +39,26 @@ pub struct CreateRoadmap {
     pub source: Option<SourceInput>,
 }
 
+/// `setAgeing`: after how many days the roadmap's announcements not yet
+/// committed, and its proposals not yet decided, are chased (the worklist's
+/// ageing; 90 days each until set).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetAgeing {
+    pub roadmap_id: String,
+    pub pledge_days: i64,
+    pub proposal_days: i64,
+    pub reason: Option<String>,
+}
+
+/// The longest ageing period accepted (ten years).
+pub const MAX_AGEING_DAYS: i64 = 3_650;
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RoadmapCommand {
     Create(CreateRoadmap),
+    SetAgeing(SetAgeing),
 }
 
 impl From<CreateRoadmap> for RoadmapCommand {
@@ -50,10 +67,19 @@ impl From<CreateRoadmap> for RoadmapCommand {
     }
 }
 
+impl From<SetAgeing> for RoadmapCommand {
+    fn from(c: SetAgeing) -> Self {
+        RoadmapCommand::SetAgeing(c)
+    }
+}
+
 impl RoadmapCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
         match self {
             RoadmapCommand::Create(c) => Ok(stream_id(&RoadmapId::parse("id", &c.id)?)),
+            RoadmapCommand::SetAgeing(c) => {
+                Ok(stream_id(&RoadmapId::parse("roadmapId", &c.roadmap_id)?))
+            }
         }
     }
 }
@@ -64,6 +90,7 @@ impl Footprinted for RoadmapCommand {
     fn footprint(&self, _: &RoadmapState, _: &dyn References) -> Footprint {
         match self {
             RoadmapCommand::Create(c) => Footprint::default().roadmap(&c.id),
+            RoadmapCommand::SetAgeing(c) => Footprint::default().roadmap(&c.roadmap_id),
         }
     }
 }
@@ -83,7 +110,24 @@ pub struct RoadmapCreated {
 }
 impl_domain_event!(RoadmapCreated, 2);
 
-event_enum!(RoadmapEvent { RoadmapCreated });
+/// The roadmap's ageing periods changed (`setAgeing`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgeingSet {
+    pub roadmap_id: RoadmapId,
+    /// Days after which an announcement not committed is chased.
+    pub pledge_days: i64,
+    /// Days after which a submitted proposal not decided is chased.
+    pub proposal_days: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+impl_domain_event!(AgeingSet, 1);
+
+event_enum!(RoadmapEvent {
+    RoadmapCreated,
+    AgeingSet
+});
 
 /// Serialisable for read-model snapshots (not part of any contract).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +139,8 @@ pub struct Roadmap {
     pub period_end: NaiveDate,
     pub currency: Currency,
     pub source: Option<SourceRef>,
+    /// The worklist's ageing periods (90 days each until set).
+    pub ageing: Ageing,
 }
 
 pub type RoadmapState = StreamState<Roadmap>;
@@ -111,10 +157,30 @@ pub fn evolve(mut state: RoadmapState, event: &RoadmapEvent) -> RoadmapState {
                 period_end: e.period_end,
                 currency: e.currency,
                 source: e.source.clone(),
+                ageing: Ageing::default(),
             });
+        }
+        RoadmapEvent::AgeingSet(e) => {
+            if let Some(r) = state.entity.as_mut() {
+                r.ageing = Ageing {
+                    pledge_days: e.pledge_days,
+                    proposal_days: e.proposal_days,
+                };
+            }
         }
     }
     state
+}
+
+fn ageing_days(field: &str, days: i64) -> Result<i64, DomainError> {
+    if (1..=MAX_AGEING_DAYS).contains(&days) {
+        Ok(days)
+    } else {
+        Err(DomainError::bad_input(
+            field,
+            format!("{days} is not a number of days from 1 to {MAX_AGEING_DAYS}"),
+        ))
+    }
 }
 
 pub fn decide(
@@ -147,6 +213,25 @@ pub fn decide(
                     period_start,
                     period_end,
                     currency: c.currency,
+                }
+                .into(),
+            ])
+        }
+        RoadmapCommand::SetAgeing(c) => {
+            let id = RoadmapId::parse("roadmapId", &c.roadmap_id)?;
+            if !state.exists() {
+                return Err(DomainError::not_found(
+                    RoadmapId::ENTITY,
+                    id.as_str(),
+                    "roadmapId",
+                ));
+            }
+            Ok(vec![
+                AgeingSet {
+                    pledge_days: ageing_days("pledgeDays", c.pledge_days)?,
+                    proposal_days: ageing_days("proposalDays", c.proposal_days)?,
+                    reason: text::optional_description("reason", c.reason.as_deref())?,
+                    roadmap_id: id,
                 }
                 .into(),
             ])
@@ -187,6 +272,53 @@ mod tests {
                 source: None,
             }
             .into()]);
+    }
+
+    #[test]
+    fn ageing_periods_are_set_per_roadmap_within_bounds() {
+        let set = |p, q| SetAgeing {
+            roadmap_id: "civ-2023".into(),
+            pledge_days: p,
+            proposal_days: q,
+            reason: Some(" Comité du 12 mars ".into()),
+        };
+        given([roadmap_created("civ-2023")])
+            .when(set(60, 120))
+            .then([AgeingSet {
+                roadmap_id: RoadmapId::new_unchecked("civ-2023"),
+                pledge_days: 60,
+                proposal_days: 120,
+                reason: Some("Comité du 12 mars".into()),
+            }
+            .into()]);
+        given([roadmap_created("civ-2023")])
+            .when(set(0, 120))
+            .then_code("BAD_USER_INPUT", "pledgeDays");
+        given([roadmap_created("civ-2023")])
+            .when(set(30, MAX_AGEING_DAYS + 1))
+            .then_code("BAD_USER_INPUT", "proposalDays");
+        given_nothing::<RoadmapState>()
+            .when(set(30, 30))
+            .then_err(DomainError::not_found("Roadmap", "civ-2023", "roadmapId"));
+        let state = [
+            roadmap_created("civ-2023"),
+            AgeingSet {
+                roadmap_id: RoadmapId::new_unchecked("civ-2023"),
+                pledge_days: 60,
+                proposal_days: 120,
+                reason: None,
+            }
+            .into(),
+        ]
+        .iter()
+        .fold(RoadmapState::default(), evolve);
+        assert_eq!(
+            state.entity.unwrap().ageing,
+            Ageing {
+                pledge_days: 60,
+                proposal_days: 120
+            }
+        );
     }
 
     #[test]

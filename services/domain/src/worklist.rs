@@ -37,8 +37,9 @@ use crate::prospect::Prospect;
 /// How close a date must be to come on the list.
 pub const DUE_SOON_DAYS: i64 = 14;
 
-/// After how many days an announcement or a proposal is chased.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// After how many days an announcement or a proposal is chased (per
+/// roadmap: `setAgeing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Ageing {
     pub pledge_days: i64,
     pub proposal_days: i64,
@@ -355,13 +356,22 @@ pub fn worklist(records: Records<'_>, today: NaiveDate, ageing: Ageing) -> Vec<W
             ));
         }
     }
-    out.sort_by(|a, b| {
+    order(&mut out);
+    out
+}
+
+/// Puts lines in the list's order: the kinds in [`WorkKind::ALL`]'s order,
+/// the latest first within a kind, then by id; a line found twice (a
+/// proposal on two roadmaps with the same ageing) is kept once.
+pub fn order(items: &mut Vec<WorkItem>) {
+    items.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
             .then(b.days_late.cmp(&a.days_late))
             .then_with(|| a.record_id.cmp(&b.record_id))
+            .then(a.due_on.cmp(&b.due_on))
     });
-    out
+    items.dedup();
 }
 
 /// How many lines of each kind (the dashboard's counts, the metrics' gauges).

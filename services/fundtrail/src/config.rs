@@ -55,6 +55,10 @@ pub struct Settings {
     /// `/metrics` answers admin and auditor tokens only.
     #[serde(default)]
     pub metrics_listen: Option<SocketAddr>,
+    /// Raise alerts (the `alerts` subscription, the webhook); with several
+    /// API processes on one store, one of them is enough.
+    #[serde(default = "default_alerts")]
+    pub alerts: bool,
     /// The alert outbox, a SQLite file (default: `<data_dir>/alerts.sqlite`
     /// with the embedded store, `./fundtrail-alerts.sqlite` with a server store).
     #[serde(default)]
@@ -135,6 +139,7 @@ impl Default for Settings {
             max_in_flight: default_max_in_flight(),
             snapshot_dir: None,
             metrics_listen: None,
+            alerts: default_alerts(),
             alert_outbox: None,
             webhook_url: None,
             webhook_secret: None,
@@ -142,6 +147,10 @@ impl Default for Settings {
             webhook_max_attempts: default_webhook_max_attempts(),
         }
     }
+}
+
+fn default_alerts() -> bool {
+    true
 }
 
 fn default_webhook_first_retry_secs() -> u64 {
@@ -172,6 +181,7 @@ const SETTINGS: &[&str] = &[
     "max_in_flight",
     "snapshot_dir",
     "metrics_listen",
+    "alerts",
     "alert_outbox",
     "webhook_url",
     "webhook_secret",

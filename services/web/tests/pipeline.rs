@@ -119,3 +119,44 @@ async fn the_worklist_says_what_to_complete_and_the_dashboard_counts_it() {
         .await;
     assert!(mine.contains("Nothing to do."), "{mine}");
 }
+
+#[tokio::test]
+async fn an_officer_sets_the_roadmaps_ageing_periods_through_the_form() {
+    let d = demo(WebOptions::default()).await;
+    let officer = d.sign_in_as(Role::Officer).await;
+    let page = d.page("/roadmaps/civ-2023", &officer, "en").await;
+    assert!(page.contains("/roadmaps/civ-2023/ageing"), "{page}");
+    assert!(page.contains("90 days (announcements)"), "the default");
+    let form = d.page("/roadmaps/civ-2023/ageing", &officer, "fr").await;
+    assert!(form.contains("Délais de relance"), "{form}");
+
+    // Out of range: refused, with the field named, nothing recorded.
+    let (status, html) = d
+        .send_form(
+            "/roadmaps/civ-2023/ageing",
+            &officer,
+            &[("pledgeDays", "0"), ("proposalDays", "60")],
+        )
+        .await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+    assert!(html.contains("from 1 to 3650"), "{html}");
+    let page = d.page("/roadmaps/civ-2023", &officer, "en").await;
+    assert!(page.contains("90 days (announcements)"), "unchanged");
+
+    d.submit(
+        "/roadmaps/civ-2023/ageing",
+        &officer,
+        &[
+            ("pledgeDays", "45"),
+            ("proposalDays", "60"),
+            ("reason", "Comité de pilotage"),
+        ],
+    )
+    .await;
+    let page = d.page("/roadmaps/civ-2023", &officer, "en").await;
+    assert!(
+        page.contains("45 days (announcements), 60 days (proposals)"),
+        "{page}"
+    );
+    assert!(page.contains("Ageing periods set"), "the history says it");
+}

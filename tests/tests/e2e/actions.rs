@@ -167,3 +167,102 @@ pub async fn actions_carry_the_next_steps_and_fall_due_on_the_worklist(server: &
     assert_eq!(awa["worklist"][0]["recordId"], "a-later", "{awa}");
     assert_eq!(awa["worklist"][0]["daysLate"], 1);
 }
+
+/// `setAgeing` (issue #14): a roadmap's own ageing periods, shown on
+/// `Roadmap.ageing`, bounded, versioned, and used by its worklist.
+pub async fn a_roadmap_sets_its_own_ageing_periods(server: &TestServer) {
+    let c = &server.client;
+    seed::world(c).await;
+    let today = server.clock().today();
+    let forty_days_ago = (today - TimeDelta::days(40)).to_string();
+    seed::pledge(
+        c,
+        seed::cash_pledge(
+            "old",
+            "giz",
+            "1000",
+            "XOF",
+            &[("civ-p1", "1000")],
+            &forty_days_ago,
+        ),
+    )
+    .await;
+    let ageing_lines = || async {
+        let data = c
+            .data(
+                r#"{ worklist(roadmapId: "civ") { kind recordId } }"#,
+                json!({}),
+            )
+            .await;
+        data["worklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["kind"] == "AGEING_PLEDGE")
+            .map(|l| l["recordId"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(ageing_lines().await.is_empty(), "40 days: not yet 90");
+    let before = c.event_count().await;
+    c.mutate_refused(
+        "setAgeing",
+        json!({"roadmapId": "civ", "pledgeDays": 0, "proposalDays": 30}),
+        "BAD_USER_INPUT",
+    )
+    .await;
+    c.mutate_refused(
+        "setAgeing",
+        json!({"roadmapId": "nowhere", "pledgeDays": 30, "proposalDays": 30}),
+        "NOT_FOUND",
+    )
+    .await;
+    assert_eq!(c.event_count().await, before, "nothing recorded");
+    let r = c
+        .mutate_ok(
+            "setAgeing",
+            json!({"roadmapId": "civ", "pledgeDays": 30, "proposalDays": 45,
+                   "reason": "Comité de pilotage", "expectedVersion": 1}),
+            "id version ageing { pledgeDays proposalDays } history { type }",
+        )
+        .await;
+    assert_eq!(r["ageing"], json!({"pledgeDays": 30, "proposalDays": 45}));
+    assert_eq!(r["version"], 2);
+    assert_eq!(r["history"][1]["type"], "AgeingSet");
+    assert_eq!(ageing_lines().await, ["old"], "30 days: chased");
+    // One kind, a page, and the counts that go with it.
+    let paged = c
+        .data(
+            r#"{ all: worklist(roadmapId: "civ") { kind }
+                 ageing: worklist(roadmapId: "civ", kind: AGEING_PLEDGE, first: 5) { recordId }
+                 none: worklist(roadmapId: "civ", first: 0) { kind }
+                 skipped: worklist(roadmapId: "civ", kind: AGEING_PLEDGE, offset: 1) { kind }
+                 worklistCounts(roadmapId: "civ") { kind count } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(paged["ageing"], json!([{ "recordId": "old" }]));
+    assert_eq!(paged["none"], json!([]));
+    assert_eq!(paged["skipped"], json!([]));
+    let counts = paged["worklistCounts"].as_array().unwrap();
+    assert_eq!(counts.len(), 9, "every kind, zero included");
+    let total: i64 = counts.iter().map(|k| k["count"].as_i64().unwrap()).sum();
+    assert_eq!(total as usize, paged["all"].as_array().unwrap().len());
+    assert!(counts.contains(&json!({ "kind": "AGEING_PLEDGE", "count": 1 })));
+    let refused = c
+        .gql(
+            r#"{ worklist(roadmapId: "civ", first: -1) { kind } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let gha = c
+        .data(
+            r#"{ roadmap(id: "gha") { ageing { pledgeDays } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        gha["roadmap"]["ageing"]["pledgeDays"], 90,
+        "the default elsewhere"
+    );
+}

@@ -73,6 +73,7 @@ macro_rules! e2e_suite {
             schedules::a_tranche_becomes_overdue_when_the_clock_passes_its_date,
             pipeline::a_prospect_becomes_a_proposal_then_a_pledge,
             actions::actions_carry_the_next_steps_and_fall_due_on_the_worklist,
+            actions::a_roadmap_sets_its_own_ageing_periods,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

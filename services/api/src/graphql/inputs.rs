@@ -426,6 +426,34 @@ impl CommandInput for SetFundingRequirementInput {
     }
 }
 
+/// `setAgeing`: after how many days the roadmap's announcements not yet
+/// committed and its proposals not yet decided come on the worklist.
+#[derive(InputObject, Clone, Debug)]
+pub struct SetAgeingInput {
+    pub command_id: Option<ID>,
+    pub expected_version: Option<i32>,
+    pub roadmap_id: ID,
+    /// 1 to 3650 (90 until set).
+    pub pledge_days: i32,
+    /// 1 to 3650 (90 until set).
+    pub proposal_days: i32,
+    pub reason: Option<String>,
+}
+
+impl CommandInput for SetAgeingInput {
+    command_meta!(SetAgeingInput, versioned);
+    fn into_command(self) -> (String, Command) {
+        let id = self.roadmap_id.0;
+        let command = roadmap::SetAgeing {
+            roadmap_id: id.clone(),
+            pledge_days: i64::from(self.pledge_days),
+            proposal_days: i64::from(self.proposal_days),
+            reason: self.reason,
+        };
+        (id, roadmap::RoadmapCommand::from(command).into())
+    }
+}
+
 #[derive(InputObject, Clone, Debug)]
 pub struct RecordPartnershipInput {
     pub command_id: Option<ID>,

@@ -72,6 +72,12 @@ impl MutationRoot {
         run_and_read(ctx, input, "roadmap", |m, id| m.roadmap(id).map(Into::into)).await
     }
 
+    /// After how many days the roadmap's announcements not committed and
+    /// proposals not decided come on the worklist (issue #14).
+    async fn set_ageing(&self, ctx: &Context<'_>, input: SetAgeingInput) -> Result<Roadmap> {
+        run_and_read(ctx, input, "roadmap", |m, id| m.roadmap(id).map(Into::into)).await
+    }
+
     async fn define_priority(
         &self,
         ctx: &Context<'_>,

@@ -159,6 +159,15 @@ impl Organisation {
 
 versioned_object!(Roadmap, roadmap::Roadmap);
 
+/// After how many days a roadmap's records are chased on the worklist.
+#[derive(async_graphql::SimpleObject)]
+pub struct Ageing {
+    /// An announcement not committed (AGEING_PLEDGE).
+    pub pledge_days: i32,
+    /// A submitted proposal not decided (AGEING_PROPOSAL).
+    pub proposal_days: i32,
+}
+
 pub fn find_roadmap(ctx: &Context<'_>, id: &str) -> Option<Roadmap> {
     state(ctx).read().roadmap(id).map(Roadmap::from)
 }
@@ -183,6 +192,13 @@ impl Roadmap {
     /// The reporting currency.
     async fn currency(&self) -> Currency {
         Currency(self.inner.currency)
+    }
+    /// The worklist's ageing periods (`setAgeing`; 90 days each until set).
+    async fn ageing(&self) -> Ageing {
+        Ageing {
+            pledge_days: i32::try_from(self.inner.ageing.pledge_days).unwrap_or(i32::MAX),
+            proposal_days: i32::try_from(self.inner.ageing.proposal_days).unwrap_or(i32::MAX),
+        }
     }
     /// In rank order.
     async fn priorities(&self, ctx: &Context<'_>) -> Vec<Priority> {

@@ -127,14 +127,38 @@ impl QueryRoot {
     }
 
     /// What to chase today (« À faire », issue #14), most urgent first: of
-    /// one roadmap (or all), and only what `principal` follows when given.
+    /// one roadmap (or all), and only what `principal` follows when given;
+    /// of one `kind` when given; `first` lines (all when absent) after
+    /// skipping `offset` (`worklistCounts` says how many there are).
+    #[allow(clippy::too_many_arguments)]
     async fn worklist(
         &self,
         ctx: &Context<'_>,
         roadmap_id: Option<ID>,
         principal: Option<String>,
-    ) -> Vec<super::worklist::WorkItem> {
+        kind: Option<super::worklist::WorkKind>,
+        first: Option<i32>,
+        offset: Option<i32>,
+    ) -> Result<Vec<super::worklist::WorkItem>> {
         super::worklist::query(
+            ctx,
+            roadmap_id.as_ref().map(|r| r.as_str()),
+            principal.as_deref(),
+            kind,
+            first,
+            offset,
+        )
+    }
+
+    /// How many worklist lines of each kind (every kind, zero included): the
+    /// dashboard's counts.
+    async fn worklist_counts(
+        &self,
+        ctx: &Context<'_>,
+        roadmap_id: Option<ID>,
+        principal: Option<String>,
+    ) -> Vec<super::worklist::WorkCount> {
+        super::worklist::counts(
             ctx,
             roadmap_id.as_ref().map(|r| r.as_str()),
             principal.as_deref(),

@@ -15,9 +15,11 @@ use super::scalars::Date;
 pub enum WorkKind {
     /// A tranche due before today that the disbursements do not cover.
     OverdueTranche,
-    /// An announcement not committed after the ageing period (90 days).
+    /// An announcement not committed after the roadmap's ageing period
+    /// (`Roadmap.ageing`, 90 days until set).
     AgeingPledge,
-    /// A submitted proposal with no decision after the ageing period (90 days).
+    /// A submitted proposal with no decision after the roadmap's ageing
+    /// period (`Roadmap.ageing`, 90 days until set).
     AgeingProposal,
     /// A next step not achieved whose target month ends within 14 days or has ended.
     NextStepDue,
@@ -148,15 +150,22 @@ pub enum WorkItem {
     DataToComplete(DataToComplete),
 }
 
-/// The lines for `filter` on `today`.
+/// The lines for `filter` on `today`, of one `kind` when given, `first`
+/// of them (all when `None`) after skipping `offset`: the whole list is
+/// computed (its order needs it), only the page becomes objects.
 pub fn lines(
     model: &ReadModel,
     filter: fundtrail_app::worklist::Filter<'_>,
     today: chrono::NaiveDate,
+    page: Page,
 ) -> Vec<WorkItem> {
     use fundtrail_domain::worklist::WorkKind as K;
-    fundtrail_app::worklist::work(model, filter, today)
-        .into_iter()
+    fundtrail_app::worklist::work_shared(model, filter, today)
+        .iter()
+        .filter(|i| page.kind.is_none_or(|k| i.kind == k))
+        .skip(page.offset)
+        .take(page.first.unwrap_or(usize::MAX))
+        .cloned()
         .map(|item| {
             let (link, form) = fundtrail_app::worklist::links(model, &item);
             let line = Line {
@@ -179,21 +188,75 @@ pub fn lines(
         .collect()
 }
 
-/// `worklist(roadmapId, principal)`.
+/// Which part of the list: one kind, a page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub kind: Option<fundtrail_domain::worklist::WorkKind>,
+    pub offset: usize,
+    pub first: Option<usize>,
+}
+
+/// `worklist(roadmapId, principal, kind, first, offset)`.
 pub fn query(
     ctx: &Context<'_>,
     roadmap_id: Option<&str>,
     principal: Option<&str>,
-) -> Vec<WorkItem> {
+    kind: Option<WorkKind>,
+    first: Option<i32>,
+    offset: Option<i32>,
+) -> async_graphql::Result<Vec<WorkItem>> {
+    let count = |name: &str, n: Option<i32>| match n {
+        None => Ok(None),
+        Some(n) if n >= 0 => Ok(Some(n as usize)),
+        Some(_) => Err(super::errors::bad_input(name, "must be 0 or more")),
+    };
+    let page = Page {
+        kind: kind.map(Into::into),
+        first: count("first", first)?,
+        offset: count("offset", offset)?.unwrap_or(0),
+    };
     let app = super::objects::state(ctx);
     let today = app.clock().today();
     let model = app.read();
-    lines(
+    Ok(lines(
         &model,
         fundtrail_app::worklist::Filter {
             roadmap: roadmap_id,
             owner: principal,
         },
         today,
-    )
+        page,
+    ))
+}
+
+/// How many lines of a kind.
+#[derive(async_graphql::SimpleObject)]
+pub struct WorkCount {
+    pub kind: WorkKind,
+    pub count: i32,
+}
+
+/// `worklistCounts(roadmapId, principal)`: every kind, zero included.
+pub fn counts(
+    ctx: &Context<'_>,
+    roadmap_id: Option<&str>,
+    principal: Option<&str>,
+) -> Vec<WorkCount> {
+    let app = super::objects::state(ctx);
+    let today = app.clock().today();
+    let items = fundtrail_app::worklist::work_shared(
+        &app.read(),
+        fundtrail_app::worklist::Filter {
+            roadmap: roadmap_id,
+            owner: principal,
+        },
+        today,
+    );
+    fundtrail_domain::worklist::counts(&items)
+        .into_iter()
+        .map(|(kind, n)| WorkCount {
+            kind: kind.into(),
+            count: i32::try_from(n).unwrap_or(i32::MAX),
+        })
+        .collect()
 }

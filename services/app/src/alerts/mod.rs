@@ -96,72 +96,60 @@ impl Alert {
     }
 }
 
-/// The lines to chase on every roadmap's worklist on `today`, as alerts,
+/// The lines to chase on `roadmap_id`'s worklist on `today`, as alerts,
 /// but for those `known` (already raised: nothing is built for them).
 /// Without `full`, titles and links are left empty (for the baseline, which
 /// keeps ids only).
 pub fn candidates(
     model: &ReadModel,
+    roadmap_id: &str,
     today: NaiveDate,
     now: DateTime<Utc>,
     full: bool,
     known: impl Fn(&str) -> bool,
 ) -> Vec<Alert> {
+    let filter = Filter {
+        roadmap: Some(roadmap_id),
+        owner: None,
+    };
     let mut out = Vec::new();
-    for roadmap in model.roadmaps() {
-        let roadmap_id = roadmap.id.as_str();
-        let filter = Filter {
-            roadmap: Some(roadmap_id),
-            owner: None,
-        };
-        for item in model.worklist(filter, today) {
-            if item.kind.is_data() {
-                continue;
-            }
-            let id = format!(
-                "{roadmap_id}/{}/{}/{}",
-                item.kind.as_str(),
-                item.record_id,
-                item.due_on
-                    .map_or_else(|| "-".to_owned(), |d| d.to_string())
-            );
-            if known(&id) {
-                continue;
-            }
-            if !full {
-                // The baseline keeps ids only: no title or link is built.
-                out.push(Alert {
-                    id,
-                    roadmap_id: roadmap_id.to_owned(),
-                    kind: item.kind,
-                    record: item.record,
-                    title: String::new(),
-                    record_id: item.record_id,
-                    due_on: item.due_on,
-                    days_late: item.days_late,
-                    amount: item.amount,
-                    owner: item.owner,
-                    link: String::new(),
-                    raised_at: now,
-                });
-                continue;
-            }
-            let (link, _) = crate::worklist::links(model, &item);
-            out.push(Alert {
-                id,
-                roadmap_id: roadmap_id.to_owned(),
-                kind: item.kind,
-                record: item.record,
-                title: model.work_title(&item),
-                record_id: item.record_id,
-                due_on: item.due_on,
-                days_late: item.days_late,
-                amount: item.amount,
-                owner: item.owner,
-                link,
-                raised_at: now,
-            });
+    for item in model.worklist_shared(filter, today).iter() {
+        if item.kind.is_data() {
+            continue;
         }
+        let id = format!(
+            "{roadmap_id}/{}/{}/{}",
+            item.kind.as_str(),
+            item.record_id,
+            item.due_on
+                .map_or_else(|| "-".to_owned(), |d| d.to_string())
+        );
+        if known(&id) {
+            continue;
+        }
+        let (title, link) = if full {
+            (
+                model.work_title(item),
+                crate::worklist::links(model, item).0,
+            )
+        } else {
+            // The baseline keeps ids only.
+            (String::new(), String::new())
+        };
+        out.push(Alert {
+            id,
+            roadmap_id: roadmap_id.to_owned(),
+            kind: item.kind,
+            record: item.record,
+            title,
+            record_id: item.record_id.clone(),
+            due_on: item.due_on,
+            days_late: item.days_late,
+            amount: item.amount,
+            owner: item.owner.clone(),
+            link,
+            raised_at: now,
+        });
     }
     out
 }
@@ -244,18 +232,37 @@ impl Alerts {
     }
 
     /// One look at the worklists: raises what is new. Returns what it raised.
+    /// A roadmap at a time: the read models are locked while its list is
+    /// made, never while the outbox writes.
     pub async fn look(&self, state: &AppState) -> Result<Vec<Alert>, OutboxError> {
         let today = state.clock().today();
         let now = state.clock().now();
-        let model_state = state.clone();
         let deliver = self.inner.webhook.is_some();
-        let new = self
-            .with_outbox(move |o| {
-                let full = o.has_baseline();
-                let found = candidates(&model_state.read(), today, now, full, |id| o.is_known(id));
-                o.raise(found, now, deliver)
-            })
-            .await?;
+        let baseline = !self.with_outbox(|o| Ok(o.has_baseline())).await?;
+        let roadmaps: Vec<String> = state
+            .read()
+            .roadmaps()
+            .iter()
+            .map(|r| r.id.as_str().to_owned())
+            .collect();
+        let mut new = Vec::new();
+        for roadmap in roadmaps {
+            let model_state = state.clone();
+            let raised = self
+                .with_outbox(move |o| {
+                    let found =
+                        candidates(&model_state.read(), &roadmap, today, now, !baseline, |id| {
+                            o.is_known(id)
+                        });
+                    o.raise(found, now, deliver && !baseline, baseline)
+                })
+                .await?;
+            new.extend(raised);
+        }
+        if baseline {
+            self.with_outbox(move |o| o.finish_baseline(now)).await?;
+            return Ok(Vec::new());
+        }
         for a in &new {
             state.metrics().alert_raised(a.kind);
             tracing::info!(alert = %a.id, "alert raised");
@@ -271,8 +278,10 @@ impl Alerts {
 
 /// How long the watcher waits at most between two looks (the day can turn).
 const LOOK_AT_LEAST_EVERY: Duration = Duration::from_secs(60);
-/// A burst of events is looked at once.
-const SETTLE: Duration = Duration::from_millis(100);
+/// A burst of events is looked at once: the watcher waits this long after
+/// the first, and looks at most once per [`SETTLE`] (a look folds every
+/// roadmap's list; alerts are not a matter of milliseconds).
+const SETTLE: Duration = Duration::from_millis(500);
 
 /// The watcher: looks after events, clock moves and day turns, until the
 /// application is gone.

@@ -125,23 +125,23 @@ impl Outbox {
     }
 
     /// Records the alerts of `candidates` not recorded before, in one
-    /// transaction, and returns them (in the order given). The first call
-    /// ever records them as the baseline and returns none: alerts are news,
-    /// what was already on the list when alerting started is on the worklist.
-    /// With `deliver`, each new alert gets a pending webhook delivery due at
-    /// `now`.
+    /// transaction, and returns them (in the order given). With `baseline`
+    /// they are recorded as known, never announced (alerts are news: what
+    /// was already on the list when alerting started is on the worklist);
+    /// see [`finish_baseline`](Self::finish_baseline). With `deliver`, each
+    /// new alert gets a pending webhook delivery due at `now`.
     pub fn raise(
         &mut self,
         candidates: Vec<Alert>,
         now: DateTime<Utc>,
         deliver: bool,
+        baseline: bool,
     ) -> Result<Vec<Alert>, OutboxError> {
         let fresh: Vec<Alert> = candidates
             .into_iter()
             .filter(|a| !self.known.contains(&a.id))
             .collect();
-        let baseline = !self.baseline_done;
-        if fresh.is_empty() && !baseline {
+        if fresh.is_empty() {
             return Ok(fresh);
         }
         let tx = self.conn.transaction()?;
@@ -169,20 +169,23 @@ impl Outbox {
                     deliver_stmt.execute(params![tx.last_insert_rowid(), ts(now)])?;
                 }
             }
-            if baseline {
-                tx.execute(
-                    "INSERT OR REPLACE INTO outbox_meta (key, value) VALUES (?1, ?2)",
-                    params![BASELINE_KEY, ts(now)],
-                )?;
-            }
         }
         tx.commit()?;
         self.known.extend(fresh.iter().map(|a| a.id.clone()));
         if baseline {
-            self.baseline_done = true;
             return Ok(Vec::new());
         }
         Ok(fresh)
+    }
+
+    /// Marks the baseline taken: from now on, what comes is news.
+    pub fn finish_baseline(&mut self, now: DateTime<Utc>) -> Result<(), OutboxError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO outbox_meta (key, value) VALUES (?1, ?2)",
+            params![BASELINE_KEY, ts(now)],
+        )?;
+        self.baseline_done = true;
+        Ok(())
     }
 
     /// Pending deliveries due at `now`, oldest first.
@@ -329,19 +332,22 @@ mod tests {
         let path = dir.path().join("alerts.sqlite");
         let now = Utc::now();
         let mut o = Outbox::open(&path).unwrap();
+        assert!(!o.has_baseline());
         assert_eq!(
-            o.raise(vec![alert("old")], now, true).unwrap(),
+            o.raise(vec![alert("old")], now, true, true).unwrap(),
             vec![],
             "baseline"
         );
+        o.finish_baseline(now).unwrap();
+        assert!(o.has_baseline());
         let raised = o
-            .raise(vec![alert("old"), alert("a"), alert("b")], now, true)
+            .raise(vec![alert("old"), alert("a"), alert("b")], now, true, false)
             .unwrap();
         assert_eq!(
             raised.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
             ["a", "b"]
         );
-        assert_eq!(o.raise(vec![alert("a")], now, true).unwrap(), vec![]);
+        assert_eq!(o.raise(vec![alert("a")], now, true, false).unwrap(), vec![]);
         let due = o.due(now, 10).unwrap();
         assert_eq!(due.len(), 2, "the baseline is never delivered");
         assert!(
@@ -360,8 +366,10 @@ mod tests {
         drop(o);
 
         let mut o = Outbox::open(&path).unwrap();
+        assert!(o.has_baseline(), "the baseline is remembered");
         assert_eq!(
-            o.raise(vec![alert("a"), alert("b")], now, true).unwrap(),
+            o.raise(vec![alert("a"), alert("b")], now, true, false)
+                .unwrap(),
             vec![],
             "known after a reopen"
         );

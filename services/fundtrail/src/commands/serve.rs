@@ -32,16 +32,22 @@ pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> R
     // Alerts start after the demo's import: what it brings is the baseline,
     // on the worklist, not news.
     let webhook = settings.webhook().map_err(Failure::Settings)?;
-    let outbox = settings.alert_outbox_at();
-    if let Some(w) = &webhook {
-        tracing::info!(url = %w.url, "alerts are delivered to the webhook");
+    if settings.alerts {
+        let outbox = settings.alert_outbox_at();
+        if let Some(w) = &webhook {
+            tracing::info!(url = %w.url, "alerts are delivered to the webhook");
+        }
+        state
+            .start_alerts(fundtrail_app::alerts::AlertConfig {
+                outbox: outbox.clone(),
+                webhook,
+            })
+            .map_err(|e| Failure::Settings(format!("{}: {e}", outbox.display())))?;
+    } else if webhook.is_some() {
+        return Err(Failure::Settings(
+            "webhook_url is set but alerts are off (alerts = false)".into(),
+        ));
     }
-    state
-        .start_alerts(fundtrail_app::alerts::AlertConfig {
-            outbox: outbox.clone(),
-            webhook,
-        })
-        .map_err(|e| Failure::Settings(format!("{}: {e}", outbox.display())))?;
     let demo_token = if demo {
         Some(token::create_admin(&state, "demo-admin").await?)
     } else {

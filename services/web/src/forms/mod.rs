@@ -14,6 +14,7 @@
 
 mod action;
 mod actions;
+mod ageing;
 mod create;
 mod prospect;
 mod render;
@@ -197,6 +198,7 @@ pub fn routes() -> Router<Web> {
         .route("/pledges/{id}/tranches", form!(schedule::TRANCHES, id))
         .route("/prospects/{id}/advance", form!(prospect::ADVANCE, id))
         .route("/roadmaps/{id}/actions/new", form!(action::RECORD, id))
+        .route("/roadmaps/{id}/ageing", form!(ageing::AGEING, id))
         .route("/actions/{id}/status", form!(action::STATUS, id))
         .route("/proposals/{id}/decide", form!(actions::DECIDE, id))
         .route(

@@ -78,6 +78,8 @@ pub async fn roadmap(
                 dt { (l.t("Reporting currency", "Devise de rapport")) } dd { (r.currency.code()) }
                 (source_facts(&model, l, r.source.as_ref()))
                 (version_dt(l)) dd { (r.version) }
+                dt { (l.t("Chased after", "Relance après")) }
+                dd { (r.ageing.pledge_days) (l.t(" days (announcements), ", " jours (annonces), ")) (r.ageing.proposal_days) (l.t(" days (proposals)", " jours (propositions)")) }
             }
             p { a href={ "/?roadmap=" (enc(&id)) } { (l.t("Its funding dashboard", "Son tableau de bord du financement")) } }
             h2 { (l.t("Priorities", "Priorités")) }
@@ -103,6 +105,7 @@ pub async fn roadmap(
     };
     let buttons = html! {
         a.button href={ "/roadmaps/" (enc(&id)) "/actions/new" } { (l.t("Record an action", "Enregistrer une action")) }
+        a.button href={ "/roadmaps/" (enc(&id)) "/ageing" } { (l.t("Set the ageing periods", "Fixer les délais de relance")) }
     };
     entity_page(
         &web,

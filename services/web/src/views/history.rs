@@ -22,6 +22,7 @@ pub fn event_label(l: Lang, event_type: &str) -> String {
     let (en, fr) = match event_type {
         "OrganisationRegistered" => ("Organisation registered", "Organisation enregistrée"),
         "RoadmapCreated" => ("Roadmap created", "Feuille de route créée"),
+        "AgeingSet" => ("Ageing periods set", "Délais de relance fixés"),
         "PriorityDefined" => ("Priority defined", "Priorité définie"),
         "FundingRequirementSet" => ("Funding requirement set", "Besoin de financement fixé"),
         "PartnershipRecorded" => ("Partnership recorded", "Partenariat enregistré"),
