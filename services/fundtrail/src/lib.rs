@@ -7,6 +7,7 @@
 //! - [`cli`]: the arguments, and the settings each command runs with;
 //! - `commands/`: one module per command.
 
+mod allocator;
 mod cli;
 mod commands;
 mod config;
@@ -47,6 +48,7 @@ pub(crate) enum Failure {
 
 /// The whole `fundtrail` command: parses the arguments, runs, and says how it went.
 pub fn main() -> std::process::ExitCode {
+    allocator::tune();
     let cli = cli::Cli::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
