@@ -279,9 +279,10 @@ impl Alerts {
 /// How long the watcher waits at most between two looks (the day can turn).
 const LOOK_AT_LEAST_EVERY: Duration = Duration::from_secs(60);
 /// A burst of events is looked at once: the watcher waits this long after
-/// the first, and looks at most once per [`SETTLE`] (a look folds every
-/// roadmap's list; alerts are not a matter of milliseconds).
-const SETTLE: Duration = Duration::from_millis(500);
+/// the first, so under a steady stream of writes it looks at most once per
+/// [`SETTLE`] (a look makes every roadmap's list again; alerts are not a
+/// matter of seconds, and the requests being served come first).
+const SETTLE: Duration = Duration::from_secs(2);
 
 /// The watcher: looks after events, clock moves and day turns, until the
 /// application is gone.
@@ -311,7 +312,11 @@ async fn watch(state: WeakAppState, alerts: Alerts) {
                 if changed.is_err() {
                     return;
                 }
-                tokio::time::sleep(SETTLE).await;
+                // A moved clock (tests) is looked at at once.
+                tokio::select! {
+                    () = tokio::time::sleep(SETTLE) => {}
+                    _ = moves.changed() => {}
+                }
             }
             _ = moves.changed() => {}
             () = tokio::time::sleep(LOOK_AT_LEAST_EVERY) => {}
