@@ -236,10 +236,8 @@ impl ReadModel {
         today: NaiveDate,
     ) -> Result<Forecast, FundingError> {
         let ent = &self.ent;
-        let not_found = || FundingError::RoadmapNotFound(roadmap_id.to_owned());
-        let ri = ent.roadmaps.idx(roadmap_id).ok_or_else(not_found)?;
+        let (ri, to) = self.reporting(roadmap_id, currency)?;
         let rec = ent.roadmaps.get(ri);
-        let to = currency.unwrap_or(rec.state.entity.as_ref().ok_or_else(not_found)?.currency);
         let cutoff = self.position();
         let rates = self.rates_at(cutoff);
         let mut conv = Converter::new(&rates, to, today);

@@ -580,10 +580,7 @@ impl ReadModel {
         on: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<RoadmapFunding, FundingError> {
-        let not_found = || FundingError::RoadmapNotFound(roadmap_id.to_owned());
-        let ri = self.ent.roadmaps.idx(roadmap_id).ok_or_else(not_found)?;
-        let roadmap = self.ent.roadmaps.get(ri).state.entity.as_ref();
-        let to = currency.unwrap_or(roadmap.ok_or_else(not_found)?.currency);
+        let (ri, to) = self.reporting(roadmap_id, currency)?;
         let cutoff = as_of.map_or(self.position(), |t| self.audit.position_at(t));
         self.compute_funding(ri, to, cutoff, on, today, false)
     }

@@ -112,11 +112,7 @@ impl AlertQuery {
         let app = state(ctx);
         let alerts = app.alerts().ok_or_else(alerts_off)?;
         let max = app.limits().max_page;
-        let first = match first {
-            None => 50,
-            Some(n) if n >= 0 => (n as usize).min(max),
-            Some(_) => return Err(super::errors::bad_input("first", "must be 0 or more")),
-        };
+        let first = super::errors::page_size(first, max)?;
         let list = alerts
             .deliveries(status.map(Into::into), first)
             .await

@@ -43,6 +43,21 @@ pub fn bad_input(field: &str, message: impl Into<String>) -> Error {
     coded(BAD_USER_INPUT, message).extend_with(move |_, ext| ext.set("field", field.clone()))
 }
 
+/// A count argument (`first`, `offset`): absent, or 0 or more.
+pub fn count_arg(field: &str, n: Option<i32>) -> Result<Option<usize>, Error> {
+    match n {
+        None => Ok(None),
+        Some(n) => usize::try_from(n)
+            .map(Some)
+            .map_err(|_| bad_input(field, "must be 0 or more")),
+    }
+}
+
+/// A page's `first`: 50 when absent, at most `max`.
+pub fn page_size(first: Option<i32>, max: usize) -> Result<usize, Error> {
+    Ok(count_arg("first", first)?.map_or(50, |n| n.min(max)))
+}
+
 pub fn not_found(entity: &'static str, id: &str) -> Error {
     let id_owned = id.to_owned();
     coded(NOT_FOUND, format!("{entity} '{id}' does not exist")).extend_with(move |_, ext| {

@@ -274,11 +274,7 @@ impl QueryRoot {
         super::access::require_auditor(ctx, "the audit trail")?;
         let app = state(ctx);
         let max = app.limits().max_page;
-        let first = match first {
-            None => 50,
-            Some(n) if n >= 0 => (n as usize).min(max),
-            Some(_) => return Err(bad_input("first", "must be 0 or more")),
-        };
+        let first = super::errors::page_size(first, max)?;
         let after = after
             .map(|a| {
                 a.parse::<u64>()

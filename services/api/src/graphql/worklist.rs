@@ -205,15 +205,11 @@ pub fn query(
     first: Option<i32>,
     offset: Option<i32>,
 ) -> async_graphql::Result<Vec<WorkItem>> {
-    let count = |name: &str, n: Option<i32>| match n {
-        None => Ok(None),
-        Some(n) if n >= 0 => Ok(Some(n as usize)),
-        Some(_) => Err(super::errors::bad_input(name, "must be 0 or more")),
-    };
+    use super::errors::count_arg;
     let page = Page {
         kind: kind.map(Into::into),
-        first: count("first", first)?,
-        offset: count("offset", offset)?.unwrap_or(0),
+        first: count_arg("first", first)?,
+        offset: count_arg("offset", offset)?.unwrap_or(0),
     };
     let app = super::objects::state(ctx);
     let today = app.clock().today();
