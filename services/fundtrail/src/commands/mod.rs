@@ -90,6 +90,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             settings.data_dir = temporary.path().to_path_buf();
             settings.store = None;
             settings.snapshot_dir = None;
+            settings.alert_outbox = None;
             tracing::info!(dir = %temporary.path().display(), "demo: a temporary store, removed at exit");
             serve::serve(settings, true, test_clock).await
         }
