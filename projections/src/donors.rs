@@ -39,6 +39,8 @@ pub struct DonorMapQuery {
     pub currency: Option<Currency>,
     /// Date of conversion for amounts without a value date.
     pub today: NaiveDate,
+    /// Whose money a pledge in a funding chain carries ([`crate::chains`]).
+    pub attribution: crate::chains::Attribution,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,44 +123,80 @@ impl ReadModel {
                 if let Some(x) = pr.partnership_id() {
                     linked_partnerships.insert(x);
                 }
-                if pr.donor == NONE {
+                let chained = ent.chains.touches(pi);
+                if pr.donor == NONE && !chained {
                     continue; // no donor stated: nobody to map
                 }
-                let acc = accs.entry(pr.donor).or_default();
-                acc.themes.extend(pr.themes.iter().copied());
                 let d = decoded.decode(&pr.timeline, &ent.currencies);
-                let Some(v) = view_pledge(d, pr.donor, u64::MAX, None) else {
-                    continue; // cancelled: listed, nothing summed
-                };
-                acc.priorities.extend(
-                    v.allocations
-                        .iter()
-                        .map(|a| a.0)
-                        .chain(v.priorities.iter().copied()),
-                );
-                let Some(amount) = v.amount else {
-                    acc.unvalued += 1;
+                let Some(mut v) = view_pledge(d, pr.donor, u64::MAX, None) else {
+                    if pr.donor != NONE {
+                        // cancelled: listed, nothing summed
+                        accs.entry(pr.donor)
+                            .or_default()
+                            .themes
+                            .extend(pr.themes.iter().copied());
+                    }
                     continue;
+                };
+                if pr.donor != NONE {
+                    let acc = accs.entry(pr.donor).or_default();
+                    acc.themes.extend(pr.themes.iter().copied());
+                    acc.priorities.extend(
+                        v.allocations
+                            .iter()
+                            .map(|a| a.0)
+                            .chain(v.priorities.iter().copied()),
+                    );
+                }
+                let Some(amount) = v.amount else {
+                    if pr.donor != NONE {
+                        accs.entry(pr.donor).or_default().unvalued += 1;
+                    }
+                    continue;
+                };
+                // Money is counted once, where it lands ([`crate::chains`]).
+                if chained
+                    && !crate::chains::keep(
+                        &mut v,
+                        crate::chains::passed_on(ent, pi, u64::MAX, None),
+                    )
+                {
+                    continue;
+                }
+                let sources = match q.attribution {
+                    crate::chains::Attribution::OriginalSource if chained => {
+                        crate::chains::sources(ent, pi, u64::MAX, None)
+                    }
+                    _ => vec![(pr.donor, Decimal::ONE)],
                 };
                 let whole = [(NONE, amount.amount)];
                 let items = if v.allocations.is_empty() {
                     &whole[..]
                 } else {
-                    v.allocations
+                    &v.allocations
                 };
                 let committed_on = v.committed.map(|c| match (c, v.amount_on) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
                 });
-                for (_, a) in items {
-                    acc.pledged += conv.convert(*a, amount.currency, v.amount_on)?;
+                let mut add = |x: Decimal, f: fn(&mut Acc) -> &mut Decimal| {
+                    for (donor, y) in crate::chains::split_over(x, &sources, to) {
+                        if donor != NONE {
+                            *f(accs.entry(donor).or_default()) += y;
+                        }
+                    }
+                };
+                for (_, a) in items.iter() {
+                    add(conv.convert(*a, amount.currency, v.amount_on)?, |a| {
+                        &mut a.pledged
+                    });
                     if let Some(d) = committed_on {
-                        acc.committed += conv.convert(*a, amount.currency, d)?;
+                        add(conv.convert(*a, amount.currency, d)?, |a| &mut a.committed);
                     }
                 }
                 for (c, shares, d) in &v.disbursements {
                     for (_, a) in shares.iter() {
-                        acc.disbursed += conv.convert(*a, *c, *d)?;
+                        add(conv.convert(*a, *c, *d)?, |a| &mut a.disbursed);
                     }
                 }
             }

@@ -309,6 +309,9 @@ pub(crate) struct Entities {
     #[serde(with = "crate::snapshot::as_json")]
     pub prospects: Table<StreamState<Prospect>>,
     pub actions: Table<StreamState<Action>>,
+    /// Funding links between pledges ([`crate::chains`]); as JSON (money).
+    #[serde(with = "crate::snapshot::as_json")]
+    pub chains: crate::chains::Chains,
     /// Currencies of the pledges' timelines.
     pub currencies: Currencies,
     #[serde(skip)]
@@ -472,11 +475,20 @@ impl Entities {
             PledgeEvent::PledgeRevised(m) => m.pledge_id.as_str(),
             PledgeEvent::PledgeCancelled(m) => m.pledge_id.as_str(),
             PledgeEvent::TranchesSet(m) => m.pledge_id.as_str(),
+            PledgeEvent::FundingLinked(m) => m.pledge_id.as_str(),
+            PledgeEvent::FundingUnlinked(m) => m.pledge_id.as_str(),
         };
         let i = self.pledges.slot(id);
         // every event of the stream counts in the version, as the domain's evolve does
         self.pledges.get_mut(i).version += 1;
         let exists = self.pledges.get(i).exists();
+        if let PledgeEvent::FundingLinked(_) | PledgeEvent::FundingUnlinked(_) = e {
+            return if exists {
+                self.apply_link(position, i, e)
+            } else {
+                Vec::new()
+            };
+        }
         if let PledgeEvent::TranchesSet(t) = e {
             // A schedule changes no funding figure.
             if exists {
@@ -525,7 +537,9 @@ impl Entities {
                     Some(r.revised_on),
                 ),
                 PledgeEvent::PledgeCancelled(c) => (Vec::new(), Vec::new(), Some(c.cancelled_on)),
-                PledgeEvent::TranchesSet(_) => unreachable!("handled above"),
+                PledgeEvent::TranchesSet(_)
+                | PledgeEvent::FundingLinked(_)
+                | PledgeEvent::FundingUnlinked(_) => unreachable!("handled above"),
             };
         let change = match e {
             PledgeEvent::PledgeMade(m) => {
@@ -592,11 +606,18 @@ impl Entities {
                 status: r.status,
             },
             PledgeEvent::PledgeCancelled(_) => NewChange::Cancelled,
-            PledgeEvent::TranchesSet(_) => unreachable!("handled above"),
+            PledgeEvent::TranchesSet(_)
+            | PledgeEvent::FundingLinked(_)
+            | PledgeEvent::FundingUnlinked(_) => unreachable!("handled above"),
         };
+        let chained = self.chains.is_chained(i);
         let rec = self.pledges.get_mut(i);
         let mut scratch = std::mem::take(&mut self.scratch);
-        let before = contribution(scratch.decode(&rec.timeline, &self.currencies), rec.donor);
+        let before = contribution(
+            scratch.decode(&rec.timeline, &self.currencies),
+            rec.donor,
+            chained,
+        );
         timeline::append(
             &mut rec.timeline,
             position,
@@ -604,14 +625,82 @@ impl Entities {
             &change,
             &mut self.currencies,
         );
-        let after = contribution(scratch.decode(&rec.timeline, &self.currencies), rec.donor);
+        let after = contribution(
+            scratch.decode(&rec.timeline, &self.currencies),
+            rec.donor,
+            chained,
+        );
         self.scratch = scratch;
         let (roadmap, at, donor) = (rec.roadmap, rec.at, rec.donor);
         self.roadmaps
             .get_mut(roadmap)
             .plain
             .update(at as usize, donor, &before, &after);
+        if self.chains.touches(i) {
+            // a parent's amount moves its descendants' attribution
+            return crate::chains::dependent_roadmaps(self, i);
+        }
         vec![roadmap]
+    }
+
+    /// What pledge `i` adds to its roadmap's plain totals now.
+    fn plain_contribution(&mut self, i: u32) -> (Class, Vec<crate::plain::Item>) {
+        let chained = self.chains.is_chained(i);
+        let rec = self.pledges.get(i);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let c = contribution(
+            scratch.decode(&rec.timeline, &self.currencies),
+            rec.donor,
+            chained,
+        );
+        self.scratch = scratch;
+        c
+    }
+
+    /// A link made or removed: both pledges leave (or return to) the plain
+    /// totals, and every roadmap below the parent may move.
+    fn apply_link(&mut self, position: u64, child: u32, e: &PledgeEvent) -> Vec<u32> {
+        let parent_id = match e {
+            PledgeEvent::FundingLinked(l) => l.funded_by_pledge_id.as_str(),
+            PledgeEvent::FundingUnlinked(l) => l.funded_by_pledge_id.as_str(),
+            _ => return Vec::new(),
+        };
+        let parent = self.pledges.slot(parent_id);
+        let before = [
+            (child, self.plain_contribution(child)),
+            (parent, self.plain_contribution(parent)),
+        ];
+        match e {
+            PledgeEvent::FundingLinked(l) => self.chains.link(
+                child,
+                crate::chains::LinkFact {
+                    parent,
+                    at: position,
+                    until: None,
+                    amount: l.amount,
+                    parent_amount: l.parent_amount,
+                    rate: l.rate,
+                },
+            ),
+            _ => self.chains.unlink(child, parent, position),
+        }
+        for (i, before) in before {
+            let after = self.plain_contribution(i);
+            let rec = self.pledges.get(i);
+            if !rec.exists() {
+                continue;
+            }
+            let (roadmap, at, donor) = (rec.roadmap, rec.at, rec.donor);
+            self.roadmaps
+                .get_mut(roadmap)
+                .plain
+                .update(at as usize, donor, &before, &after);
+        }
+        let mut touched = crate::chains::dependent_roadmaps(self, parent);
+        touched.extend(crate::chains::dependent_roadmaps(self, child));
+        touched.sort_unstable();
+        touched.dedup();
+        touched
     }
 
     /// The domain's state of the pledge at slot `i`: its facts turned back
@@ -722,6 +811,17 @@ impl Entities {
         if let (Some(p), Some(x)) = (state.entity.as_mut(), extra) {
             p.tranches = x.tranches.clone();
         }
+        if let Some(p) = state.entity.as_mut() {
+            p.funded_by = self
+                .chains
+                .parents_at(i, u64::MAX)
+                .map(|l| fundtrail_domain::pledge::FundingLink {
+                    parent: PledgeId::new_unchecked(self.pledges.id_of(l.parent).unwrap_or("")),
+                    amount: l.amount,
+                    parent_amount: l.parent_amount,
+                })
+                .collect();
+        }
         state.entity
     }
 
@@ -731,11 +831,13 @@ impl Entities {
             let list = std::mem::take(&mut self.roadmaps.items[r].pledges);
             let mut plain = crate::plain::RoadmapPlain::default();
             for (k, &pi) in list.iter().enumerate() {
+                let chained = self.chains.is_chained(pi);
                 let rec = self.pledges.get_mut(pi);
                 rec.at = k as u32;
                 let after = contribution(
                     self.scratch.decode(&rec.timeline, &self.currencies),
                     rec.donor,
+                    chained,
                 );
                 plain.update(k, rec.donor, &(Class::Absent, Vec::new()), &after);
             }

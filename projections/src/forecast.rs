@@ -285,7 +285,7 @@ impl ReadModel {
                 let items: &[(u32, Decimal)] = if v.allocations.is_empty() {
                     &whole
                 } else {
-                    v.allocations
+                    &v.allocations
                 };
                 let weights: Vec<Decimal> = items.iter().map(|(_, a)| *a).collect();
                 for t in tranches {

@@ -74,6 +74,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
 
 use crate::ReadModel;
+use crate::chains::{self, Attribution, split_over};
 use crate::entities::{Entities, NONE};
 use crate::plain::Class;
 use crate::timeline::{Change, Decoded};
@@ -261,7 +262,8 @@ pub(crate) struct PledgeView<'a> {
     /// `None`: unvalued.
     pub amount: Option<Money>,
     pub amount_on: Option<NaiveDate>,
-    pub allocations: &'a [(u32, Decimal)],
+    /// Owned once narrowed to what a pledge in a chain keeps ([`crate::chains::keep`]).
+    pub allocations: Cow<'a, [(u32, Decimal)]>,
     pub priorities: &'a [u32],
     /// `Some(committedOn)` when committed or further.
     pub committed: Option<Option<NaiveDate>>,
@@ -302,7 +304,7 @@ pub(crate) fn view_pledge<'a>(
         donor,
         amount: *amount,
         amount_on: made.on,
-        allocations: d.items_of(*allocations),
+        allocations: Cow::Borrowed(d.items_of(*allocations)),
         priorities: d.slots_of(*priorities),
         committed: None,
         disbursements: Vec::new(),
@@ -350,7 +352,7 @@ pub(crate) fn view_pledge<'a>(
                 }
                 v.amount = Some(*amount);
                 v.amount_on = f.on;
-                v.allocations = d.items_of(*allocations);
+                v.allocations = Cow::Borrowed(d.items_of(*allocations));
             }
             Change::Disbursed { amount, shares, .. } => match amount {
                 Some(m) => v.disbursements.push((
@@ -434,6 +436,7 @@ fn finish(acc: Acc, required: Option<Decimal>, ent: &Entities, to: Currency) -> 
 /// Adds one pledge (as seen through the clocks) to the lines it touches.
 fn fold_pledge(
     v: &PledgeView<'_>,
+    sources: &[(u32, Decimal)],
     prios: &[u32],
     conv: &mut Converter<'_>,
     lines: &mut [Acc],
@@ -476,9 +479,10 @@ fn fold_pledge(
     let items: &[(u32, Decimal)] = if v.allocations.is_empty() {
         &whole
     } else {
-        v.allocations
+        &v.allocations
     };
     let committed_on = v.committed.map(|c| later(c, v.amount_on));
+    let to = conv.to;
     for (p, a) in items {
         let s = if *p == NONE { n } else { slot_of(*p) };
         let pledged = conv.convert(*a, amount.currency, v.amount_on)?;
@@ -486,25 +490,62 @@ fn fold_pledge(
             Some(d) => conv.convert(*a, amount.currency, d)?,
             None => Decimal::ZERO,
         };
+        let pledged_by = split_over(pledged, sources, to);
+        let committed_by = split_over(committed, sources, to);
         for acc in [&mut lines[s], &mut *total] {
             acc.sums.pledged += pledged;
             acc.sums.committed += committed;
-            let d = acc.donor(v.donor);
-            d.pledged += pledged;
-            d.committed += committed;
+            for ((d, x), (_, y)) in pledged_by.iter().zip(&committed_by) {
+                let f = acc.donor(*d);
+                f.pledged += *x;
+                f.committed += *y;
+            }
         }
     }
     for (c, shares, d_on) in &v.disbursements {
         for (p, a) in shares.iter() {
             let s = if *p == NONE { n } else { slot_of(*p) };
             let x = conv.convert(*a, *c, *d_on)?;
+            let by = split_over(x, sources, to);
             for acc in [&mut lines[s], &mut *total] {
                 acc.sums.disbursed += x;
-                acc.donor(v.donor).disbursed += x;
+                for (d, y) in &by {
+                    acc.donor(*d).disbursed += *y;
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Folds a pledge as [`fold_pledge`] does, counting only what it keeps when
+/// it is in a chain, and giving its money to the donors `attribution` says.
+#[allow(clippy::too_many_arguments)]
+fn fold_in_chain(
+    ent: &Entities,
+    pi: u32,
+    mut v: PledgeView<'_>,
+    cutoff: u64,
+    on: Option<NaiveDate>,
+    attribution: Attribution,
+    prios: &[u32],
+    conv: &mut Converter<'_>,
+    lines: &mut [Acc],
+    total: &mut Acc,
+    touched: &mut Vec<usize>,
+) -> Result<(), FundingError> {
+    let own = [(v.donor, Decimal::ONE)];
+    if !ent.chains.touches(pi) {
+        return fold_pledge(&v, &own, prios, conv, lines, total, touched);
+    }
+    if !chains::keep(&mut v, chains::passed_on(ent, pi, cutoff, on)) {
+        return Ok(());
+    }
+    let sources = match attribution {
+        Attribution::Direct => own.to_vec(),
+        Attribution::OriginalSource => chains::sources(ent, pi, cutoff, on),
+    };
+    fold_pledge(&v, &sources, prios, conv, lines, total, touched)
 }
 
 impl ReadModel {
@@ -552,6 +593,20 @@ impl ReadModel {
         on: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<std::sync::Arc<RoadmapFunding>, FundingError> {
+        self.funding_attributed(roadmap_id, currency, as_of, on, today, Attribution::Direct)
+    }
+
+    /// [`funding_shared`](Self::funding_shared) with donors attributed as
+    /// asked ([`crate::chains`]); the lines' figures are the same either way.
+    pub fn funding_attributed(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        as_of: Option<DateTime<Utc>>,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+        attribution: Attribution,
+    ) -> Result<std::sync::Arc<RoadmapFunding>, FundingError> {
         let (ri, to) = self.reporting(roadmap_id, currency)?;
         let cutoff = match as_of {
             None => self.position(),
@@ -559,11 +614,26 @@ impl ReadModel {
         };
         let live = cutoff >= self.position();
         let plain = on.is_none() && live;
-        let key = (ri, to, today, if live { u64::MAX } else { cutoff }, on);
+        let key = (
+            ri,
+            to,
+            today,
+            if live { u64::MAX } else { cutoff },
+            on,
+            attribution,
+        );
         if let Some(f) = self.cached(&key) {
             return Ok(f);
         }
-        let f = std::sync::Arc::new(self.compute_funding(ri, to, cutoff, on, today, plain)?);
+        let f = std::sync::Arc::new(self.compute_funding(
+            ri,
+            to,
+            cutoff,
+            on,
+            today,
+            plain,
+            attribution,
+        )?);
         self.store_cached(key, f.clone());
         Ok(f)
     }
@@ -580,9 +650,23 @@ impl ReadModel {
         on: Option<NaiveDate>,
         today: NaiveDate,
     ) -> Result<RoadmapFunding, FundingError> {
+        self.funding_folded_by(roadmap_id, currency, as_of, on, today, Attribution::Direct)
+    }
+
+    /// [`funding_folded`](Self::funding_folded) with an attribution.
+    #[doc(hidden)]
+    pub fn funding_folded_by(
+        &self,
+        roadmap_id: &str,
+        currency: Option<Currency>,
+        as_of: Option<DateTime<Utc>>,
+        on: Option<NaiveDate>,
+        today: NaiveDate,
+        attribution: Attribution,
+    ) -> Result<RoadmapFunding, FundingError> {
         let (ri, to) = self.reporting(roadmap_id, currency)?;
         let cutoff = as_of.map_or(self.position(), |t| self.audit.position_at(t));
-        self.compute_funding(ri, to, cutoff, on, today, false)
+        self.compute_funding(ri, to, cutoff, on, today, false, attribution)
     }
 
     /// The rate table as it was at `cutoff`.
@@ -599,6 +683,7 @@ impl ReadModel {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn compute_funding(
         &self,
         ri: u32,
@@ -607,6 +692,7 @@ impl ReadModel {
         on: Option<NaiveDate>,
         today: NaiveDate,
         plain: bool,
+        attribution: Attribution,
     ) -> Result<RoadmapFunding, FundingError> {
         let ent = &self.ent;
         let rec = ent.roadmaps.get(ri);
@@ -658,7 +744,19 @@ impl ReadModel {
                 let Some(v) = view_pledge(d, pr.donor, cutoff, on) else {
                     continue;
                 };
-                fold_pledge(&v, &prios, &mut conv, &mut lines, &mut total, &mut touched)?;
+                fold_in_chain(
+                    ent,
+                    pi,
+                    v,
+                    cutoff,
+                    on,
+                    attribution,
+                    &prios,
+                    &mut conv,
+                    &mut lines,
+                    &mut total,
+                    &mut touched,
+                )?;
             }
         } else {
             for &pi in &rec.pledges {
@@ -670,7 +768,19 @@ impl ReadModel {
                 let Some(v) = view_pledge(d, pr.donor, cutoff, on) else {
                     continue;
                 };
-                fold_pledge(&v, &prios, &mut conv, &mut lines, &mut total, &mut touched)?;
+                fold_in_chain(
+                    ent,
+                    pi,
+                    v,
+                    cutoff,
+                    on,
+                    attribution,
+                    &prios,
+                    &mut conv,
+                    &mut lines,
+                    &mut total,
+                    &mut touched,
+                )?;
             }
         }
 

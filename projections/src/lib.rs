@@ -26,6 +26,7 @@
 //! references against current state.
 
 pub mod audit;
+pub mod chains;
 pub mod donors;
 pub mod entities;
 pub mod forecast;
@@ -48,6 +49,7 @@ use fundtrail_domain::refs::{PriorityRef, RecordRef, References, RoadmapRef};
 use fundtrail_store::RecordedEvent;
 
 pub use audit::{AuditFilter, AuditPage, EntityKind};
+pub use chains::Attribution;
 pub use donors::{DonorMapQuery, DonorSummary};
 pub use entities::{ActionFilter, Entity, Versioned};
 pub use funding::{DonorFunding, FundingError, FundingLine, PriorityFunding, RoadmapFunding};
@@ -99,6 +101,7 @@ type CacheKey = (
     chrono::NaiveDate,
     u64,
     Option<chrono::NaiveDate>,
+    chains::Attribution,
 );
 
 /// Most answers cached at once.
@@ -306,5 +309,18 @@ impl References for ReadModel {
 
     fn prospect_roadmap(&self, id: &str) -> Option<String> {
         Some(self.prospect(id)?.roadmap_id.as_str().to_owned())
+    }
+
+    fn pledge_funding(&self, id: &str) -> Option<fundtrail_domain::refs::PledgeFundingRef> {
+        self.pledge_funding_ref(id)
+    }
+
+    fn rate(
+        &self,
+        from: Currency,
+        to: Currency,
+        on: chrono::NaiveDate,
+    ) -> Option<rust_decimal::Decimal> {
+        self.rates.rate(from, to, on).ok().map(|(r, _)| r)
     }
 }

@@ -46,7 +46,7 @@ pub(crate) struct Cell {
 }
 
 /// One contribution of a simple pledge: (priority slot or NONE, pledged, committed, disbursed).
-type Item = (u32, Decimal, Decimal, Decimal);
+pub(crate) type Item = (u32, Decimal, Decimal, Decimal);
 
 /// The plain aggregates of one roadmap.
 #[derive(Debug, Default)]
@@ -56,11 +56,16 @@ pub(crate) struct RoadmapPlain {
     pub cells: HashMap<(Currency, u32, u32), Cell>,
 }
 
-/// What a pledge contributes now (its facts decoded in `d`).
-pub(crate) fn contribution(d: &Decoded, donor: u32) -> (Class, Vec<Item>) {
+/// What a pledge contributes now (its facts decoded in `d`). A pledge in a
+/// funding chain (`chained`) counts what it keeps, which depends on other
+/// pledges: it is folded at query time ([`crate::chains`]).
+pub(crate) fn contribution(d: &Decoded, donor: u32, chained: bool) -> (Class, Vec<Item>) {
     let Some(v) = view_pledge(d, donor, u64::MAX, None) else {
         return (Class::Absent, Vec::new());
     };
+    if chained {
+        return (Class::Other, Vec::new());
+    }
     let Some(amount) = v.amount else {
         return (Class::Other, Vec::new());
     };
@@ -79,7 +84,7 @@ pub(crate) fn contribution(d: &Decoded, donor: u32) -> (Class, Vec<Item>) {
             Decimal::ZERO,
         ));
     } else {
-        for (p, a) in v.allocations {
+        for (p, a) in v.allocations.iter() {
             items.push((
                 *p,
                 *a,

@@ -24,7 +24,7 @@ use thiserror::Error;
 use crate::ReadModel;
 
 /// Bumped whenever the body's layout changes; older snapshots are then refused.
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 const MAGIC: &[u8; 8] = b"FTRMSNAP";
 const HEADER_LEN: usize = 8 + 4 + 8 + 1 + 32 + 8 + 32;

@@ -190,6 +190,7 @@ fn query(
     kind: Option<OrganisationKind>,
 ) -> DonorMapQuery {
     DonorMapQuery {
+        attribution: Default::default(),
         roadmap_id: roadmap.map(Into::into),
         theme,
         kind,

@@ -346,6 +346,7 @@ pub fn assert_same_answers(a: &ReadModel, b: &ReadModel, l: &Ledger) {
             }
         }
         let q = DonorMapQuery {
+            attribution: Default::default(),
             roadmap_id: Some(r.into()),
             theme: None,
             kind: None,
@@ -367,6 +368,7 @@ pub fn assert_same_answers(a: &ReadModel, b: &ReadModel, l: &Ledger) {
         );
     }
     let q = DonorMapQuery {
+        attribution: Default::default(),
         roadmap_id: None,
         theme: Some(Theme::ForcedLabour),
         kind: None,

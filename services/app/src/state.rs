@@ -78,6 +78,23 @@ struct Inner {
     clock: Clock,
     /// Set once alerting is started (see [`crate::alerts`]).
     alerts: std::sync::OnceLock<crate::alerts::Alerts>,
+    /// Held by commands whose decision reads other pledges' links (see
+    /// [`touches_chains`]), so two of them never decide on the same state.
+    chain_lock: tokio::sync::Mutex<()>,
+}
+
+/// Whether a command's decision reads funding links of other pledges
+/// (`fundtrail_domain::chain`): linking and unlinking check a parent's
+/// remainder and the graph for cycles, revising and cancelling check what a
+/// pledge's children take. These run one at a time, each against read
+/// models that have caught up with the log, so two links can never take the
+/// same remainder of a parent (ADR 010).
+pub fn touches_chains(command: &Command) -> bool {
+    use fundtrail_domain::pledge::PledgeCommand as P;
+    matches!(
+        command,
+        Command::Pledge(P::LinkFunding(_) | P::UnlinkFunding(_) | P::Revise(_) | P::Cancel(_))
+    )
 }
 
 impl Drop for Inner {
@@ -149,6 +166,7 @@ impl AppState {
                 metrics: Arc::new(Metrics::new()),
                 clock,
                 alerts: std::sync::OnceLock::new(),
+                chain_lock: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -265,6 +283,15 @@ impl AppState {
         context: &CommandContext,
         command: Command,
     ) -> Result<Executed, ServiceError> {
+        let _serial = if touches_chains(&command) {
+            let guard = self.inner.chain_lock.lock().await;
+            // decide against everything acknowledged so far
+            let head = self.inner.store.head().await?;
+            self.wait_for(head.position).await;
+            Some(guard)
+        } else {
+            None
+        };
         let result = self.inner.ledger.execute(context, command).await;
         self.inner.metrics.record_command(&result);
         let executed = result?;

@@ -105,17 +105,30 @@ pub struct Sample {
     pub shed: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// p99 of the window's admitted reads, writes and exports apart (which
+    /// kind makes the tail).
+    pub p99_by_kind_ms: [f64; 3],
     pub rss_mib: f64,
     pub fds: usize,
+    /// The descriptors by what they are (sockets, regular files, other).
+    pub fd_kinds: FdKinds,
     pub pushes: u64,
 }
 
+/// Open descriptors by target, read from the `/proc/<pid>/fd` links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FdKinds {
+    pub sockets: usize,
+    pub files: usize,
+    pub other: usize,
+}
+
 impl Sample {
-    pub const CSV_HEADER: &str = "window,end_s,requests,writes,exports,errors,shed,p50_ms,p99_ms,rss_mib,fds,subscription_pushes";
+    pub const CSV_HEADER: &str = "window,end_s,requests,writes,exports,errors,shed,p50_ms,p99_ms,p99_read_ms,p99_write_ms,p99_export_ms,rss_mib,fds,fd_sockets,fd_files,fd_other,subscription_pushes";
 
     fn csv(&self) -> String {
         format!(
-            "{},{:.1},{},{},{},{},{},{:.2},{:.2},{:.1},{},{}",
+            "{},{:.1},{},{},{},{},{},{:.2},{:.2},{:.2},{:.2},{:.2},{:.1},{},{},{},{},{}",
             self.window,
             self.end_secs,
             self.requests,
@@ -125,15 +138,21 @@ impl Sample {
             self.shed,
             self.p50_ms,
             self.p99_ms,
+            self.p99_by_kind_ms[0],
+            self.p99_by_kind_ms[1],
+            self.p99_by_kind_ms[2],
             self.rss_mib,
             self.fds,
+            self.fd_kinds.sockets,
+            self.fd_kinds.files,
+            self.fd_kinds.other,
             self.pushes
         )
     }
 
     fn row(&self) -> String {
         format!(
-            "{:>6} {:>7.0} {:>8} {:>6} {:>7} {:>6} {:>5} {:>8.2} {:>8.2} {:>8.1} {:>5} {:>7}",
+            "{:>6} {:>7.0} {:>8} {:>6} {:>7} {:>6} {:>5} {:>8.2} {:>8.2} {:>6.1}/{:>5.1}/{:>5.1} {:>8.1} {:>5} {:>10} {:>7}",
             self.window,
             self.end_secs,
             self.requests,
@@ -143,15 +162,21 @@ impl Sample {
             self.shed,
             self.p50_ms,
             self.p99_ms,
+            self.p99_by_kind_ms[0],
+            self.p99_by_kind_ms[1],
+            self.p99_by_kind_ms[2],
             self.rss_mib,
             self.fds,
+            format!(
+                "{}/{}/{}",
+                self.fd_kinds.sockets, self.fd_kinds.files, self.fd_kinds.other
+            ),
             self.pushes
         )
     }
 }
 
-const TABLE_HEADER: &str =
-    "window   end s requests writes exports errors  shed   p50 ms   p99 ms  RSS MiB   fds  pushes";
+const TABLE_HEADER: &str = "window   end s requests writes exports errors  shed   p50 ms   p99 ms  read/write/export  RSS MiB   fds sock/file/o  pushes";
 
 /// The check of one series: from `from` (0-based) on, no value more than
 /// [`FLAT`] above the value at `from`.
@@ -212,8 +237,20 @@ fn rss_mib(pid: u32) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+/// The process's open descriptors, and what they point at.
+fn open_fds(pid: u32) -> (usize, FdKinds) {
+    let mut kinds = FdKinds::default();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return (0, kinds);
+    };
+    for entry in dir.flatten() {
+        match std::fs::read_link(entry.path()) {
+            Ok(target) if target.to_string_lossy().starts_with("socket:") => kinds.sockets += 1,
+            Ok(target) if target.is_absolute() => kinds.files += 1,
+            _ => kinds.other += 1,
+        }
+    }
+    (kinds.sockets + kinds.files + kinds.other, kinds)
 }
 
 /// The `n`th request of the mix: 14 reads, 3 writes, 3 exports in 20. A
@@ -428,10 +465,19 @@ pub async fn run(args: SoakArgs) -> Result<()> {
         })
         .collect();
 
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.clients)
-        .timeout(REQUEST_TIMEOUT)
-        .build()?;
+    // One connection per client, kept alive for the whole run: a shared pool
+    // opens and idles out connections as the concurrency of the moment
+    // varies, and the server's descriptor count then follows the pool, not
+    // the server.
+    let clients = (0..args.clients)
+        .map(|_| {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .pool_idle_timeout(None)
+                .timeout(REQUEST_TIMEOUT)
+                .build()
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let results = Arc::new(Mutex::new(Vec::<Done>::new()));
     let next = Arc::new(AtomicU64::new(0));
     let roadmaps = Arc::new(ledger.roadmaps.clone());
@@ -441,7 +487,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     let workers: Vec<_> = (0..args.clients)
         .map(|c| {
             let (client, base, token, roadmaps, results, next, lagging) = (
-                client.clone(),
+                clients[c].clone(),
                 base.clone(),
                 token.clone(),
                 roadmaps.clone(),
@@ -491,7 +537,7 @@ pub async fn run(args: SoakArgs) -> Result<()> {
     while end < duration {
         end = (end + window).min(duration);
         tokio::time::sleep_until((started + end).into()).await;
-        let (rss, fds) = (rss_mib(pid), open_fds(pid));
+        let (rss, (fds, fd_kinds)) = (rss_mib(pid), open_fds(pid));
         let taken: Vec<Done> = {
             let mut all = results.lock().await;
             let (now, later): (Vec<Done>, Vec<Done>) = all.drain(..).partition(|d| d.at < end);
@@ -504,6 +550,15 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             .map(|d| d.latency)
             .collect();
         admitted.sort();
+        let p99_of = |kind: Kind| {
+            let mut l: Vec<Duration> = taken
+                .iter()
+                .filter(|d| !d.shed && d.kind == kind)
+                .map(|d| d.latency)
+                .collect();
+            l.sort();
+            quantile(&l, 0.99)
+        };
         let total_pushes = pushes.load(Ordering::Relaxed);
         let sample = Sample {
             window: samples.len() + 1,
@@ -515,8 +570,14 @@ pub async fn run(args: SoakArgs) -> Result<()> {
             shed: taken.iter().filter(|d| d.shed).count(),
             p50_ms: quantile(&admitted, 0.50),
             p99_ms: quantile(&admitted, 0.99),
+            p99_by_kind_ms: [
+                p99_of(Kind::Read),
+                p99_of(Kind::Write),
+                p99_of(Kind::Export),
+            ],
             rss_mib: rss,
             fds,
+            fd_kinds,
             pushes: total_pushes - seen_pushes,
         };
         seen_pushes = total_pushes;

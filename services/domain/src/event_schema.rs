@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn every_event_type_has_one_schema_with_camel_case_fields() {
         let all = event_schemas();
-        assert_eq!(all.len(), 25);
+        assert_eq!(all.len(), 27);
         let made = &all
             .iter()
             .find(|(n, _)| n == "PledgeMade.v2.json")

@@ -666,7 +666,7 @@ mod tests {
             assert_eq!(&decode(t, v, payload.clone()).unwrap(), e);
             assert_eq!(&decode_slice(t, v, &e.to_json().unwrap()).unwrap(), e);
         }
-        assert_eq!(AnyEvent::event_types().len(), 25);
+        assert_eq!(AnyEvent::event_types().len(), 27);
     }
 
     #[test]

@@ -22,6 +22,7 @@
 pub mod access;
 pub mod action;
 pub mod aggregate;
+pub mod chain;
 pub mod country;
 pub mod dates;
 pub mod document;

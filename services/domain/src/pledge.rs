@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{Footprint, Footprinted};
 use crate::aggregate::StreamState;
+pub use crate::chain::{FundingLink, FundingLinked, FundingUnlinked, LinkFunding, UnlinkFunding};
 use crate::dates;
 use crate::enums::{ContributionKind, PledgeStatus, Theme, dedup_set};
 use crate::error::DomainError;
@@ -166,6 +167,8 @@ pub enum PledgeCommand {
     Revise(RevisePledge),
     Cancel(CancelPledge),
     SetTranches(SetTranches),
+    LinkFunding(LinkFunding),
+    UnlinkFunding(UnlinkFunding),
 }
 
 macro_rules! into_command {
@@ -175,7 +178,7 @@ macro_rules! into_command {
         })+
     };
 }
-into_command!(MakePledge => Make, CommitPledge => Commit, RecordDisbursement => RecordDisbursement, RevisePledge => Revise, CancelPledge => Cancel, SetTranches => SetTranches);
+into_command!(MakePledge => Make, CommitPledge => Commit, RecordDisbursement => RecordDisbursement, RevisePledge => Revise, CancelPledge => Cancel, SetTranches => SetTranches, LinkFunding => LinkFunding, UnlinkFunding => UnlinkFunding);
 
 impl PledgeCommand {
     pub fn stream_id(&self) -> Result<String, DomainError> {
@@ -186,6 +189,8 @@ impl PledgeCommand {
             PledgeCommand::Revise(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
             PledgeCommand::Cancel(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
             PledgeCommand::SetTranches(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
+            PledgeCommand::LinkFunding(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
+            PledgeCommand::UnlinkFunding(c) => PledgeId::parse("pledgeId", &c.pledge_id)?,
         };
         Ok(stream_id(&id))
     }
@@ -223,7 +228,9 @@ impl Footprinted for PledgeCommand {
             | PledgeCommand::RecordDisbursement(_)
             | PledgeCommand::Revise(_)
             | PledgeCommand::Cancel(_)
-            | PledgeCommand::SetTranches(_) => {
+            | PledgeCommand::SetTranches(_)
+            | PledgeCommand::LinkFunding(_)
+            | PledgeCommand::UnlinkFunding(_) => {
                 let Some(p) = &state.entity else {
                     return Footprint::default();
                 };
@@ -235,6 +242,20 @@ impl Footprinted for PledgeCommand {
                     && let Some(allocations) = &r.allocations
                 {
                     f = f.priorities(allocations.iter().map(|a| a.priority_id.as_str()), refs);
+                }
+                // A link reaches the parent too: the scope must cover its
+                // roadmap (a link changes what the parent keeps).
+                if let PledgeCommand::LinkFunding(LinkFunding {
+                    funded_by_pledge_id: parent,
+                    ..
+                })
+                | PledgeCommand::UnlinkFunding(UnlinkFunding {
+                    funded_by_pledge_id: parent,
+                    ..
+                }) = self
+                    && let Some(r) = refs.pledge_funding(parent.trim())
+                {
+                    f = f.roadmap(&r.roadmap_id);
                 }
                 f
             }
@@ -422,7 +443,9 @@ event_enum!(PledgeEvent {
     DisbursementRecorded,
     PledgeRevised,
     PledgeCancelled,
-    TranchesSet
+    TranchesSet,
+    FundingLinked,
+    FundingUnlinked
 });
 
 // ---- state ----
@@ -464,6 +487,8 @@ pub struct Pledge {
     /// The commitment's expected tranches, in order of due date
     /// ([`crate::schedule`]).
     pub tranches: Vec<Tranche>,
+    /// The pledges that fund this one ([`crate::chain`]), in link order.
+    pub funded_by: Vec<FundingLink>,
 }
 
 impl Pledge {
@@ -540,6 +565,7 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             description: e.description.clone(),
             cancelled_on: None,
             tranches: Vec::new(),
+            funded_by: Vec::new(),
         });
         return state;
     }
@@ -580,6 +606,9 @@ pub fn evolve(mut state: PledgeState, event: &PledgeEvent) -> PledgeState {
             p.cancelled_on = Some(e.cancelled_on);
         }
         PledgeEvent::TranchesSet(e) => p.tranches = e.tranches.clone(),
+        PledgeEvent::FundingLinked(_) | PledgeEvent::FundingUnlinked(_) => {
+            crate::chain::evolve(p, event)
+        }
     }
     state
 }
@@ -1027,6 +1056,7 @@ fn decide_revise(
     dates::not_before("revisedOn", Some(revised_on), "pledgedOn", p.pledged_on)?;
     let reason = text::description("reason", &c.reason)?;
     crate::schedule::check_revision(p, amount.currency, amount.amount)?;
+    crate::chain::check_revision(p, amount, refs)?;
     let delivered_unvalued = p.amount.is_none() && p.status == PledgeStatus::Disbursed;
     if p.disbursed > Decimal::ZERO {
         let old = p.amount.map_or(amount.currency, |m| m.currency);
@@ -1108,11 +1138,16 @@ fn decide_revise(
     ])
 }
 
-fn decide_cancel(state: &PledgeState, c: &CancelPledge) -> Result<Vec<PledgeEvent>, DomainError> {
+fn decide_cancel(
+    state: &PledgeState,
+    c: &CancelPledge,
+    refs: &dyn References,
+) -> Result<Vec<PledgeEvent>, DomainError> {
     let (id, p) = existing(state, &c.pledge_id)?;
     if p.status == PledgeStatus::Cancelled {
         return Err(invalid(p, format!("pledge {id} is already cancelled")));
     }
+    crate::chain::check_cancel(p, refs)?;
     if !p.disbursements.is_empty() {
         return Err(invalid(
             p,
@@ -1142,8 +1177,10 @@ pub fn decide(
         PledgeCommand::Commit(c) => decide_commit(state, c),
         PledgeCommand::RecordDisbursement(c) => decide_disbursement(state, c),
         PledgeCommand::Revise(c) => decide_revise(state, c, refs),
-        PledgeCommand::Cancel(c) => decide_cancel(state, c),
+        PledgeCommand::Cancel(c) => decide_cancel(state, c, refs),
         PledgeCommand::SetTranches(c) => crate::schedule::decide_set_tranches(state, c),
+        PledgeCommand::LinkFunding(c) => crate::chain::decide_link(state, c, refs),
+        PledgeCommand::UnlinkFunding(c) => crate::chain::decide_unlink(state, c),
     }
 }
 

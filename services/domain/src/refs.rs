@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
+pub use crate::chain::PledgeFundingRef;
 use crate::document::DocumentEvent;
 use crate::events::AnyEvent;
 use crate::money::Currency;
@@ -88,6 +89,20 @@ pub trait References {
     fn next_step_roadmap(&self, id: &str) -> Option<String>;
     /// The roadmap of a prospect (for an action that follows it up).
     fn prospect_roadmap(&self, id: &str) -> Option<String>;
+    /// A pledge as a funding link sees it ([`crate::chain`]); `None`: no such pledge.
+    fn pledge_funding(&self, _id: &str) -> Option<PledgeFundingRef> {
+        None
+    }
+    /// The rate from `from` to `to` in force on `on` (the rate table's
+    /// rule), `None` when none is.
+    fn rate(
+        &self,
+        _from: Currency,
+        _to: Currency,
+        _on: NaiveDate,
+    ) -> Option<rust_decimal::Decimal> {
+        None
+    }
 }
 
 /// No other entity exists (enough for commands that reference nothing).
@@ -140,6 +155,11 @@ pub struct InMemoryReferences {
     partnerships: HashMap<String, RecordRef>,
     documents: HashSet<String>,
     pledges: HashSet<String>,
+    /// Pledges as funding links see them, and the rates recorded.
+    chains: HashMap<String, PledgeFundingRef>,
+    rates: crate::exchange_rate::RateTable,
+    /// (child, parent) -> what the link takes, in the parent's currency.
+    links: HashMap<(String, String), rust_decimal::Decimal>,
     next_steps: HashMap<String, String>,
     prospects: HashMap<String, String>,
 }
@@ -222,8 +242,11 @@ impl InMemoryReferences {
             AnyEvent::Document(DocumentEvent::DocumentRegistered(e)) => {
                 self.documents.insert(e.document_id.as_str().to_owned());
             }
-            AnyEvent::Pledge(crate::pledge::PledgeEvent::PledgeMade(e)) => {
-                self.pledges.insert(e.pledge_id.as_str().to_owned());
+            AnyEvent::Pledge(e) => self.apply_pledge(e),
+            AnyEvent::ExchangeRate(
+                crate::exchange_rate::ExchangeRateEvent::ExchangeRateRecorded(e),
+            ) => {
+                self.rates.record(e);
             }
             AnyEvent::NextStep(crate::next_step::NextStepEvent::NextStepDefined(e)) => {
                 self.next_steps.insert(
@@ -236,6 +259,72 @@ impl InMemoryReferences {
                     e.prospect_id.as_str().to_owned(),
                     e.roadmap_id.as_str().to_owned(),
                 );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl InMemoryReferences {
+    fn apply_pledge(&mut self, event: &crate::pledge::PledgeEvent) {
+        use crate::pledge::PledgeEvent as E;
+        match event {
+            E::PledgeMade(e) => {
+                self.pledges.insert(e.pledge_id.as_str().to_owned());
+                self.chains.insert(
+                    e.pledge_id.as_str().to_owned(),
+                    PledgeFundingRef {
+                        roadmap_id: e.roadmap_id.as_str().to_owned(),
+                        amount: e.amount,
+                        pledged_on: e.pledged_on,
+                        cancelled: false,
+                        funded_by: Vec::new(),
+                        passed_on: Default::default(),
+                        children: 0,
+                    },
+                );
+            }
+            E::PledgeRevised(e) => {
+                if let Some(p) = self.chains.get_mut(e.pledge_id.as_str()) {
+                    p.amount = Some(e.amount);
+                }
+            }
+            E::PledgeCancelled(e) => {
+                if let Some(p) = self.chains.get_mut(e.pledge_id.as_str()) {
+                    p.cancelled = true;
+                }
+            }
+            E::FundingLinked(e) => {
+                if let Some(p) = self.chains.get_mut(e.pledge_id.as_str()) {
+                    p.funded_by.push(e.funded_by_pledge_id.as_str().to_owned());
+                }
+                if let Some(p) = self.chains.get_mut(e.funded_by_pledge_id.as_str()) {
+                    p.passed_on += e.parent_amount.amount;
+                    p.children += 1;
+                }
+                self.links.insert(
+                    (
+                        e.pledge_id.as_str().to_owned(),
+                        e.funded_by_pledge_id.as_str().to_owned(),
+                    ),
+                    e.parent_amount.amount,
+                );
+            }
+            E::FundingUnlinked(e) => {
+                if let Some(p) = self.chains.get_mut(e.pledge_id.as_str()) {
+                    p.funded_by.retain(|x| x != e.funded_by_pledge_id.as_str());
+                }
+                let taken = self
+                    .links
+                    .remove(&(
+                        e.pledge_id.as_str().to_owned(),
+                        e.funded_by_pledge_id.as_str().to_owned(),
+                    ))
+                    .unwrap_or_default();
+                if let Some(p) = self.chains.get_mut(e.funded_by_pledge_id.as_str()) {
+                    p.children = p.children.saturating_sub(1);
+                    p.passed_on -= taken;
+                }
             }
             _ => {}
         }
@@ -275,5 +364,11 @@ impl References for InMemoryReferences {
     }
     fn prospect_roadmap(&self, id: &str) -> Option<String> {
         self.prospects.get(id).cloned()
+    }
+    fn pledge_funding(&self, id: &str) -> Option<PledgeFundingRef> {
+        self.chains.get(id).cloned()
+    }
+    fn rate(&self, from: Currency, to: Currency, on: NaiveDate) -> Option<rust_decimal::Decimal> {
+        self.rates.rate(from, to, on).ok().map(|(r, _)| r)
     }
 }

@@ -427,6 +427,7 @@ impl Ctx<'_> {
     fn donors(&self, q: &ExportQuery) -> Result<Vec<Vec<Cell>>, ExportError> {
         known_roadmap(self.model, q.roadmap.as_deref())?;
         let donors = self.model.donor_map(&DonorMapQuery {
+            attribution: Default::default(),
             roadmap_id: q.roadmap.clone(),
             theme: None,
             kind: None,

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod action;
 pub mod alerts;
+pub mod chain;
 pub mod enums;
 pub mod errors;
 pub mod forecast;
@@ -31,6 +32,7 @@ pub struct Query(
     action::ActionQuery,
     alerts::AlertQuery,
     forecast::ForecastQuery,
+    chain::ChainQuery,
 );
 
 /// The contract's mutations, and the admins' token mutations.
@@ -40,6 +42,7 @@ pub struct Mutation(
     mutation::MutationRoot,
     access::AccessMutation,
     action::ActionMutation,
+    chain::ChainMutation,
 );
 
 pub type FundtrailSchema = Schema<Query, Mutation, subscription::SubscriptionRoot>;

@@ -576,6 +576,23 @@ impl Pledge {
     async fn overdue(&self, ctx: &Context<'_>) -> Option<Money> {
         super::schedule::overdue(&self.inner, state(ctx).clock().today())
     }
+    /// The pledges that fund this one (issue #15).
+    async fn funded_by(&self, ctx: &Context<'_>) -> Vec<super::chain::FundingLink> {
+        super::chain::funded_by(ctx, self.inner.id.as_str())
+    }
+    /// The pledges this one funds.
+    async fn funds(&self, ctx: &Context<'_>) -> Vec<super::chain::FundingLink> {
+        super::chain::funds(ctx, self.inner.id.as_str())
+    }
+    /// What the pledge keeps: its amount less what it passes on (counted as
+    /// its own in every figure); null when it has no value.
+    async fn kept(&self, ctx: &Context<'_>) -> Option<Money> {
+        super::chain::kept(ctx, self.inner.id.as_str()).0
+    }
+    /// What it passes on to the pledges it funds (in its currency); null when it has no value.
+    async fn passed_on(&self, ctx: &Context<'_>) -> Option<Money> {
+        super::chain::kept(ctx, self.inner.id.as_str()).1
+    }
     async fn disbursements(&self) -> Vec<Disbursement> {
         self.inner
             .disbursements

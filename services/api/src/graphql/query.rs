@@ -29,16 +29,20 @@ impl QueryRoot {
         currency: Option<Currency>,
         as_of: Option<DateTime>,
         on: Option<Date>,
+        #[graphql(default_with = "Some(super::chain::Attribution::Direct)")] attribution: Option<
+            super::chain::Attribution,
+        >,
     ) -> Result<RoadmapFunding> {
         let today = state(ctx).clock().today();
         state(ctx)
             .read()
-            .funding_shared(
+            .funding_attributed(
                 &roadmap_id,
                 currency.map(|c| c.0),
                 as_of.map(|t| t.0),
                 on.map(|d| d.0),
                 today,
+                attribution.unwrap_or_default().into(),
             )
             .map(RoadmapFunding)
             .map_err(funding_error)
@@ -53,6 +57,9 @@ impl QueryRoot {
         theme: Option<Theme>,
         kind: Option<OrganisationKind>,
         currency: Option<Currency>,
+        #[graphql(default_with = "Some(super::chain::Attribution::Direct)")] attribution: Option<
+            super::chain::Attribution,
+        >,
     ) -> Result<Vec<DonorSummary>> {
         let query = DonorMapQuery {
             roadmap_id: roadmap_id.map(|r| r.0),
@@ -60,6 +67,7 @@ impl QueryRoot {
             kind: kind.map(Into::into),
             currency: currency.map(|c| c.0),
             today: state(ctx).clock().today(),
+            attribution: attribution.unwrap_or_default().into(),
         };
         let found = state(ctx).read().donor_map(&query).map_err(funding_error)?;
         Ok(found.into_iter().map(DonorSummary).collect())

@@ -2,6 +2,7 @@
 //! over the store the settings name (`--demo`: a temporary store holding the
 //! Côte d'Ivoire 2023 report).
 
+use axum::serve::ListenerExt as _;
 use std::time::Duration;
 
 use fundtrail_api::{ServeOptions, build_schema, router};
@@ -99,7 +100,7 @@ pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> R
         tracing::info!(%address, "GET /metrics served on its own address");
         let scrape = fundtrail_api::metrics::scrape_router(state.clone());
         tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, scrape).await {
+            if let Err(e) = axum::serve(listener.tap_io(no_delay), scrape).await {
                 tracing::error!(error = %e, "the metrics listener stopped");
             }
         });
@@ -127,8 +128,11 @@ pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> R
              for the embedded store)"
         );
     }
+    // TCP_NODELAY on every connection: a response written as headers then
+    // body would otherwise wait for the client's delayed ACK (up to 40 ms)
+    // on a kept-alive connection (the soak showed 40-50 ms p99 without it).
     axum::serve(
-        listener,
+        listener.tap_io(no_delay),
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
@@ -138,6 +142,13 @@ pub(crate) async fn serve(settings: Settings, demo: bool, test_clock: bool) -> R
     }
     tracing::info!("fundtrail stopped");
     Ok(())
+}
+
+/// Turns Nagle's algorithm off on an accepted connection.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        tracing::debug!(error = %e, "TCP_NODELAY could not be set on a connection");
+    }
 }
 
 /// SIGTERM or Ctrl-C: stop accepting, let in-flight requests finish.

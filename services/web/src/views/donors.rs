@@ -67,6 +67,7 @@ fn render(
         .unwrap_or(1)
         .max(1);
     let query = DonorMapQuery {
+        attribution: Default::default(),
         roadmap_id: roadmap.clone(),
         theme,
         kind,
