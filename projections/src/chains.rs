@@ -150,24 +150,26 @@ impl Chains {
     }
 }
 
-/// Whether the pledge at slot `i` is in force on `on` (made by then; every
-/// pledge is without `on`).
-fn in_force_on(ent: &Entities, i: u32, on: Option<NaiveDate>) -> bool {
-    let Some(d) = on else { return true };
+/// Whether the pledge at slot `i` is in force at `cutoff`, on `on`: made
+/// (by then, on a known date when `on` is given) and not cancelled.
+fn in_force(ent: &Entities, i: u32, cutoff: u64, on: Option<NaiveDate>) -> bool {
+    let rec = ent.pledges.get(i);
     let mut dec = Decoded::default();
-    let decoded = dec.decode(&ent.pledges.get(i).timeline, &ent.currencies);
-    decoded
-        .facts
-        .first()
-        .and_then(|f| f.on)
-        .is_some_and(|made| made <= d)
+    view_pledge(
+        dec.decode(&rec.timeline, &ent.currencies),
+        rec.donor,
+        cutoff,
+        on,
+    )
+    .is_some_and(|v| !v.excluded)
 }
 
-/// What pledge `i` passes on at `cutoff`, on `on`, in its own currency.
+/// What pledge `i` passes on at `cutoff`, on `on`, in its own currency: the
+/// links of its children in force.
 pub(crate) fn passed_on(ent: &Entities, i: u32, cutoff: u64, on: Option<NaiveDate>) -> Decimal {
     ent.chains
         .children_at(i, cutoff)
-        .filter(|(c, _)| in_force_on(ent, *c, on))
+        .filter(|(c, _)| in_force(ent, *c, cutoff, on))
         .map(|(_, l)| l.parent_amount.amount)
         .sum()
 }
@@ -234,18 +236,21 @@ pub(crate) fn sources(
     on: Option<NaiveDate>,
 ) -> Vec<(u32, Decimal)> {
     let mut out: Vec<(u32, Decimal)> = Vec::new();
-    add_sources(ent, i, cutoff, on, Decimal::ONE, 0, &mut out);
+    add_sources(ent, i, cutoff, on, Decimal::ONE, &mut vec![i], &mut out);
     out.retain(|(_, w)| *w > Decimal::ZERO);
     out
 }
 
+/// `path`: the pledges from the one asked about down to `i` (a parent
+/// already on it would be a cycle, which only a corrupt log could hold: its
+/// money then stays with `i`'s donor).
 fn add_sources(
     ent: &Entities,
     i: u32,
     cutoff: u64,
     on: Option<NaiveDate>,
     weight: Decimal,
-    depth: usize,
+    path: &mut Vec<u32>,
     out: &mut Vec<(u32, Decimal)>,
 ) {
     let rec = ent.pledges.get(i);
@@ -266,17 +271,23 @@ fn add_sources(
         put(rec.donor, weight);
         return;
     };
-    let links: Vec<&LinkFact> = if depth >= MAX_DEPTH {
+    let links: Vec<&LinkFact> = if path.len() > MAX_DEPTH {
         Vec::new()
     } else {
-        ent.chains.parents_at(i, cutoff).collect()
+        ent.chains
+            .parents_at(i, cutoff)
+            .filter(|l| !path.contains(&l.parent))
+            .collect()
     };
     let funded: Decimal = links.iter().map(|l| l.amount.amount).sum();
-    let own = (amount.amount - funded).max(Decimal::ZERO);
+    let funded = funded.min(amount.amount);
+    let own = amount.amount - funded;
     put(rec.donor, weight * own / amount.amount);
     for l in links {
-        let w = weight * l.amount.amount / amount.amount;
-        add_sources(ent, l.parent, cutoff, on, w, depth + 1, out);
+        let w = weight * l.amount.amount.min(amount.amount) / amount.amount;
+        path.push(l.parent);
+        add_sources(ent, l.parent, cutoff, on, w, path, out);
+        path.pop();
     }
 }
 
@@ -299,21 +310,31 @@ pub(crate) fn split_over(
     }
 }
 
-/// Every roadmap whose figures depend on pledge `i` through chains: its own
-/// and its descendants' (their attribution reads its amount).
+/// Every roadmap whose figures may move when pledge `i` changes: its own,
+/// its descendants' (their attribution reads its amount) and its ancestors'
+/// (what they keep reads whether it is in force). Every link ever made is
+/// followed, so answers cached before a link was removed are dropped too.
 pub(crate) fn dependent_roadmaps(ent: &Entities, i: u32) -> Vec<u32> {
     let mut out = vec![ent.pledges.get(i).roadmap];
-    let mut frontier = vec![(i, 0usize)];
     let mut seen = vec![i];
-    while let Some((p, depth)) = frontier.pop() {
-        if depth > MAX_DEPTH {
-            continue;
+    let mut frontier = vec![i];
+    while let Some(p) = frontier.pop() {
+        if seen.len() > 4 * MAX_DEPTH * MAX_DEPTH {
+            break;
         }
-        for c in ent.chains.children.get(&p).into_iter().flatten() {
-            if !seen.contains(c) {
-                seen.push(*c);
-                out.push(ent.pledges.get(*c).roadmap);
-                frontier.push((*c, depth + 1));
+        let children = ent.chains.children.get(&p).into_iter().flatten().copied();
+        let parents = ent
+            .chains
+            .links
+            .get(&p)
+            .into_iter()
+            .flatten()
+            .map(|l| l.parent);
+        for q in children.chain(parents) {
+            if !seen.contains(&q) {
+                seen.push(q);
+                out.push(ent.pledges.get(q).roadmap);
+                frontier.push(q);
             }
         }
     }

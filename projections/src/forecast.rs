@@ -261,9 +261,24 @@ impl ReadModel {
         for &pi in &rec.pledges {
             let pr = ent.pledges.get(pi);
             let d = decoded.decode(&pr.timeline, &ent.currencies);
-            let Some(v) = view_pledge(d, pr.donor, cutoff, None) else {
+            let Some(mut v) = view_pledge(d, pr.donor, cutoff, None) else {
                 continue;
             };
+            // A pledge in a funding chain counts what it keeps, as in
+            // funding by priority ([`crate::chains`]): its disbursements and
+            // its tranches pro rata.
+            let mut kept_share: Option<(Decimal, Decimal)> = None;
+            if ent.chains.touches(pi) {
+                let passed = crate::chains::passed_on(ent, pi, cutoff, None);
+                if let Some(a) = v.amount
+                    && passed > Decimal::ZERO
+                {
+                    kept_share = Some(((a.amount - passed).max(Decimal::ZERO), a.amount));
+                }
+                if !crate::chains::keep(&mut v, passed) {
+                    continue;
+                }
+            }
             let Some(amount) = v.amount else {
                 let mut touched: Vec<usize> = if v.priorities.is_empty() {
                     vec![n]
@@ -289,13 +304,22 @@ impl ReadModel {
                 };
                 let weights: Vec<Decimal> = items.iter().map(|(_, a)| *a).collect();
                 for t in tranches {
+                    let t_amount = match kept_share {
+                        Some((kept, whole)) if whole > Decimal::ZERO => {
+                            fundtrail_domain::money::round_to_minor(
+                                t.amount * kept / whole,
+                                amount.currency,
+                            )
+                        }
+                        _ => t.amount,
+                    };
                     // Allocations never add up to zero (the domain refuses
                     // it); should a split fail, the tranche counts whole as
                     // unallocated rather than vanish as zero.
                     let split: Vec<(u32, Decimal)> =
-                        match split_pro_rata("tranches", t.amount, &weights, amount.currency) {
+                        match split_pro_rata("tranches", t_amount, &weights, amount.currency) {
                             Ok(shares) => items.iter().map(|(p, _)| *p).zip(shares).collect(),
-                            Err(_) => vec![(NONE, t.amount)],
+                            Err(_) => vec![(NONE, t_amount)],
                         };
                     for (p, share) in split {
                         let x = conv.convert(share, amount.currency, Some(t.due_on))?;

@@ -329,14 +329,39 @@ fn donors_sum(f: &RoadmapFunding) -> (Decimal, Decimal, Decimal) {
     )
 }
 
+/// The longest chain above `id` (0: funded by nothing).
+fn depth(w: &World, id: &str, seen: usize) -> usize {
+    if seen > 64 {
+        return seen;
+    }
+    state_of(&w.ledger, id)
+        .entity
+        .map(|p| {
+            p.funded_by
+                .iter()
+                .map(|l| 1 + depth(w, l.parent.as_str(), seen + 1))
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+}
+
 #[test]
 fn every_total_is_what_its_pledges_keep_and_both_attributions_add_up_to_it() {
     let mut chained_worlds = 0;
+    let mut deepest = 0;
     for seed in 0..60 {
         let w = world(seed, &[Currency::XOF, Currency::EUR, Currency::USD], 18, 40);
         if w.links_made > 0 {
             chained_worlds += 1;
         }
+        deepest = deepest.max(
+            w.pledges
+                .iter()
+                .map(|id| depth(&w, id, 0))
+                .max()
+                .unwrap_or(0),
+        );
         for (r, c) in ROADMAPS {
             let direct = funding(&w, r, Attribution::Direct);
             let original = funding(&w, r, Attribution::OriginalSource);

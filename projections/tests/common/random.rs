@@ -153,6 +153,43 @@ pub fn random_ledger(seed: u64, steps: usize) -> Ledger {
             l.partnership(&format!("pa{step}"), &[&a, &b], &prios, &themes[1..]);
             continue;
         }
+        if (5..7).contains(&roll) && open.len() > 1 {
+            // A funding link (#15) between two valued pledges in one currency.
+            // the parent opened before the child: links never make a cycle
+            let (x, y) = (
+                rng.below(open.len() as u64) as usize,
+                rng.below(open.len() as u64) as usize,
+            );
+            let (parent, child) = (&open[x.min(y)], &open[x.max(y)]);
+            if let (Some(a), Some(_)) = (child.amount, parent.amount)
+                && child.id != parent.id
+                && child.currency == parent.currency
+                && !child.cancelled
+                && !parent.cancelled
+            {
+                let m = Money::new(
+                    (a / Decimal::from(10)).round_dp(child.currency.minor_units()),
+                    child.currency,
+                );
+                l.push(
+                    &format!("pledge-{}", child.id),
+                    fundtrail_domain::pledge::PledgeEvent::from(
+                        fundtrail_domain::pledge::FundingLinked {
+                            pledge_id: fundtrail_domain::ids::PledgeId::new_unchecked(&child.id),
+                            funded_by_pledge_id: fundtrail_domain::ids::PledgeId::new_unchecked(
+                                &parent.id,
+                            ),
+                            amount: m,
+                            parent_amount: m,
+                            rate: None,
+                            rate_on: None,
+                            reason: None,
+                        },
+                    ),
+                );
+            }
+            continue;
+        }
         if roll < 40 || open.is_empty() {
             let (r, rc) = ROADMAPS[rng.below(3) as usize];
             let c = match rng.below(10) {

@@ -44,7 +44,7 @@ pub(crate) async fn drive(
                 _ = tick.tick(), if snapshots.is_some() => {
                     if let Some(s) = &snapshots {
                         let position = model.read().map(|m| m.position()).unwrap_or(0);
-                        if position > s.written() {
+                        if s.due_by_time(position) {
                             s.take(&model, false).await;
                         }
                     }

@@ -19,8 +19,8 @@ use crate::Result;
 use crate::generated_log::GeneratedLog;
 
 /// The dashboard's query: every line's figures (donor lists left out).
-pub const FUNDING_QUERY: &str = "query($roadmap: ID!, $asOf: DateTime, $on: Date) {
-  fundingByPriority(roadmapId: $roadmap, asOf: $asOf, on: $on) {
+pub const FUNDING_QUERY: &str = "query($roadmap: ID!, $asOf: DateTime, $on: Date, $attribution: Attribution) {
+  fundingByPriority(roadmapId: $roadmap, asOf: $asOf, on: $on, attribution: $attribution) {
     currency
     priorities { priority { id rank title } required { amount } pledged { amount } committed { amount }
                  disbursed { amount } gap { amount } coverage unvaluedCount }
@@ -317,6 +317,17 @@ pub fn funding_body(
     on: Option<String>,
     unique: bool,
 ) -> impl Fn(usize) -> Value {
+    attributed_funding_body(roadmaps, as_of, on, unique, None)
+}
+
+/// [`funding_body`] with an `attribution` (`ORIGINAL_SOURCE`; `None`: the default, DIRECT).
+pub fn attributed_funding_body(
+    roadmaps: Arc<Vec<String>>,
+    as_of: Option<String>,
+    on: Option<String>,
+    unique: bool,
+    attribution: Option<&'static str>,
+) -> impl Fn(usize) -> Value {
     move |i| {
         let query = if unique {
             format!("{FUNDING_QUERY}\n# request {i}")
@@ -325,7 +336,8 @@ pub fn funding_body(
         };
         json!({
             "query": query,
-            "variables": {"roadmap": roadmaps[i % roadmaps.len()], "asOf": as_of, "on": on},
+            "variables": {"roadmap": roadmaps[i % roadmaps.len()], "asOf": as_of, "on": on,
+                          "attribution": attribution},
         })
     }
 }
@@ -525,6 +537,14 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         let w5_exec = run(None, None, true).await;
         let w6_as_of_exec = run(Some(as_of.clone()), None, true).await;
         let w6_on_exec = run(None, Some(on), true).await;
+        // Funding chains (#15): the same query, money attributed to its original sources.
+        let w5_original_exec = load(
+            &url,
+            args.clients,
+            args.seconds,
+            attributed_funding_body(roadmaps.clone(), None, None, true, Some("ORIGINAL_SOURCE")),
+        )
+        .await;
         let worklist = load(
             &url,
             args.clients,
@@ -600,6 +620,12 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         );
         for (name, load, target, ceiling) in [
             ("W5 executed          ", &w5_exec, 5, Some(&ceiling)),
+            (
+                "W5 exec., orig. src. ",
+                &w5_original_exec,
+                5,
+                Some(&ceiling),
+            ),
             ("W6 executed, asOf    ", &w6_as_of_exec, 50, None),
             ("W6 executed, on      ", &w6_on_exec, 50, None),
             ("worklist page (#14)  ", &worklist, 50, None),

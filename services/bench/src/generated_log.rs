@@ -19,8 +19,8 @@ use fundtrail_domain::organisation::{
 };
 use fundtrail_domain::partnership::{PartnershipCommand, PartnershipState, RecordPartnership};
 use fundtrail_domain::pledge::{
-    AllocationInput, CommitPledge, MakePledge, PledgeCommand, PledgeState, QuantityInput,
-    RecordDisbursement, RevisePledge,
+    AllocationInput, CommitPledge, LinkFunding, MakePledge, PledgeCommand, PledgeState,
+    QuantityInput, RecordDisbursement, RevisePledge,
 };
 use fundtrail_domain::priority::{
     DefinePriority, PriorityCommand, PriorityState, SetFundingRequirement,
@@ -112,6 +112,9 @@ const THEMES: [Theme; 4] = [
     Theme::ModernSlavery,
 ];
 
+/// Pledges of a roadmap a new link may take as its parent.
+const RECENT: usize = 64;
+
 fn currency(code: &str) -> Currency {
     Currency::parse("currency", code).expect("an ISO currency")
 }
@@ -132,6 +135,8 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
     let mut roadmap_states: HashMap<String, RoadmapState> = HashMap::new();
     let mut priorities: HashMap<String, PriorityState> = HashMap::new();
     let mut pledges: HashMap<String, PledgeState> = HashMap::new();
+    // The latest valued pledges of each roadmap: the parents links take.
+    let mut recent: Vec<Vec<String>> = vec![Vec::new(); roadmaps.max(1)];
     let mut partnerships: HashMap<String, PartnershipState> = HashMap::new();
     let mut proposals: HashMap<String, ProposalState> = HashMap::new();
     let mut rates: HashMap<String, ExchangeRateState> = HashMap::new();
@@ -317,6 +322,29 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
         };
         if !b.run(&mut pledges, stream.clone(), PledgeCommand::from(make)) {
             continue;
+        }
+        // Funding chains (#15): one valued pledge in twenty passes on part
+        // of an earlier pledge of its roadmap (which may itself be funded).
+        if !unvalued
+            && b.rng.random_bool(0.05)
+            && let Some(parent) = recent[r]
+                .get(b.rng.random_range(0..recent[r].len().max(1)))
+                .cloned()
+        {
+            let share = Decimal::from(b.rng.random_range(1..=5u32)) / Decimal::from(10);
+            let link = LinkFunding {
+                pledge_id: id.clone(),
+                funded_by_pledge_id: parent,
+                amount: (amount * share).round_dp(cur.minor_units()),
+                reason: None,
+            };
+            b.run(&mut pledges, stream.clone(), PledgeCommand::from(link));
+        }
+        if !unvalued {
+            recent[r].push(id.clone());
+            if recent[r].len() > RECENT {
+                recent[r].remove(0);
+            }
         }
         let mut current = amount;
         let mut on = pledged_on;

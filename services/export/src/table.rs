@@ -13,6 +13,7 @@ use fundtrail_domain::partnership::Partnership;
 use fundtrail_domain::pledge::{Pledge, Unknown};
 use fundtrail_domain::proposal::Proposal;
 use fundtrail_domain::source::SourceRef;
+use fundtrail_projections::Attribution;
 use fundtrail_projections::donors::{DonorMapQuery, DonorSummary};
 use fundtrail_projections::funding::FundingLine;
 use fundtrail_projections::{ReadModel, RoadmapFunding};
@@ -99,7 +100,7 @@ const fn with_source<const N: usize, const M: usize>(head: [Column; N]) -> [Colu
     out
 }
 
-const PLEDGES: &[Column] = &with_source::<18, 22>([
+const PLEDGES: &[Column] = &with_source::<21, 25>([
     col("id", "Id", "Identifiant"),
     col("donor", "Donor", "Bailleur"),
     col("donorName", "Donor name", "Nom du bailleur"),
@@ -118,6 +119,14 @@ const PLEDGES: &[Column] = &with_source::<18, 22>([
     col("priorities", "Priorities", "Priorités"),
     col("themes", "Themes", "Thèmes"),
     col("description", "Description", "Description"),
+    // funding chains (`docs/funding-chains.md`)
+    col(
+        "fundedBy",
+        "Funded by (pledge: amount)",
+        "Financée par (annonce : montant)",
+    ),
+    col("passedOn", "Passed on", "Transmis"),
+    col("kept", "Kept (counted)", "Gardé (compté)"),
 ]);
 
 const PARTNERSHIPS: &[Column] = &with_source::<9, 13>([
@@ -160,6 +169,22 @@ const DONORS: &[Column] = &[
     col("themes", "Themes", "Thèmes"),
     col("partnerships", "Partnerships", "Partenariats"),
     col("proposals", "Proposals", "Propositions"),
+    // the same money attributed to the donors at the roots of funding chains
+    col(
+        "pledgedOriginalSource",
+        "Pledged (original source)",
+        "Annoncé (source d'origine)",
+    ),
+    col(
+        "committedOriginalSource",
+        "Committed (original source)",
+        "Engagé (source d'origine)",
+    ),
+    col(
+        "disbursedOriginalSource",
+        "Disbursed (original source)",
+        "Décaissé (source d'origine)",
+    ),
 ];
 
 /// One row per expected tranche of a commitment, in order of pledge then due
@@ -346,6 +371,27 @@ impl Ctx<'_> {
             Cell::labels(&p.themes, lang),
             Cell::opt_text(p.description.clone()),
         ];
+        let links: Vec<String> = self
+            .model
+            .funded_by(p.id.as_str())
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}: {} {}",
+                    l.parent_id,
+                    l.amount.amount,
+                    l.amount.currency.code()
+                )
+            })
+            .collect();
+        row.push(Cell::list(&links));
+        match self.model.kept(p.id.as_str()) {
+            Some((kept, passed)) => {
+                row.push(Cell::money(&passed));
+                row.push(Cell::money(&kept));
+            }
+            None => row.extend([Cell::NotValued, Cell::NotValued]),
+        }
         row.extend(self.source(p.source.as_ref()));
         row
     }
@@ -426,15 +472,47 @@ impl Ctx<'_> {
 
     fn donors(&self, q: &ExportQuery) -> Result<Vec<Vec<Cell>>, ExportError> {
         known_roadmap(self.model, q.roadmap.as_deref())?;
-        let donors = self.model.donor_map(&DonorMapQuery {
-            attribution: Default::default(),
+        let query = |attribution| DonorMapQuery {
+            attribution,
             roadmap_id: q.roadmap.clone(),
             theme: None,
             kind: None,
             currency: q.currency,
             today: q.today,
-        })?;
-        Ok(donors.iter().map(|d| self.donor(d)).collect())
+        };
+        let donors = self.model.donor_map(&query(Attribution::Direct))?;
+        let original = self.model.donor_map(&query(Attribution::OriginalSource))?;
+        let mut rows: Vec<Vec<Cell>> = donors
+            .iter()
+            .map(|d| {
+                let mut row = self.donor(d);
+                row.extend(original_cells(
+                    original
+                        .iter()
+                        .find(|o| o.organisation_id == d.organisation_id),
+                    d,
+                ));
+                row
+            })
+            .collect();
+        // Donors at the roots of chains with no pledge of their own here.
+        for o in &original {
+            if donors
+                .iter()
+                .all(|d| d.organisation_id != o.organisation_id)
+            {
+                let mut row = self.donor(o);
+                // what they gave directly here: nothing
+                let zero =
+                    fundtrail_domain::money::Money::new(Default::default(), o.pledged.currency);
+                for cell in &mut row[2..=4] {
+                    *cell = Cell::money(&zero);
+                }
+                row.extend(original_cells(Some(o), o));
+                rows.push(row);
+            }
+        }
+        Ok(rows)
     }
 
     fn donor(&self, d: &DonorSummary) -> Vec<Cell> {
@@ -561,6 +639,25 @@ fn party_id(id: Option<&OrganisationId>) -> Cell {
 /// A funding line after its rank, priority and title. Its coverage is a
 /// minimum when contributions without a figure (or, with `on`, without a
 /// value date) are left out of it.
+/// The original-source figures of a donor (`o`; zero when the attribution
+/// gives it nothing), unvalued as in the direct columns of `d`.
+fn original_cells(o: Option<&DonorSummary>, d: &DonorSummary) -> [Cell; 3] {
+    let unvalued_only = d.unvalued_count > 0 && d.pledged.amount.is_zero();
+    let zero = fundtrail_domain::money::Money::new(Default::default(), d.pledged.currency);
+    let cell = |m: Option<&fundtrail_domain::money::Money>| {
+        if unvalued_only && m.is_none_or(|m| m.amount.is_zero()) {
+            Cell::NotValued
+        } else {
+            Cell::money(m.unwrap_or(&zero))
+        }
+    };
+    [
+        cell(o.map(|o| &o.pledged)),
+        cell(o.map(|o| &o.committed)),
+        cell(o.map(|o| &o.disbursed)),
+    ]
+}
+
 fn funding_row(head: [Cell; 3], line: &FundingLine, f: &RoadmapFunding) -> Vec<Cell> {
     let partial = line.is_lower_bound();
     let mut row = Vec::from(head);

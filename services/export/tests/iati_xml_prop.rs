@@ -90,6 +90,9 @@ fn document(
                     org_type: None,
                     name: name(i + 3),
                 }),
+                // a funding chain's activity ids are user text in attributes
+                provider_activity: Some(format!("XM-{id}")),
+                receiver_activity: Some(id.clone()),
             }],
         })
         .collect();

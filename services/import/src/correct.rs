@@ -760,6 +760,38 @@ impl Corrector<'_, '_> {
             };
             self.step(e, "tranches", "tranches", Command::Pledge(command.into()));
         }
+        // Funding links the file lists and the ledger lacks.
+        for (k, link) in d.funded_by.iter().enumerate() {
+            let Some(c) = self.current_pledge(e) else {
+                return;
+            };
+            match c.funded_by.iter().find(|l| l.parent == link.parent) {
+                Some(had) if had.amount == link.amount => {}
+                Some(had) => self.problem(
+                    &e.id,
+                    &format!("funded_by[{k}].value"),
+                    format!(
+                        "the ledger links {} for {}, the file for {}: unlink it in the ledger first",
+                        link.parent, had.amount, link.amount
+                    ),
+                ),
+                None => {
+                    let command = fundtrail_domain::chain::LinkFunding {
+                        pledge_id: e.id.clone(),
+                        funded_by_pledge_id: link.parent.as_str().to_owned(),
+                        amount: link.amount.amount,
+                        reason: None,
+                    };
+                    let step = crate::LINK_STEPS[k.min(crate::LINK_STEPS.len() - 1)];
+                    self.step(
+                        e,
+                        step,
+                        &format!("funded_by[{k}]"),
+                        Command::Pledge(command.into()),
+                    );
+                }
+            }
+        }
     }
 
     /// Moves the contribution's status forward to the file's (see the crate's doc).

@@ -53,7 +53,10 @@
 //!   then `setTranches` for its `tranches` (each `due_on` and `value`, in
 //!   the contribution's currency; COMMITTED or DISBURSED with an amount only),
 //!   then `recordDisbursement` of the whole amount (or a delivery without
-//!   amount when unvalued) for DISBURSED, or `cancelPledge` for CANCELLED. The
+//!   amount when unvalued) for DISBURSED, `linkFunding` for each of its
+//!   `funded_by` (`contribution`: one listed before it, `value` in its
+//!   currency, optional `reason`; `docs/funding-chains.md`), or
+//!   `cancelPledge` for CANCELLED. The
 //!   contribution's `date`, when given, dates the pledge, the commitment and
 //!   the disbursement; when absent they stay unknown. Without an amount the
 //!   pledge is unvalued and carries the `priorities` as `priorityIds`; with an
@@ -71,6 +74,9 @@
 //!   `cancelPledge`; a status going back, or out of CANCELLED, is refused;
 //! - contribution tranches → `setTranches` (with the record's reason when it
 //!   replaces tranches the ledger has);
+//! - contribution `funded_by` → `linkFunding` for each link the ledger
+//!   lacks; a link the ledger has for another amount is refused (unlink it
+//!   first); links the ledger has and the file does not list are left;
 //! - partnership status → `changePartnershipStatus` (NEGOTIATING → ENDED goes
 //!   through SIGNED; `signed_on` dates the signing); other moves are refused;
 //! - proposal SUBMITTED → APPROVED, REJECTED or WITHDRAWN → `decideProposal`
@@ -507,7 +513,24 @@ struct RawContribution {
     /// amount, in its currency.
     #[serde(default)]
     tranches: Vec<RawTranche>,
+    /// Contributions of the file, listed before this one, that fund it (a
+    /// funding chain: `docs/funding-chains.md`), each for `value` in this
+    /// contribution's currency.
+    #[serde(default)]
+    funded_by: Vec<RawLink>,
 }
+
+#[derive(Deserialize)]
+struct RawLink {
+    contribution: Option<String>,
+    value: Option<Number>,
+    reason: Option<String>,
+}
+
+/// Step names of a contribution's links (a commandId holds its step name).
+pub(crate) const LINK_STEPS: [&str; 8] = [
+    "link-1", "link-2", "link-3", "link-4", "link-5", "link-6", "link-7", "link-8",
+];
 
 #[derive(Deserialize)]
 struct RawTranche {
@@ -1076,9 +1099,12 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
     }
 
     let first_roadmap = raw.roadmaps.first().and_then(|r| r.id.clone());
+    let mut contributions_before: HashSet<String> = HashSet::new();
     for (i, k) in raw.contributions.iter().enumerate() {
         records += 1;
         let id = c.id("contributions", i, &k.id);
+        let links = link_inputs(&mut c, &id, &k.funded_by, &contributions_before);
+        contributions_before.insert(id.clone());
         // absent: not stated (the domain wants one of the two)
         let donor = k.donor.clone().filter(|d| !d.trim().is_empty());
         let recipient = k.recipient.clone().filter(|r| !r.trim().is_empty());
@@ -1265,6 +1291,9 @@ pub fn plan_with(file_name: &str, text: &str, load: LoadText<'_>) -> Result<Plan
             };
             out.push(&id, "disburse", Command::Pledge(command.into()));
         }
+        for (&step, link) in LINK_STEPS.iter().zip(links) {
+            out.push(&id, step, Command::Pledge(link.into()));
+        }
         if status == PledgeStatus::Cancelled
             && let Some(cancelled_on) = cancelled_on
         {
@@ -1415,6 +1444,71 @@ pub enum Outcome {
 }
 
 /// The expected tranches of contribution `id` (each `due_on` and `value`).
+/// A contribution's `funded_by`: each names a contribution listed before it
+/// (so that it exists when the link is made) and a positive value.
+fn link_inputs(
+    c: &mut Checker,
+    id: &str,
+    raw: &[RawLink],
+    before: &HashSet<String>,
+) -> Vec<fundtrail_domain::chain::LinkFunding> {
+    if raw.len() > LINK_STEPS.len() {
+        c.problem(
+            id,
+            "funded_by",
+            format!(
+                "at most {} funding contributions per contribution",
+                LINK_STEPS.len()
+            ),
+        );
+        return Vec::new();
+    }
+    raw.iter()
+        .enumerate()
+        .filter_map(|(j, l)| {
+            let field = format!("funded_by[{j}]");
+            let parent = match l.contribution.as_deref().map(str::trim) {
+                None | Some("") => {
+                    c.problem(id, &format!("{field}.contribution"), "missing");
+                    None
+                }
+                Some(p) if !before.contains(p) => {
+                    c.problem(
+                        id,
+                        &format!("{field}.contribution"),
+                        format!("{p:?} is not a contribution listed before this one in the file"),
+                    );
+                    None
+                }
+                Some(p) => Some(p.to_owned()),
+            };
+            let amount = match &l.value {
+                None => {
+                    c.problem(id, &format!("{field}.value"), "missing");
+                    None
+                }
+                Some(n) => match n.text().trim().parse::<Decimal>() {
+                    Ok(d) if d > Decimal::ZERO => Some(d),
+                    _ => {
+                        c.problem(
+                            id,
+                            &format!("{field}.value"),
+                            format!("{} is not a positive amount", n.text()),
+                        );
+                        None
+                    }
+                },
+            };
+            Some(fundtrail_domain::chain::LinkFunding {
+                pledge_id: id.to_owned(),
+                funded_by_pledge_id: parent?,
+                amount: amount?,
+                reason: l.reason.clone(),
+            })
+        })
+        .collect()
+}
+
 fn tranche_inputs(c: &mut Checker, id: &str, raw: &[RawTranche]) -> Vec<TrancheInput> {
     raw.iter()
         .enumerate()

@@ -195,6 +195,25 @@ impl References for Refs<'_> {
                 .and_then(|m| <ReadModel as References>::prospect_roadmap(m, id))
         })
     }
+
+    fn pledge_funding(&self, id: &str) -> Option<fundtrail_domain::refs::PledgeFundingRef> {
+        self.added.pledge_funding(id).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::pledge_funding(m, id))
+        })
+    }
+
+    fn rate(
+        &self,
+        from: fundtrail_domain::Currency,
+        to: fundtrail_domain::Currency,
+        on: chrono::NaiveDate,
+    ) -> Option<rust_decimal::Decimal> {
+        self.added.rate(from, to, on).or_else(|| {
+            self.base
+                .and_then(|m| <ReadModel as References>::rate(m, from, to, on))
+        })
+    }
 }
 
 /// The entity id of a stream id (`pledge-c-stc-kits` -> `c-stc-kits`).

@@ -601,3 +601,80 @@ async fn actions_are_imported_and_their_status_corrected_with_a_reason() {
     };
     assert!(has(&problems, "a-x", "record", "nowhere"), "{problems:#?}");
 }
+
+/// Funding chains in the file (`funded_by`, `docs/funding-chains.md`):
+/// imported as links after the contributions, added by a corrected copy,
+/// and refused when they name a contribution listed later.
+#[tokio::test]
+async fn funding_links_are_imported_and_added_by_a_corrected_copy() {
+    // ENACTE valued at 5 000 000, of which the kits' donor funds 2 000 000.
+    let valued = edit(
+        DEMO,
+        ENACTE,
+        &format!("{ENACTE} amount: {{value: \"5000000\", currency: XOF}},"),
+    );
+    let linked = edit(
+        &valued,
+        ENACTE,
+        &format!(
+            "{ENACTE} funded_by: [{{contribution: c-stc-kits, value: \"2000000\", reason: \"Part des kits\"}}],"
+        ),
+    );
+    let (_dir, store, state) = imported(&linked).await;
+    let links = |state: &AppState| state.read().funded_by("c-iom-enacte");
+    assert_eq!(links(&state).len(), 1);
+    assert_eq!(links(&state)[0].parent_id, "c-stc-kits");
+    assert_eq!(
+        state.read().kept("c-stc-kits").unwrap().0.amount,
+        Decimal::from(8_000_000)
+    );
+    // Again: nothing to do.
+    let again = import(&state, &linked).await.unwrap();
+    assert_eq!(again.records_corrected, 0, "{again:?}");
+
+    // A ledger without the link, then the linked copy: one linkFunding.
+    let (_dir2, store2, state2) = imported(&valued).await;
+    assert!(links(&state2).is_empty());
+    let head = store2.head().await.unwrap().position;
+    let summary = import(&state2, &linked).await.unwrap();
+    assert_eq!(summary.records_corrected, 1, "{summary:?}");
+    let events = events_after(&store2, head).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_type, "FundingLinked");
+    drop(store);
+
+    // A link to a contribution listed later, or more than what remains: refused.
+    let Err(problems) = fundtrail_import::plan(
+        DEMO_FILE_NAME,
+        &edit(
+            &valued,
+            ENACTE,
+            &format!("{ENACTE} funded_by: [{{contribution: c-cemoi-asa, value: \"1\"}}],"),
+        ),
+    ) else {
+        panic!("a link to a later contribution is refused");
+    };
+    assert!(
+        has(
+            &problems,
+            "c-iom-enacte",
+            "funded_by[0].contribution",
+            "listed before"
+        ),
+        "{problems:#?}"
+    );
+    let Err(problems) = fundtrail_import::plan(
+        DEMO_FILE_NAME,
+        &edit(
+            &valued,
+            ENACTE,
+            &format!("{ENACTE} funded_by: [{{contribution: c-stc-kits, value: \"5000001\"}}],"),
+        ),
+    ) else {
+        panic!("a link above the child's amount is refused");
+    };
+    assert!(
+        problems.iter().any(|p| p.record == "c-iom-enacte"),
+        "{problems:#?}"
+    );
+}

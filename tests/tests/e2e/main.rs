@@ -9,6 +9,7 @@
 
 mod actions;
 mod auth;
+mod chains;
 mod clocks;
 mod concurrency;
 mod errors;
@@ -74,6 +75,7 @@ macro_rules! e2e_suite {
             pipeline::a_prospect_becomes_a_proposal_then_a_pledge,
             actions::actions_carry_the_next_steps_and_fall_due_on_the_worklist,
             actions::a_roadmap_sets_its_own_ageing_periods,
+            chains::a_three_level_chain_is_counted_once_everywhere,
         );
         e2e_suite!(@storage $backend;
             process::sigterm_stops_gracefully_and_a_restart_serves_the_same_data,

@@ -324,6 +324,7 @@ fn transactions(
     types: &FlowTypes,
     provider: Option<&Org>,
     receiver: Option<&Org>,
+    chain: (Option<String>, Option<String>),
 ) -> (Vec<Transaction>, bool) {
     let note = transaction_note(p.kind);
     let transaction =
@@ -335,6 +336,8 @@ fn transactions(
             description,
             provider: provider.cloned(),
             receiver: receiver.cloned(),
+            provider_activity: chain.0.clone(),
+            receiver_activity: chain.1.clone(),
         };
     let mut out = Vec::new();
     let mut reversible = Vec::new();
@@ -464,11 +467,25 @@ impl Ctx<'_> {
         let gives = donor.as_ref().is_some_and(|d| d.is_reporter);
         let receives = recipient.as_ref().is_some_and(|r| r.is_reporter);
         let types = FlowTypes::seen_by_publisher(receives && !gives);
+        // A funding chain (`docs/funding-chains.md`): the activity of the
+        // (first) pledge funding this one, and of the (first) one it funds.
+        let activity = |pledge: &str| format!("{}-{pledge}", self.reference);
+        let chain = (
+            self.model
+                .funded_by(p.id.as_str())
+                .first()
+                .map(|l| activity(&l.parent_id)),
+            self.model
+                .funds(p.id.as_str())
+                .first()
+                .map(|l| activity(&l.child_id)),
+        );
         let (transactions, left_out) = transactions(
             p,
             &types,
             donor.as_ref().map(|d| &d.org),
             recipient.as_ref().map(|r| &r.org),
+            chain,
         );
 
         let mut descriptions = Vec::new();

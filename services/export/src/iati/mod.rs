@@ -121,6 +121,8 @@ mod tests {
                     description: Vec::new(),
                     provider: Some(org("Save the Children", None)),
                     receiver: Some(org("CNLTP", Some("AA-AAA-123456789"))),
+                    provider_activity: Some("XM-DAC-41122-c-stc-fund".into()),
+                    receiver_activity: None,
                 }],
             }],
             omitted: vec![Omitted {
@@ -203,6 +205,12 @@ mod tests {
         assert!(at("<transaction-date") < at("<value "));
         assert!(at("<value ") < at("<provider-org"));
         assert!(at("<provider-org") < at("<receiver-org ref=\"AA-AAA-123456789\""));
+        // the funding chain survives: the provider's activity is named
+        assert!(
+            t.contains("provider-activity-id=\"XM-DAC-41122-c-stc-fund\""),
+            "{t}"
+        );
+        assert!(!t.contains("receiver-activity-id"), "{t}");
     }
 
     #[test]

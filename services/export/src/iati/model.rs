@@ -198,6 +198,12 @@ pub struct Transaction {
     pub description: Vec<Narrative>,
     pub provider: Option<Org>,
     pub receiver: Option<Org>,
+    /// `provider-org/@provider-activity-id`: the activity of the pledge that
+    /// funds this one (a funding chain, `docs/funding-chains.md`).
+    pub provider_activity: Option<String>,
+    /// `receiver-org/@receiver-activity-id`: the activity of the pledge this
+    /// one funds.
+    pub receiver_activity: Option<String>,
 }
 
 /// One `iati-activity`, field by field in the schema's order.

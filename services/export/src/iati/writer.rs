@@ -181,13 +181,26 @@ fn transaction(x: &mut Xml, t: &Transaction) -> io::Result<()> {
     if !t.description.is_empty() {
         x.text_element("description", &[], &t.description)?;
     }
-    for (name, org) in [("provider-org", &t.provider), ("receiver-org", &t.receiver)] {
+    for (name, org, activity_attr, activity) in [
+        (
+            "provider-org",
+            &t.provider,
+            "provider-activity-id",
+            &t.provider_activity,
+        ),
+        (
+            "receiver-org",
+            &t.receiver,
+            "receiver-activity-id",
+            &t.receiver_activity,
+        ),
+    ] {
         if let Some(org) = org {
-            x.text_element(
-                name,
-                &org_attrs(org),
-                &[Narrative::recorded(org.name.clone())],
-            )?;
+            let mut attrs = org_attrs(org);
+            if let Some(a) = activity {
+                attrs.push((activity_attr, a.as_str()));
+            }
+            x.text_element(name, &attrs, &[Narrative::recorded(org.name.clone())])?;
         }
     }
     x.end("transaction")

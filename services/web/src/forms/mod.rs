@@ -15,6 +15,7 @@
 mod action;
 mod actions;
 mod ageing;
+mod chain;
 mod create;
 mod prospect;
 mod render;
@@ -196,6 +197,8 @@ pub fn routes() -> Router<Web> {
         .route("/pledges/{id}/revise", form!(actions::REVISE, id))
         .route("/pledges/{id}/cancel", form!(actions::CANCEL, id))
         .route("/pledges/{id}/tranches", form!(schedule::TRANCHES, id))
+        .route("/pledges/{id}/link", form!(chain::LINK, id))
+        .route("/pledges/{id}/unlink", form!(chain::UNLINK, id))
         .route("/prospects/{id}/advance", form!(prospect::ADVANCE, id))
         .route("/roadmaps/{id}/actions/new", form!(action::RECORD, id))
         .route("/roadmaps/{id}/ageing", form!(ageing::AGEING, id))

@@ -24,6 +24,7 @@ struct Question {
     currency: Option<String>,
     on: Option<String>,
     as_of: Option<String>,
+    attribution: fundtrail_projections::Attribution,
 }
 
 pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Response {
@@ -37,6 +38,7 @@ pub async fn page(State(web): State<Web>, headers: HeaderMap, uri: Uri) -> Respo
         currency: param(&pairs, "currency").map(str::to_owned),
         on: param(&pairs, "on").map(str::to_owned),
         as_of: param(&pairs, "asOf").map(str::to_owned),
+        attribution: super::parse_attribution(param(&pairs, "attribution")),
     };
     let model = web.app.read();
     let (status, body, title) = render(&ctx, &model, &q, web.app.clock().today());
@@ -125,7 +127,14 @@ fn render(
         },
     };
     let funding = if problems.is_empty() {
-        Some(model.funding_shared(roadmap.id.as_str(), currency, as_of, on, today))
+        Some(model.funding_attributed(
+            roadmap.id.as_str(),
+            currency,
+            as_of,
+            on,
+            today,
+            q.attribution,
+        ))
     } else {
         None
     };
@@ -182,6 +191,7 @@ fn render(
                     aria-invalid=[error_for("asOf").map(|_| "true")] aria-describedby=[error_for("asOf").map(|_| "f-asof-error")];
                 @if let Some(e) = error_for("asOf") { span.error-text id="f-asof-error" { (e) } }
             }
+            (super::attribution_select(l, "f-attribution", q.attribution))
             div {
                 button type="submit" { (l.t("Show", "Afficher")) }
                 " "

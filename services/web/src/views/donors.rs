@@ -62,12 +62,13 @@ fn render(
             .find(|x| x.as_str() == k)
     });
     let currency = param(pairs, "currency").and_then(parse_currency);
+    let attribution = super::parse_attribution(param(pairs, "attribution"));
     let page: usize = param(pairs, "page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
     let query = DonorMapQuery {
-        attribution: Default::default(),
+        attribution,
         roadmap_id: roadmap.clone(),
         theme,
         kind,
@@ -84,9 +85,11 @@ fn render(
             .and_then(|r| model.roadmap(r))
             .map(|r| r.currency)
     });
-    let per_priority = roadmap
-        .as_deref()
-        .and_then(|r| model.funding_shared(r, reporting, None, None, today).ok());
+    let per_priority = roadmap.as_deref().and_then(|r| {
+        model
+            .funding_attributed(r, reporting, None, None, today, attribution)
+            .ok()
+    });
     // (committed, disbursed, unvalued count) of each donor on each priority
     let mut by_donor: HashMap<&str, Vec<(Money, Money, u32)>> = HashMap::new();
     if let Some(f) = &per_priority {
@@ -108,11 +111,12 @@ fn render(
     let shown_currency = reporting.map(|c| c.code()).unwrap_or("");
     let filter_link = |page: usize| {
         format!(
-            "/donors?roadmap={}&theme={}&kind={}&currency={}&page={page}",
+            "/donors?roadmap={}&theme={}&kind={}&currency={}&attribution={}&page={page}",
             enc(roadmap.as_deref().unwrap_or("")),
             theme.map_or("", |t| t.as_str()),
             kind.map_or("", |k| k.as_str()),
             currency.map_or("", |c| c.code()),
+            super::attribution_param(attribution),
         )
     };
     let body = html! {
@@ -149,6 +153,7 @@ fn render(
                     @for c in &choices { option value=(c.code()) selected[c.code() == shown_currency] { (c.code()) } }
                 }
             }
+            (super::attribution_select(l, "d-attribution", attribution))
             div { button type="submit" { (l.t("Show", "Afficher")) } }
         }
         @match &found {

@@ -270,22 +270,24 @@ pub async fn pledge(
                 }
                 @if let Some(d) = p.cancelled_on { dt { (l.t("Cancelled on", "Annulé le")) } dd { (l.date(d)) } }
                 (tranche_facts(l, &p, web.app.clock().today()))
+                (super::chain::facts(&model, l, &id))
                 @if !p.themes.is_empty() { dt { (l.t("Themes", "Thèmes")) } dd { (l.themes(&p.themes)) } }
                 @if let Some(pr) = &p.proposal_id { dt { (l.t("Proposal", "Proposition")) } dd { a href={ "/proposals/" (enc(pr.as_str())) } { (pr) } } }
                 @if let Some(pa) = &p.partnership_id { dt { (l.t("Partnership", "Partenariat")) } dd { a href={ "/partnerships/" (enc(pa.as_str())) } { (pa) } } }
                 @if let Some(d) = &p.description { dt { (l.t("Description", "Description")) } dd { (d) } }
                 (version_dt(l)) dd data-field="version" { (p.version) }
             }
+            (super::chain::diagram(&model, l, &id))
         };
         let title = format!("{} — {donor}", l.t("Pledge", "Annonce"));
         (
             title,
             facts,
             pledge::stream_id(&p.id),
-            (p.status, p.amount.is_some()),
+            (p.status, p.amount.is_some(), !p.funded_by.is_empty()),
         )
     };
-    let (status, valued) = status;
+    let (status, valued, funded) = status;
     let base = format!("/pledges/{}", enc(&id));
     let actions = html! {
         @if status == PledgeStatus::Pledged { a.button href={ (base) "/commit" } { (l.t("Commit", "Engager")) } }
@@ -293,6 +295,8 @@ pub async fn pledge(
         @if status != PledgeStatus::Cancelled { a.button.secondary href={ (base) "/revise" } { (l.t("Revise", "Réviser")) } }
         @if valued && matches!(status, PledgeStatus::Committed | PledgeStatus::PartlyDisbursed | PledgeStatus::Disbursed) { a.button.secondary href={ (base) "/tranches" } { (l.t("Expected tranches", "Échéancier")) } }
         @if matches!(status, PledgeStatus::Pledged | PledgeStatus::Committed) { a.button.secondary href={ (base) "/cancel" } { (l.t("Cancel", "Annuler")) } }
+        @if valued && status != PledgeStatus::Cancelled { a.button.secondary href={ (base) "/link" } { (l.t("Funded by…", "Financée par…")) } }
+        @if funded { a.button.secondary href={ (base) "/unlink" } { (l.t("Remove a funding link", "Retirer un lien de financement")) } }
     };
     entity_page(&web, &ctx, &uri, title, stream, facts, actions, Nav::Donors).await
 }

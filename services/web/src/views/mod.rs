@@ -2,6 +2,7 @@
 //! short lock, renders, and answers; nothing is held across an `.await`.
 
 pub mod audit;
+pub mod chain;
 pub mod dashboard;
 pub mod donors;
 pub mod entity;
@@ -347,4 +348,38 @@ pub fn currency_choices(model: &ReadModel, first: Option<Currency>) -> Vec<Curre
         add(r.quote);
     }
     out
+}
+
+/// The `attribution` parameter of the dashboard and the donor map
+/// (`docs/funding-chains.md`): `ORIGINAL_SOURCE`, else direct.
+pub fn parse_attribution(raw: Option<&str>) -> fundtrail_projections::Attribution {
+    match raw {
+        Some("ORIGINAL_SOURCE") => fundtrail_projections::Attribution::OriginalSource,
+        _ => fundtrail_projections::Attribution::Direct,
+    }
+}
+
+/// The attribution's value in links and forms.
+pub fn attribution_param(a: fundtrail_projections::Attribution) -> &'static str {
+    match a {
+        fundtrail_projections::Attribution::Direct => "DIRECT",
+        fundtrail_projections::Attribution::OriginalSource => "ORIGINAL_SOURCE",
+    }
+}
+
+/// The choice between the two attributions, as a filter.
+pub fn attribution_select(l: Lang, id: &str, chosen: fundtrail_projections::Attribution) -> Markup {
+    use fundtrail_projections::Attribution as A;
+    html! {
+        div {
+            label for=(id) title=(l.t("who money in funding chains is counted for", "à qui l'argent des chaînes de financement est compté")) {
+                (l.t("Donors", "Bailleurs"))
+                span.hint { (l.t("money passed through intermediaries", "argent transmis par des intermédiaires")) }
+            }
+            select id=(id) name="attribution" {
+                option value="DIRECT" selected[chosen == A::Direct] { (l.t("who gave it directly", "qui l'a donné directement")) }
+                option value="ORIGINAL_SOURCE" selected[chosen == A::OriginalSource] { (l.t("where it originally came from", "d'où il vient à l'origine")) }
+            }
+        }
+    }
 }
