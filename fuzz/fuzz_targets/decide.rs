@@ -210,6 +210,18 @@ enum Op {
         on: Day,
         reason: Option<String>,
     },
+    /// A funding chain (issue #15): `id` funded by `parent`.
+    Link {
+        id: Id,
+        parent: Id,
+        amount: Amount,
+        reason: Option<String>,
+    },
+    Unlink {
+        id: Id,
+        parent: Id,
+        reason: Option<String>,
+    },
     ExchangeRate {
         base: u8,
         quote: u8,
@@ -567,6 +579,26 @@ impl World {
                 cancelled_on: on.date(),
                 reason: text(reason, "cancelled"),
             })),
+            Op::Link {
+                id,
+                parent,
+                amount,
+                reason,
+            } => self.pledge(&PledgeCommand::from(
+                fundtrail_domain::pledge::LinkFunding {
+                    pledge_id: id.of("pl"),
+                    funded_by_pledge_id: parent.of("pl"),
+                    amount: amount.value(),
+                    reason: reason.clone(),
+                },
+            )),
+            Op::Unlink { id, parent, reason } => self.pledge(&PledgeCommand::from(
+                fundtrail_domain::pledge::UnlinkFunding {
+                    pledge_id: id.of("pl"),
+                    funded_by_pledge_id: parent.of("pl"),
+                    reason: text(reason, "unlinked"),
+                },
+            )),
             Op::ExchangeRate {
                 base,
                 quote,
@@ -591,7 +623,34 @@ impl World {
         if let Some(state) = key.and_then(|k| self.pledges.get(&k)) {
             check_pledge(state, &events);
         }
+        self.check_chains();
         !events.is_empty()
+    }
+
+    /// Whatever was accepted, no pledge passes on more than it has, nor is
+    /// funded for more than it is, and no cancelled pledge is in a chain.
+    fn check_chains(&self) {
+        use fundtrail_domain::refs::References;
+        for state in self.pledges.values() {
+            let Some(p) = &state.entity else { continue };
+            let Some(r) = self.refs.pledge_funding(p.id.as_str()) else {
+                continue;
+            };
+            let funded: rust_decimal::Decimal = p.funded_by.iter().map(|l| l.amount.amount).sum();
+            if p.status == PledgeStatus::Cancelled {
+                assert!(p.funded_by.is_empty() && r.children == 0, "{p:?} {r:?}");
+                continue;
+            }
+            if let Some(a) = p.amount {
+                assert!(funded <= a.amount, "{p:?} is funded beyond its amount");
+                assert!(
+                    r.passed_on <= a.amount,
+                    "{p:?} passes on {} of {a}",
+                    r.passed_on
+                );
+                assert!(p.funded_by.iter().all(|l| l.amount.currency == a.currency));
+            }
+        }
     }
 }
 

@@ -48,7 +48,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::entities::Entities;
-use crate::funding::{PledgeView, view_pledge};
+use crate::funding::{PledgeView, SlotMap, view_pledge};
 use crate::timeline::Decoded;
 
 /// Deepest chain followed (the domain refuses cycles; this bounds a corrupt log).
@@ -85,13 +85,14 @@ impl LinkFact {
     }
 }
 
-/// Every link ever made, by child and by parent.
+/// Every link ever made, by child and by parent (slot maps: every folded
+/// pledge asks whether it is in a chain).
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct Chains {
     /// By child slot, in store order (removed links keep their end).
-    pub links: HashMap<u32, Vec<LinkFact>>,
+    pub links: SlotMap<Vec<LinkFact>>,
     /// By parent slot: every child ever linked (once each).
-    pub children: HashMap<u32, Vec<u32>>,
+    pub children: SlotMap<Vec<u32>>,
 }
 
 impl Chains {
@@ -114,7 +115,8 @@ impl Chains {
 
     /// Whether the pledge ever took part in a chain (its figures are then folded).
     pub(crate) fn touches(&self, i: u32) -> bool {
-        self.links.contains_key(&i) || self.children.contains_key(&i)
+        !(self.links.is_empty() && self.children.is_empty())
+            && (self.links.contains_key(&i) || self.children.contains_key(&i))
     }
 
     /// The pledge's live links to its parents at `cutoff`.

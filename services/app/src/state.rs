@@ -78,23 +78,35 @@ struct Inner {
     clock: Clock,
     /// Set once alerting is started (see [`crate::alerts`]).
     alerts: std::sync::OnceLock<crate::alerts::Alerts>,
-    /// Held by commands whose decision reads other pledges' links (see
-    /// [`touches_chains`]), so two of them never decide on the same state.
-    chain_lock: tokio::sync::Mutex<()>,
+    /// Taken by commands whose decision reads other pledges' links (see
+    /// [`chain_access`]): exclusively by links, shared by revisions and
+    /// cancellations.
+    chain_lock: tokio::sync::RwLock<()>,
 }
 
-/// Whether a command's decision reads funding links of other pledges
-/// (`fundtrail_domain::chain`): linking and unlinking check a parent's
-/// remainder and the graph for cycles, revising and cancelling check what a
-/// pledge's children take. These run one at a time, each against read
-/// models that have caught up with the log, so two links can never take the
-/// same remainder of a parent (ADR 010).
-pub fn touches_chains(command: &Command) -> bool {
+/// How a command takes part in funding chains (`fundtrail_domain::chain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainAccess {
+    /// It reads no other pledge's links.
+    None,
+    /// `revisePledge`, `cancelPledge`: it reads what other pledges take
+    /// from this one, which only a link changes. Many at once.
+    Reads,
+    /// `linkFunding`, `unlinkFunding`: it reads a parent's remainder and
+    /// the graph for cycles, and changes them. One at a time, alone, after
+    /// the read models have caught up with the store's head; so two links
+    /// never take the same remainder, and a revision never misses a link
+    /// (ADR 010).
+    Changes,
+}
+
+pub fn chain_access(command: &Command) -> ChainAccess {
     use fundtrail_domain::pledge::PledgeCommand as P;
-    matches!(
-        command,
-        Command::Pledge(P::LinkFunding(_) | P::UnlinkFunding(_) | P::Revise(_) | P::Cancel(_))
-    )
+    match command {
+        Command::Pledge(P::LinkFunding(_) | P::UnlinkFunding(_)) => ChainAccess::Changes,
+        Command::Pledge(P::Revise(_) | P::Cancel(_)) => ChainAccess::Reads,
+        _ => ChainAccess::None,
+    }
 }
 
 impl Drop for Inner {
@@ -166,7 +178,7 @@ impl AppState {
                 metrics: Arc::new(Metrics::new()),
                 clock,
                 alerts: std::sync::OnceLock::new(),
-                chain_lock: tokio::sync::Mutex::new(()),
+                chain_lock: tokio::sync::RwLock::new(()),
             }),
         })
     }
@@ -283,14 +295,16 @@ impl AppState {
         context: &CommandContext,
         command: Command,
     ) -> Result<Executed, ServiceError> {
-        let _serial = if touches_chains(&command) {
-            let guard = self.inner.chain_lock.lock().await;
-            // decide against everything acknowledged so far
-            let head = self.inner.store.head().await?;
-            self.wait_for(head.position).await;
-            Some(guard)
-        } else {
-            None
+        let (_alone, _shared) = match chain_access(&command) {
+            ChainAccess::None => (None, None),
+            ChainAccess::Reads => (None, Some(self.inner.chain_lock.read().await)),
+            ChainAccess::Changes => {
+                let guard = self.inner.chain_lock.write().await;
+                // decide against everything acknowledged so far
+                let head = self.inner.store.head().await?;
+                self.wait_for(head.position).await;
+                (Some(guard), None)
+            }
         };
         let result = self.inner.ledger.execute(context, command).await;
         self.inner.metrics.record_command(&result);

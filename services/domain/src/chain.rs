@@ -341,6 +341,16 @@ pub(crate) fn check_revision(
     if p.funded_by.is_empty() && passed_on.is_none() {
         return Ok(());
     }
+    if p.amount.is_none() && passed_on.is_some() {
+        // its links were recorded without knowing its currency
+        return Err(invalid(
+            p,
+            format!(
+                "pledge {} funds other pledges while unvalued: unlink them, value it, then link them again",
+                p.id
+            ),
+        ));
+    }
     if let Some(old) = p.amount
         && old.currency != new.currency
     {
@@ -633,6 +643,25 @@ mod tests {
         given(ici)
             .with_refs(parent_world)
             .when(revise("ici", "59.99", Currency::EUR))
+            .then_code("INVALID_STATE", "");
+    }
+
+    #[test]
+    fn an_unvalued_parent_is_valued_only_once_its_links_are_removed() {
+        let refs = world_of(vec![
+            pledge_made("fdn", None, &[]).into(),
+            made("ici", "80", Currency::EUR).into(),
+            linked("ici", "fdn", "80", Currency::EUR).into(),
+        ]);
+        given([PledgeEvent::from(pledge_made("fdn", None, &[]))])
+            .with_refs(refs)
+            .when(RevisePledge {
+                pledge_id: "fdn".into(),
+                amount: Money::new(dec("100"), Currency::USD),
+                allocations: None,
+                revised_on: date("2023-07-01"),
+                reason: "valued".into(),
+            })
             .then_code("INVALID_STATE", "");
     }
 
