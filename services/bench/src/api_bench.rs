@@ -375,6 +375,10 @@ pub struct ApiArgs {
     pub seed: u64,
     #[arg(long, default_value_t = 20)]
     pub roadmaps: usize,
+    /// Share of valued pledges in funding chains (0 for a ledger without
+    /// links, to see what chains cost in the same sitting).
+    #[arg(long, default_value_t = crate::generated_log::LINK_SHARE)]
+    pub link_share: f64,
     /// The fundtrail binary to serve with (default: the one beside this binary).
     #[arg(long)]
     pub server: Option<PathBuf>,
@@ -421,10 +425,11 @@ fn describe(
 pub async fn run(args: ApiArgs) -> Result<()> {
     let server = server_binary(args.server.as_deref())?;
     let started = Instant::now();
-    let ledger = Arc::new(crate::generated_log::generate(
+    let ledger = Arc::new(crate::generated_log::generate_linked(
         args.events,
         args.roadmaps.max(1),
         args.seed,
+        args.link_share,
     ));
     println!(
         "fundtrail-bench api: {} events made by the domain ({} appends, {} roadmaps) in {:.1} s; {} clients, {} s per figure; server {}",

@@ -119,8 +119,22 @@ fn currency(code: &str) -> Currency {
     Currency::parse("currency", code).expect("an ISO currency")
 }
 
+/// Share of valued pledges linked to an earlier pledge (funding chains, #15).
+pub const LINK_SHARE: f64 = 0.05;
+
 /// Makes about `target_events` events over `roadmaps` roadmaps.
 pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLog {
+    generate_linked(target_events, roadmaps, seed, LINK_SHARE)
+}
+
+/// [`generate`] with `link_share` of the valued pledges in funding chains
+/// (0: none, to measure what chains cost in the same sitting).
+pub fn generate_linked(
+    target_events: usize,
+    roadmaps: usize,
+    seed: u64,
+    link_share: f64,
+) -> GeneratedLog {
     let mut b = Builder {
         rng: StdRng::seed_from_u64(seed),
         refs: InMemoryReferences::new(),
@@ -323,10 +337,11 @@ pub fn generate(target_events: usize, roadmaps: usize, seed: u64) -> GeneratedLo
         if !b.run(&mut pledges, stream.clone(), PledgeCommand::from(make)) {
             continue;
         }
-        // Funding chains (#15): one valued pledge in twenty passes on part
+        // Funding chains (#15): `link_share` of the valued pledges pass on part
         // of an earlier pledge of its roadmap (which may itself be funded).
         if !unvalued
-            && b.rng.random_bool(0.05)
+            && link_share > 0.0
+            && b.rng.random_bool(link_share.min(1.0))
             && let Some(parent) = recent[r]
                 .get(b.rng.random_range(0..recent[r].len().max(1)))
                 .cloned()
