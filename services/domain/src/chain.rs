@@ -45,7 +45,7 @@ use crate::error::DomainError;
 use crate::events::impl_domain_event;
 use crate::ids::PledgeId;
 use crate::money::{Money, Sign, check_amount, checked_sum, round_to_minor};
-use crate::pledge::{Pledge, PledgeEvent, PledgeState};
+use crate::pledge::{Pledge, PledgeEvent, PledgeState, existing, invalid};
 use crate::refs::References;
 use crate::text;
 
@@ -152,22 +152,6 @@ pub struct PledgeFundingRef {
 
 // ---- decisions ----
 
-fn invalid(p: &Pledge, message: String) -> DomainError {
-    DomainError::invalid_state(message, p.status.as_str())
-}
-
-fn child<'a>(state: &'a PledgeState, raw: &str) -> Result<(PledgeId, &'a Pledge), DomainError> {
-    let id = PledgeId::parse("pledgeId", raw)?;
-    match state.entity.as_ref() {
-        Some(p) => Ok((id, p)),
-        None => Err(DomainError::not_found(
-            PledgeId::ENTITY,
-            id.as_str(),
-            "pledgeId",
-        )),
-    }
-}
-
 /// Whether `target` is `from` or one of its ancestors (parents of parents).
 fn reaches(refs: &dyn References, from: &str, target: &str) -> bool {
     let mut seen = std::collections::HashSet::new();
@@ -191,7 +175,7 @@ pub(crate) fn decide_link(
     c: &LinkFunding,
     refs: &dyn References,
 ) -> Result<Vec<PledgeEvent>, DomainError> {
-    let (id, p) = child(state, &c.pledge_id)?;
+    let (id, p) = existing(state, &c.pledge_id)?;
     let parent_id = PledgeId::parse("fundedByPledgeId", &c.funded_by_pledge_id)?;
     let reason = text::optional_description("reason", c.reason.as_deref())?;
     if p.status == crate::enums::PledgeStatus::Cancelled {
@@ -308,7 +292,7 @@ pub(crate) fn decide_unlink(
     state: &PledgeState,
     c: &UnlinkFunding,
 ) -> Result<Vec<PledgeEvent>, DomainError> {
-    let (id, p) = child(state, &c.pledge_id)?;
+    let (id, p) = existing(state, &c.pledge_id)?;
     let parent_id = PledgeId::parse("fundedByPledgeId", &c.funded_by_pledge_id)?;
     let reason = text::description("reason", &c.reason)?;
     if !p.funded_by.iter().any(|l| l.parent == parent_id) {

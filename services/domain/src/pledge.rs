@@ -684,7 +684,7 @@ fn belongs_to_roadmap(
     Ok(())
 }
 
-fn invalid(p: &Pledge, message: String) -> DomainError {
+pub(crate) fn invalid(p: &Pledge, message: String) -> DomainError {
     DomainError::invalid_state(message, p.status.as_str())
 }
 
@@ -698,7 +698,7 @@ fn not_cancelled(p: &Pledge) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn existing<'a>(
+pub(crate) fn existing<'a>(
     state: &'a PledgeState,
     raw_id: &str,
 ) -> Result<(PledgeId, &'a Pledge), DomainError> {

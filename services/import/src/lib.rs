@@ -1482,23 +1482,7 @@ fn link_inputs(
                 }
                 Some(p) => Some(p.to_owned()),
             };
-            let amount = match &l.value {
-                None => {
-                    c.problem(id, &format!("{field}.value"), "missing");
-                    None
-                }
-                Some(n) => match n.text().trim().parse::<Decimal>() {
-                    Ok(d) if d > Decimal::ZERO => Some(d),
-                    _ => {
-                        c.problem(
-                            id,
-                            &format!("{field}.value"),
-                            format!("{} is not a positive amount", n.text()),
-                        );
-                        None
-                    }
-                },
-            };
+            let amount = positive_value(c, id, &field, l.value.as_ref());
             Some(fundtrail_domain::chain::LinkFunding {
                 pledge_id: id.to_owned(),
                 funded_by_pledge_id: parent?,
@@ -1507,6 +1491,30 @@ fn link_inputs(
             })
         })
         .collect()
+}
+
+/// `<field>.value`: a positive decimal (a tranche's, a link's).
+fn positive_value(
+    c: &mut Checker,
+    id: &str,
+    field: &str,
+    value: Option<&Number>,
+) -> Option<Decimal> {
+    let Some(n) = value else {
+        c.problem(id, &format!("{field}.value"), "missing");
+        return None;
+    };
+    match n.text().trim().parse::<Decimal>() {
+        Ok(d) if d > Decimal::ZERO => Some(d),
+        _ => {
+            c.problem(
+                id,
+                &format!("{field}.value"),
+                format!("{} is not a positive amount", n.text()),
+            );
+            None
+        }
+    }
 }
 
 fn tranche_inputs(c: &mut Checker, id: &str, raw: &[RawTranche]) -> Vec<TrancheInput> {
@@ -1521,23 +1529,7 @@ fn tranche_inputs(c: &mut Checker, id: &str, raw: &[RawTranche]) -> Vec<TrancheI
                 }
                 some => c.date(id, &format!("{field}.due_on"), some),
             };
-            let amount = match &t.value {
-                None => {
-                    c.problem(id, &format!("{field}.value"), "missing");
-                    None
-                }
-                Some(n) => match n.text().trim().parse::<Decimal>() {
-                    Ok(d) if d > Decimal::ZERO => Some(d),
-                    _ => {
-                        c.problem(
-                            id,
-                            &format!("{field}.value"),
-                            format!("{} is not a positive amount", n.text()),
-                        );
-                        None
-                    }
-                },
-            };
+            let amount = positive_value(c, id, &field, t.value.as_ref());
             Some(TrancheInput {
                 due_on: due_on?,
                 amount: amount?,

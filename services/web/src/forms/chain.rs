@@ -38,6 +38,15 @@ fn describe(l: Lang, model: &ReadModel, id: &str) -> String {
     )
 }
 
+/// `?parent=ID` chooses the parent in a fresh form.
+fn parent_from(query: &[(String, String)]) -> Fields {
+    let mut fields = Fields::default();
+    if let Some((_, parent)) = query.iter().find(|(k, _)| k == "parent") {
+        fields.set("fundedByPledgeId", parent.clone());
+    }
+    fields
+}
+
 pub struct LinkForm;
 pub const LINK: LinkForm = LinkForm;
 
@@ -55,11 +64,7 @@ impl FormSpec for LinkForm {
         pledge_version(model, id)
     }
     fn defaults(&self, _: &ReadModel, _: Option<&str>, query: &[(String, String)]) -> Fields {
-        let mut fields = Fields::default();
-        if let Some((_, parent)) = query.iter().find(|(k, _)| k == "parent") {
-            fields.set("fundedByPledgeId", parent.clone());
-        }
-        fields
+        parent_from(query)
     }
     fn body(&self, f: &Form<'_>, model: &ReadModel, id: Option<&str>) -> Markup {
         let l = f.lang;
@@ -157,11 +162,7 @@ impl FormSpec for UnlinkForm {
         pledge_version(model, id)
     }
     fn defaults(&self, _: &ReadModel, _: Option<&str>, query: &[(String, String)]) -> Fields {
-        let mut fields = Fields::default();
-        if let Some((_, parent)) = query.iter().find(|(k, _)| k == "parent") {
-            fields.set("fundedByPledgeId", parent.clone());
-        }
-        fields
+        parent_from(query)
     }
     fn body(&self, f: &Form<'_>, model: &ReadModel, id: Option<&str>) -> Markup {
         let l = f.lang;
