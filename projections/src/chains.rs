@@ -379,12 +379,14 @@ pub struct ChainView {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelView {
     pub organisation_id: String,
-    /// What links bring into its pledges (converted at each pledge's `pledgedOn`).
-    pub received: Money,
-    /// What its pledges pass on to others.
-    pub passed_on: Money,
-    /// What its pledges keep (counted as theirs).
-    pub kept: Money,
+    /// What links bring into its valued pledges (converted at each
+    /// pledge's `pledgedOn`); `None` when none of them has a value (unknown,
+    /// not zero).
+    pub received: Option<Money>,
+    /// What its valued pledges pass on to others (`None`: as `received`).
+    pub passed_on: Option<Money>,
+    /// What its valued pledges keep, counted as theirs (`None`: as `received`).
+    pub kept: Option<Money>,
     /// Its pledges of the roadmap in a chain.
     pub pledges: u32,
     /// Of those, pledges without a value (their figures are unknown, not zero).
@@ -513,9 +515,9 @@ impl crate::ReadModel {
             let id = ent.pledges.id_of(pi).unwrap_or("");
             let entry = by_org.entry(rec.donor).or_insert_with(|| ChannelView {
                 organisation_id: org.to_owned(),
-                received: Money::new(Decimal::ZERO, to),
-                passed_on: Money::new(Decimal::ZERO, to),
-                kept: Money::new(Decimal::ZERO, to),
+                received: Some(Money::new(Decimal::ZERO, to)),
+                passed_on: Some(Money::new(Decimal::ZERO, to)),
+                kept: Some(Money::new(Decimal::ZERO, to)),
                 pledges: 0,
                 unvalued_count: 0,
             });
@@ -531,10 +533,11 @@ impl crate::ReadModel {
                 .map(|l| l.amount.amount)
                 .sum();
             let on = p.pledged_on;
-            let mut add = |x: Decimal, f: fn(&mut ChannelView) -> &mut Money| {
+            let mut add = |x: Decimal, f: fn(&mut ChannelView) -> &mut Option<Money>| {
                 conv.convert(x, amount.currency, on).map(|y| {
-                    let m = f(entry);
-                    m.amount += y;
+                    if let Some(m) = f(entry) {
+                        m.amount += y;
+                    }
                 })
             };
             add(received, |c| &mut c.received)?;
@@ -543,14 +546,22 @@ impl crate::ReadModel {
         }
         let mut out: Vec<ChannelView> = by_org.into_values().collect();
         for c in &mut out {
-            for m in [&mut c.received, &mut c.passed_on, &mut c.kept] {
+            if c.pledges == c.unvalued_count {
+                // only unvalued pledges: what they carry is not known
+                (c.received, c.passed_on, c.kept) = (None, None, None);
+                continue;
+            }
+            for m in [&mut c.received, &mut c.passed_on, &mut c.kept]
+                .into_iter()
+                .flatten()
+            {
                 *m = Money::new(round_to_minor(m.amount, to), to);
             }
         }
+        let received = |c: &ChannelView| c.received.map(|m| m.amount);
         out.sort_by(|a, b| {
-            b.received
-                .amount
-                .cmp(&a.received.amount)
+            received(b)
+                .cmp(&received(a))
                 .then_with(|| a.organisation_id.cmp(&b.organisation_id))
         });
         Ok(out)

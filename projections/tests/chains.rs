@@ -666,6 +666,62 @@ fn a_three_level_chain_counts_each_level_once_and_attributes_to_the_foundation()
         .unwrap();
     assert_eq!(channels.len(), 2, "{channels:?}"); // fdn's donor and ICI pass money on
     let ici = channels.iter().find(|c| c.organisation_id == "o1").unwrap();
-    assert_eq!(ici.received.amount, "80000.00".parse::<Decimal>().unwrap());
-    assert_eq!(ici.passed_on.amount, "50000.23".parse::<Decimal>().unwrap());
+    assert_eq!(
+        ici.received.unwrap().amount,
+        "80000.00".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        ici.passed_on.unwrap().amount,
+        "50000.23".parse::<Decimal>().unwrap()
+    );
+}
+
+#[test]
+fn a_channel_of_unvalued_pledges_shows_unknown_not_zero() {
+    let mut l = Ledger::new();
+    for o in 0..2 {
+        l.org(
+            &format!("o{o}"),
+            &format!("Org {o}"),
+            None,
+            OrganisationKind::InternationalNgo,
+        );
+    }
+    l.org("gov", "Gouvernement", None, OrganisationKind::Government);
+    l.roadmap("ra", Currency::XOF);
+    l.priority("ra-p1", "ra", 1);
+    l.pledge(
+        "gift",
+        "o0",
+        "ra",
+        None,
+        &[],
+        &["ra-p1"],
+        Some("2023-06-01"),
+        &[],
+    );
+    l.pledge(
+        "onward",
+        "o1",
+        "ra",
+        Some(Money::new(Decimal::from(1_000_000), Currency::XOF)),
+        &[("ra-p1", "1000000")],
+        &[],
+        Some("2023-06-02"),
+        &[],
+    );
+    let link = PledgeCommand::from(LinkFunding {
+        pledge_id: "onward".into(),
+        funded_by_pledge_id: "gift".into(),
+        amount: Decimal::from(400_000),
+        reason: None,
+    });
+    assert!(exec(&mut l, "onward", link));
+    let channels = l.model.channels("ra", None, date(TODAY)).unwrap();
+    let gift = channels.iter().find(|c| c.organisation_id == "o0").unwrap();
+    assert_eq!((gift.pledges, gift.unvalued_count), (1, 1));
+    assert_eq!(
+        (gift.received, gift.passed_on, gift.kept),
+        (None, None, None)
+    );
 }

@@ -164,9 +164,10 @@ impl Chain {
 pub struct Channel {
     #[graphql(skip)]
     pub organisation_id: String,
-    pub received: Money,
-    pub passed_on: Money,
-    pub kept: Money,
+    /// Null when none of its pledges has a value (unknown, not zero).
+    pub received: Option<Money>,
+    pub passed_on: Option<Money>,
+    pub kept: Option<Money>,
     /// Its pledges of the roadmap that pass money on.
     pub pledges: i32,
     /// Of those, pledges without a value (unknown, never summed as zero).
@@ -184,9 +185,9 @@ impl From<ChannelView> for Channel {
     fn from(c: ChannelView) -> Self {
         Channel {
             organisation_id: c.organisation_id,
-            received: c.received.into(),
-            passed_on: c.passed_on.into(),
-            kept: c.kept.into(),
+            received: c.received.map(Into::into),
+            passed_on: c.passed_on.map(Into::into),
+            kept: c.kept.map(Into::into),
             pledges: i32::try_from(c.pledges).unwrap_or(i32::MAX),
             unvalued_count: i32::try_from(c.unvalued_count).unwrap_or(i32::MAX),
         }
