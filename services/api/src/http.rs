@@ -509,28 +509,26 @@ async fn graphql_get(
 }
 
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
-    operation_type(request).ok().flatten() == Some(OperationType::Mutation)
+    operation_type(request) == Some(OperationType::Mutation)
 }
 
 /// The type of the operation the request runs (None when the document has
-/// no such operation), or why the document does not parse. The parsed
-/// document stays in the request: the schema does not parse it again.
-fn operation_type(
-    request: &mut async_graphql::Request,
-) -> Result<Option<OperationType>, async_graphql::ServerError> {
+/// no such operation, or the document does not parse: the schema says why).
+/// The parsed document stays in the request.
+fn operation_type(request: &mut async_graphql::Request) -> Option<OperationType> {
     let name = request.operation_name.clone();
-    let document = request.parsed_query()?;
+    let document = request.parsed_query().ok()?;
     let mut operations = document.operations.iter();
     let chosen = match &name {
         Some(name) => operations.find(|(n, _)| n.is_some_and(|n| n.as_str() == name)),
         None => operations.next(),
     };
-    Ok(chosen.map(|(_, op)| op.node.ty))
+    chosen.map(|(_, op)| op.node.ty)
 }
 
 async fn execute(
     http: &Http,
-    mut request: async_graphql::Request,
+    request: async_graphql::Request,
     media: Media,
     caller: Caller,
 ) -> Response {
@@ -548,14 +546,16 @@ async fn execute(
     if let Some(body) = http.answers.get(position, day, &key) {
         return respond_bytes(StatusCode::OK, media, body.to_vec());
     }
-    let (key, mut response) = match operation_type(&mut request) {
-        Ok(operation) => {
+    // A syntax error or a document over the limits is answered here: the
+    // schema would only parse the document again (a second or more for a
+    // hostile megabyte) to say the same.
+    let (key, mut response) = match http.schema.prepare(request.data(caller)) {
+        Ok(mut prepared) => {
+            let operation = operation_type(prepared.request());
             let key = (operation == Some(OperationType::Query)).then_some(key);
-            (key, http.schema.execute(request.data(caller)).await)
+            (key, http.schema.execute_prepared(prepared).await)
         }
-        // A syntax error: the schema would only parse the document again
-        // (a second or more for a hostile megabyte) to say the same.
-        Err(error) => (None, async_graphql::Response::from_errors(vec![error])),
+        Err(refused) => (None, *refused),
     };
     bound_errors(&mut response.errors);
     if let Some(key) = key

@@ -342,6 +342,20 @@ pub fn attributed_funding_body(
     }
 }
 
+/// The dashboard query for roadmap `i % roadmaps`, the same document every
+/// time and a variable the operation does not declare (`request`, which
+/// GraphQL ignores) unique to each request: the answer cache never serves it,
+/// and the figure measures execution without the parse, as a dashboard that
+/// sends one document with other variables (or after every write) costs.
+pub fn same_document_funding_body(roadmaps: Arc<Vec<String>>) -> impl Fn(usize) -> Value {
+    move |i| {
+        json!({
+            "query": FUNDING_QUERY,
+            "variables": {"roadmap": roadmaps[i % roadmaps.len()], "request": i},
+        })
+    }
+}
+
 pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -540,6 +554,13 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         let w6_as_of = run(Some(as_of.clone()), None, false).await;
         let w6_on = run(None, Some(on.clone()), false).await;
         let w5_exec = run(None, None, true).await;
+        let w5_exec_same_document = load(
+            &url,
+            args.clients,
+            args.seconds,
+            same_document_funding_body(roadmaps.clone()),
+        )
+        .await;
         let w6_as_of_exec = run(Some(as_of.clone()), None, true).await;
         let w6_on_exec = run(None, Some(on), true).await;
         // Funding chains (#15): the same query, money attributed to its original sources.
@@ -624,7 +645,13 @@ pub async fn run(args: ApiArgs) -> Result<()> {
             "  the same, every request unique (the answer cache is bypassed, the query executes):"
         );
         for (name, load, target, ceiling) in [
-            ("W5 executed          ", &w5_exec, 5, Some(&ceiling)),
+            (
+                "W5 executed, same doc",
+                &w5_exec_same_document,
+                5,
+                Some(&ceiling),
+            ),
+            ("W5 executed, new text", &w5_exec, 5, Some(&ceiling)),
             (
                 "W5 exec., orig. src. ",
                 &w5_original_exec,
@@ -644,18 +671,19 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         }
         match memory {
             Some((peak, now)) => println!(
-                "W7 serve memory       {backend:<9} peak {peak:.0} MiB, resident {now:.0} MiB with {} events  target <= 400 MiB at 1M {}",
+                "W7 serve memory       {backend:<9} peak {peak:.0} MiB, resident {now:.0} MiB with {} events  target resident <= 250 MiB at 1M {}",
                 ledger.events,
-                verdict(peak <= 400.0 * (ledger.events as f64 / 1e6).max(1.0))
+                verdict(now <= 250.0 * (ledger.events as f64 / 1e6).max(1.0))
             ),
             None => println!("W7 serve memory       {backend:<9} unavailable (no /proc)"),
         }
         println!(
-            "W8 start to /readyz   {backend:<9} {:.2} s (first start), {:.2} s (restart) with {} events  target <= 2 s at 1M {}",
+            "W8 start to /readyz   {backend:<9} {:.2} s (first start, target <= 3 s at 1M {}), {:.2} s (restart from a snapshot, target <= 2 s {}) with {} events",
             cold.as_secs_f64(),
+            verdict(cold.as_secs_f64() <= 3.0 * (ledger.events as f64 / 1e6).max(1.0)),
             warm_ready.as_secs_f64(),
+            verdict(warm_ready <= Duration::from_secs(2)),
             ledger.events,
-            verdict(warm_ready <= Duration::from_secs(2))
         );
         for page in &pages {
             println!(

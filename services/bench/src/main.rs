@@ -31,6 +31,11 @@ use crate::report::{Ceiling, Figure, Target, thousands};
 use crate::store_bench::Latency;
 use crate::workload::{Bound, Measure, Row};
 
+/// The server's allocator (services/fundtrail/src/main.rs), so that the
+/// command path measured in this process (`commands`) is the shipped one's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub type BenchError = Box<dyn std::error::Error + Send + Sync>;
 pub type Result<T, E = BenchError> = std::result::Result<T, E>;
 

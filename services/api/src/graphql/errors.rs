@@ -164,47 +164,12 @@ pub fn funding_error(e: FundingError) -> Error {
 /// refusals of the request's input (syntax, validation, and arguments that
 /// cannot be coerced, such as an `Int` beyond 32 bits inside an input
 /// object, which is found only when the field runs), so `BAD_USER_INPUT`.
-pub struct ContractCodes;
-
-fn code_errors(errors: &mut [async_graphql::ServerError]) {
+/// [`super::guarded::GuardedSchema`] applies it to every response.
+pub(crate) fn code_errors(errors: &mut [async_graphql::ServerError]) {
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if extensions.get("code").is_none() {
             extensions.set("code", BAD_USER_INPUT);
         }
-    }
-}
-
-impl async_graphql::extensions::ExtensionFactory for ContractCodes {
-    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
-        std::sync::Arc::new(ContractCodes)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl async_graphql::extensions::Extension for ContractCodes {
-    async fn request(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        next: async_graphql::extensions::NextRequest<'_>,
-    ) -> async_graphql::Response {
-        let mut response = next.run(ctx).await;
-        code_errors(&mut response.errors);
-        response
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        stream: futures::stream::BoxStream<'s, async_graphql::Response>,
-        next: async_graphql::extensions::NextSubscribe<'_>,
-    ) -> futures::stream::BoxStream<'s, async_graphql::Response> {
-        use futures::StreamExt;
-        next.run(ctx, stream)
-            .map(|mut response| {
-                code_errors(&mut response.errors);
-                response
-            })
-            .boxed()
     }
 }

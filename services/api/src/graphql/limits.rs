@@ -6,7 +6,7 @@
 //! already walked: thirty fragments that each spread the next one twice make
 //! a 1 KB query that takes 2^30 steps to check, and `__typename` (or an
 //! introspection field) costs nothing in complexity, so ten thousand aliases
-//! of it pass. This extension counts the document first, in one pass that
+//! of it pass. [`check`] counts the document first, in one pass that
 //! remembers each fragment's size, and refuses with `BAD_USER_INPUT` (and
 //! `extensions.limit` naming the bound) a document with
 //! - more than [`MAX_ALIASES`] aliased fields,
@@ -18,17 +18,14 @@
 //! - selection sets nested deeper than [`super::MAX_RECURSIVE_DEPTH`]
 //!   (fragments included), or a fragment that spreads itself.
 //!
-//! It runs for every request, over HTTP and websockets, and the parsed
-//! document is kept so the schema does not parse it again.
+//! It runs for every request, over HTTP and websockets
+//! ([`super::guarded::GuardedSchema::prepare`]), and the parsed document is
+//! kept so the schema does not parse it again.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
+use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerError, ServerResult};
 
 use super::MAX_RECURSIVE_DEPTH;
 
@@ -75,7 +72,7 @@ impl Refusal {
         }
     }
 
-    fn into_server_error(self) -> ServerError {
+    pub(crate) fn into_server_error(self) -> ServerError {
         let mut error = ServerError::new(self.message(), None);
         let mut extensions = async_graphql::ErrorExtensionValues::default();
         extensions.set("code", super::errors::BAD_USER_INPUT);
@@ -193,31 +190,6 @@ pub fn check(document: &ExecutableDocument) -> Result<(), Refusal> {
         total.check()?;
     }
     Ok(())
-}
-
-/// The extension that applies [`check`] to every request.
-pub struct DocumentLimits;
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimits)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        // A document that does not parse is left to the schema, which says why.
-        if let Ok(document) = request.parsed_query() {
-            check(document).map_err(Refusal::into_server_error)?;
-        }
-        next.run(ctx, request).await
-    }
 }
 
 #[cfg(test)]

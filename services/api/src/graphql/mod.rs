@@ -8,6 +8,7 @@ pub mod enums;
 pub mod errors;
 pub mod forecast;
 pub mod funding;
+pub mod guarded;
 pub mod inputs;
 pub mod limits;
 pub mod mutation;
@@ -45,17 +46,22 @@ pub struct Mutation(
     chain::ChainMutation,
 );
 
-pub type FundtrailSchema = Schema<Query, Mutation, subscription::SubscriptionRoot>;
+/// The async-graphql schema itself; every face runs it through [`guarded::GuardedSchema`].
+pub type FundtrailSchemaInner = Schema<Query, Mutation, subscription::SubscriptionRoot>;
+
+/// The schema as the faces run it: limits, contract codes, kept documents.
+pub type FundtrailSchema = guarded::GuardedSchema;
 
 /// Query depth, complexity and size limits (hostile input); the document's
-/// aliases and selections are bounded first by [`limits::DocumentLimits`].
+/// aliases and selections are bounded first by [`limits::check`], which
+/// [`guarded::GuardedSchema`] runs before the schema.
 pub const MAX_DEPTH: usize = 15;
 pub const MAX_COMPLEXITY: usize = 5_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 32;
 pub const MAX_DIRECTIVES: usize = 50;
 
 pub fn build_schema(state: AppState) -> FundtrailSchema {
-    Schema::build(
+    let schema = Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::SubscriptionRoot,
@@ -65,9 +71,8 @@ pub fn build_schema(state: AppState) -> FundtrailSchema {
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
-    .extension(limits::DocumentLimits)
-    .extension(errors::ContractCodes)
-    .finish()
+    .finish();
+    guarded::GuardedSchema::new(schema)
 }
 
 /// The schema's SDL, as committed in `schema/fundtrail.graphql`.
