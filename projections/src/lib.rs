@@ -138,6 +138,11 @@ pub struct ReadModel {
     watches: Mutex<worklist::Watches>,
 }
 
+/// A stored event decoded (older versions upcast), as the read models fold it.
+pub fn decode_recorded(e: &RecordedEvent) -> Result<AnyEvent, DecodeError> {
+    decode_slice(&e.event_type, e.schema_version, e.payload.as_bytes())
+}
+
 impl ReadModel {
     pub fn new() -> Self {
         Self::default()
@@ -159,7 +164,21 @@ impl ReadModel {
         if e.position <= self.position {
             return Ok(Applied::default());
         }
-        let event = decode_slice(&e.event_type, e.schema_version, e.payload.as_bytes())?;
+        self.apply_decoded(e, decode_recorded(e))
+    }
+
+    /// [`apply_recorded`](Self::apply_recorded) with the event already
+    /// decoded by [`decode_recorded`] (on another thread, while this model
+    /// folds the events before it).
+    pub fn apply_decoded(
+        &mut self,
+        e: &RecordedEvent,
+        decoded: Result<AnyEvent, DecodeError>,
+    ) -> Result<Applied, DecodeError> {
+        if e.position <= self.position {
+            return Ok(Applied::default());
+        }
+        let event = decoded?;
         let applied = self.apply(&Envelope::from_recorded(e), &event);
         self.last_hash = Some(e.hash.0);
         Ok(applied)

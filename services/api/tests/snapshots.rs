@@ -226,6 +226,54 @@ async fn snapshots_are_written_in_the_background_as_the_log_grows() {
     ready(&again, &store).await;
 }
 
+fn snapshot_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_first_start_snapshots_once_it_has_caught_up_not_on_the_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.path().join("data")).unwrap());
+    let writer = AppState::start(store.clone(), Limits::default())
+        .await
+        .unwrap();
+    // More events than two pages of the subscription (2,000), so the
+    // catch-up folds them in several chunks, each a chance to snapshot.
+    for batch in 0..45 {
+        let ids: Vec<String> = (0..100).map(|i| format!("org-{batch}-{i}")).collect();
+        futures::future::join_all(ids.iter().map(|id| org(&writer, id))).await;
+    }
+    drop(writer);
+    let head = store.head().await.unwrap().position;
+    assert_eq!(head, 4_500);
+
+    let mut cfg = config(dir.path(), 1_000);
+    cfg.keep = 100;
+    let state = AppState::start_with(store.clone(), Limits::default(), Some(cfg.clone()))
+        .await
+        .unwrap();
+    ready(&state, &store).await;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while snapshot_files(&cfg.dir) == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a snapshot once caught up");
+    drop(state);
+    assert_eq!(snapshot_files(&cfg.dir), 1, "none while catching up");
+    let again = AppState::start_with(store.clone(), Limits::default(), Some(cfg))
+        .await
+        .unwrap();
+    assert_eq!(again.restored_from(), Some(head));
+}
+
 #[tokio::test]
 async fn a_damaged_or_foreign_snapshot_is_skipped_and_the_log_replayed() {
     let dir = tempfile::tempdir().unwrap();

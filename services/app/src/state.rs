@@ -161,6 +161,7 @@ impl AppState {
             funding_changes.clone(),
             snapshots.clone(),
             folded.clone(),
+            head,
         ));
         Ok(AppState {
             inner: Arc::new(Inner {
