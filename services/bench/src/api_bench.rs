@@ -405,6 +405,19 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
+/// W7's bound on resident memory (benchmarks.md): 250 MiB up to 1M events,
+/// 2 GiB at 10M, on the straight line between them, and 2 GiB per 10M beyond.
+pub fn resident_target_mib(events: usize) -> f64 {
+    let millions = events as f64 / 1e6;
+    if millions <= 1.0 {
+        250.0
+    } else if millions <= 10.0 {
+        250.0 + (millions - 1.0) * (2048.0 - 250.0) / 9.0
+    } else {
+        2048.0 * millions / 10.0
+    }
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "PASS" } else { "MISS" }
 }
@@ -671,9 +684,10 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         }
         match memory {
             Some((peak, now)) => println!(
-                "W7 serve memory       {backend:<9} peak {peak:.0} MiB, resident {now:.0} MiB with {} events  target resident <= 250 MiB at 1M {}",
+                "W7 serve memory       {backend:<9} peak {peak:.0} MiB, resident {now:.0} MiB with {} events  target resident <= {:.0} MiB {}",
                 ledger.events,
-                verdict(now <= 250.0 * (ledger.events as f64 / 1e6).max(1.0))
+                resident_target_mib(ledger.events),
+                verdict(now <= resident_target_mib(ledger.events))
             ),
             None => println!("W7 serve memory       {backend:<9} unavailable (no /proc)"),
         }
@@ -698,4 +712,19 @@ pub async fn run(args: ApiArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resident_target_mib;
+
+    #[test]
+    fn the_memory_bound_is_250_mib_to_1m_and_2_gib_at_10m() {
+        assert_eq!(resident_target_mib(100_000), 250.0);
+        assert_eq!(resident_target_mib(1_000_000), 250.0);
+        assert_eq!(resident_target_mib(10_000_000), 2048.0);
+        let middle = resident_target_mib(5_500_000);
+        assert!(middle > 250.0 && middle < 2048.0, "{middle}");
+        assert_eq!(resident_target_mib(20_000_000), 4096.0);
+    }
 }
