@@ -62,6 +62,24 @@ fn exec(l: &mut Ledger, id: &str, command: PledgeCommand) -> bool {
     }
 }
 
+/// Organisations `o0`..`o{orgs-1}` (NGOs) and `gov`, roadmap `ra` (XOF) with
+/// priority `ra-p1`: the setting of the worked examples below.
+fn small_ledger(orgs: usize) -> Ledger {
+    let mut l = Ledger::new();
+    for o in 0..orgs {
+        l.org(
+            &format!("o{o}"),
+            &format!("Org {o}"),
+            None,
+            OrganisationKind::InternationalNgo,
+        );
+    }
+    l.org("gov", "Gouvernement", None, OrganisationKind::Government);
+    l.roadmap("ra", Currency::XOF);
+    l.priority("ra-p1", "ra", 1);
+    l
+}
+
 fn rates(l: &Ledger) -> RateTable {
     RateTable::from_events(l.log.iter().filter_map(|(_, e)| match e {
         AnyEvent::ExchangeRate(ExchangeRateEvent::ExchangeRateRecorded(r)) => Some(r),
@@ -547,18 +565,7 @@ fn removing_a_link_restores_the_figures_and_as_of_before_it_answers_as_before() 
 #[test]
 fn a_three_level_chain_counts_each_level_once_and_attributes_to_the_foundation() {
     // a foundation (o0, EUR) funds ICI (o1, EUR), which funds CNLTP (o2, XOF)
-    let mut l = Ledger::new();
-    for o in 0..3 {
-        l.org(
-            &format!("o{o}"),
-            &format!("Org {o}"),
-            None,
-            OrganisationKind::InternationalNgo,
-        );
-    }
-    l.org("gov", "Gouvernement", None, OrganisationKind::Government);
-    l.roadmap("ra", Currency::XOF);
-    l.priority("ra-p1", "ra", 1);
+    let mut l = small_ledger(3);
     let make = |id: &str, donor: &str, amount: &str, c: Currency| -> PledgeCommand {
         MakePledge {
             id: id.into(),
@@ -678,18 +685,7 @@ fn a_three_level_chain_counts_each_level_once_and_attributes_to_the_foundation()
 
 #[test]
 fn a_channel_of_unvalued_pledges_shows_unknown_not_zero() {
-    let mut l = Ledger::new();
-    for o in 0..2 {
-        l.org(
-            &format!("o{o}"),
-            &format!("Org {o}"),
-            None,
-            OrganisationKind::InternationalNgo,
-        );
-    }
-    l.org("gov", "Gouvernement", None, OrganisationKind::Government);
-    l.roadmap("ra", Currency::XOF);
-    l.priority("ra-p1", "ra", 1);
+    let mut l = small_ledger(2);
     l.pledge(
         "gift",
         "o0",
